@@ -1,0 +1,140 @@
+"""ESOF 2022 event platform: the application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from esof import config as settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config.from_object(settings.DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.settings_from_environment(os.environ))
+    if test_config:
+        app.config.update(test_config)
+    finalise_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def finalise_config(app: Flask) -> None:
+    """Derive settings that depend on others, and refuse unsafe production settings."""
+    production = app.config["ESOF_ENV"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise settings.ConfigurationError(
+                "SECRET_KEY must be set in production (environment variable SECRET_KEY)."
+            )
+        app.config["SECRET_KEY"] = settings.development_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "esof.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Waits for a busy writer instead of failing at once; see docs/ARCHITECTURE.md.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if production:
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    if app.config.get("MAIL_SEND_INLINE") is None:
+        app.config["MAIL_SEND_INLINE"] = app.config["ESOF_ENV"] == "development"
+    if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+
+
+def register_extensions(app: Flask) -> None:
+    from esof import i18n
+    from esof.accounts.auth import load_user
+    from esof.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+    )
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_directories())
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+    from esof.db_events import register_database_events
+
+    register_database_events(app)
+    import esof.models  # noqa: F401  (every table known to metadata)
+
+
+AREAS_WITH_VIEWS = (
+    "accounts", "venues", "programme", "registration", "bookings", "side_events",
+    "mail", "feeds", "checkin", "api", "admin",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    from esof.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    for area in AREAS_WITH_VIEWS:
+        app.register_blueprint(import_module(f"esof.{area}.views").bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from esof.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from esof import i18n, security
+
+    security.register_security_headers(app)
+    register_inline_mail_delivery(app)
+    i18n.register_template_helpers(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+
+def register_commands(app: Flask) -> None:
+    from esof.cli import register_cli
+
+    register_cli(app)
+
+
+def register_inline_mail_delivery(app: Flask) -> None:
+    from flask import Response, g
+
+    @app.after_request
+    def deliver_queued_mail(response: Response) -> Response:
+        if app.config["MAIL_SEND_INLINE"] and g.get("mail_queued"):
+            from esof.mail.services import deliver_due_mail
+
+            try:
+                deliver_due_mail(limit=20)
+            except Exception:  # noqa: BLE001  (the outbox keeps it; the worker retries)
+                app.logger.exception("Inline mail delivery failed; the message stays queued")
+        return response

@@ -1,0 +1,83 @@
+"""Password hashing, the user loader and the one decorator for role checks."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app
+from flask_login import current_user
+
+from esof.accounts.models import Role, User
+from esof.extensions import db, login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def password_hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=current_app.config["PASSWORD_HASH_TIME_COST"],
+        memory_cost=current_app.config["PASSWORD_HASH_MEMORY_COST"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    hasher = password_hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+# A hash of a random password: checking against it when no account exists costs the same
+# time as a real check, so the log-in form does not reveal which addresses are registered.
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def spend_password_check_time(password: str) -> None:
+    hasher = password_hasher()
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hasher.hash("no such account, no such password")
+    try:
+        hasher.verify(_DUMMY_HASH[key], password)
+    except VerificationError:
+        pass
+
+
+def load_user(session_id: str) -> User | None:
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.login_nonce != nonce or not user.is_active:
+        return None
+    return user
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Let in users holding any of the roles (admins always); others get 401 or 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,201 @@
+"""Account rules: sign-up, verification, log-in checks, password reset, roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from esof.accounts.auth import check_password, hash_password, spend_password_check_time
+from esof.accounts.models import AuditLog, Role, User, new_login_nonce
+from esof.db import utcnow
+from esof.errors import Conflict, DomainError, ValidationFailed
+from esof.extensions import db
+from esof.mail.services import queue_mail
+from esof.tokens import InvalidToken, make_token, read_token
+
+
+class EmailTaken(Conflict):
+    default_message = _l("An account with this email address already exists.")
+
+
+class LoginFailed(DomainError):
+    status_code = 401
+    default_message = _l("The email address or password is not correct.")
+
+
+class TokenRejected(DomainError):
+    default_message = _l("This link is not valid. Request a new one.")
+
+
+class TokenExpired(TokenRejected):
+    default_message = _l("This link has expired. Request a new one.")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def record_audit(actor: User | None, action: str, target: Any, **detail: Any) -> None:
+    db.session.add(
+        AuditLog(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            target_type=type(target).__name__,
+            target_id=getattr(target, "id", None),
+            detail=detail,
+        )
+    )
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise ValidationFailed(str(_l("Use at least %(n)d characters.", n=minimum)))
+    if email and password.lower() == normalise_email(email):
+        raise ValidationFailed(str(_l("Do not use your email address as password.")))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    language: str = "en",
+    roles: tuple[Role, ...] = (Role.DELEGATE,),
+    verified: bool = False,
+) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken()
+    if password is not None:
+        check_password_strength(password, email)
+    user = User(
+        email=email,
+        password_hash=hash_password(password) if password else None,
+        display_name=display_name.strip(),
+        language=language,
+        email_verified_at=utcnow() if verified else None,
+    )
+    for role in roles:
+        user.add_role(role)
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:  # a concurrent sign-up with the same address
+        raise EmailTaken() from exc
+    return user
+
+
+def sign_up(*, email: str, password: str, display_name: str, language: str) -> User:
+    user = create_user(email=email, password=password, display_name=display_name, language=language)
+    send_verification_mail(user)
+    return user
+
+
+def send_verification_mail(user: User) -> None:
+    token = make_token("verify-email", {"id": user.id, "email": user.email})
+    queue_mail(
+        to=user.email,
+        template="verify_email",
+        language=user.language,
+        user=user,
+        link=external_url("accounts.verify_email", token=token),
+        hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
+    )
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for mails and feeds, built on ESOF_BASE_URL (not the request host)."""
+    base = current_app.config["ESOF_BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values, _external=False)
+
+
+def verify_email(token: str) -> User:
+    try:
+        payload = read_token("verify-email", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
+    except InvalidToken as exc:
+        raise (TokenExpired() if exc.expired else TokenRejected()) from exc
+    user = db.session.get(User, payload.get("id")) if isinstance(payload, dict) else None
+    # A changed address makes old links worthless.
+    if user is None or user.email != payload.get("email") or not user.is_active:
+        raise TokenRejected()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User:
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        spend_password_check_time(password)
+        raise LoginFailed()
+    if not check_password(user, password):
+        raise LoginFailed()
+    user.last_login_at = utcnow()
+    return user
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset link if the account exists; the caller says the same thing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce})
+    queue_mail(
+        to=user.email,
+        template="reset_password",
+        language=user.language,
+        user=user,
+        link=external_url("accounts.reset_password", token=token),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        payload = read_token("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except InvalidToken as exc:
+        raise (TokenExpired() if exc.expired else TokenRejected()) from exc
+    user = db.session.get(User, payload.get("id")) if isinstance(payload, dict) else None
+    # The nonce changes with every reset, so a link works once.
+    if user is None or user.login_nonce != payload.get("nonce") or not user.is_active:
+        raise TokenRejected()
+    return user
+
+
+def reset_password(*, token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_strength(password, user.email)
+    user.password_hash = hash_password(password)
+    user.login_nonce = new_login_nonce()  # ends every other session of this user
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link proved the address
+    record_audit(user, "password-reset", user)
+    return user
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    user: User
+    added: bool
+
+
+def grant_role(*, user: User, role: Role, actor: User | None) -> RoleChange:
+    if role in user.roles:
+        return RoleChange(user, added=False)
+    user.add_role(role)
+    record_audit(actor, "grant-role", user, role=role.value)
+    return RoleChange(user, added=True)
+
+
+def set_language(user: User, language: str) -> None:
+    if language in current_app.config["LANGUAGES"]:
+        user.language = language

@@ -1,0 +1,154 @@
+"""Account pages: sign up, verify, log in and out, reset a password, the account page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from esof.accounts import services
+from esof.accounts.forms import (
+    LoginForm,
+    LogoutForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    ResendVerificationForm,
+    SignUpForm,
+)
+from esof.errors import DomainError
+from esof.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _limit(name: str):  # noqa: ANN202  (a Flask-Limiter decorator)
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after log-in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("accounts.account_detail")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@_limit("RATELIMIT_SIGNUP")
+def signup() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account_detail"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                email=form.email.data,
+                password=form.password.data,
+                display_name=form.display_name.data,
+                language=form.language.data,
+            )
+        except DomainError as exc:
+            field = form.email if isinstance(exc, services.EmailTaken) else form.password
+            field.errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! We sent you a link to confirm your email address."), "success")
+            return redirect(url_for("accounts.account_detail"))
+    return render_template("accounts/signup.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        services.verify_email(token)
+    except DomainError as exc:
+        return render_template("accounts/verify_failed.html", message=exc.message), 400
+    db.session.commit()
+    flash(_("Thank you, your email address is confirmed."), "success")
+    return redirect(url_for("accounts.account_detail") if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.post("/verify/resend")
+@login_required
+@_limit("RATELIMIT_PASSWORD_RESET")
+def resend_verification() -> ResponseReturnValue:
+    form = ResendVerificationForm()
+    if form.validate_on_submit() and not current_user.is_verified:
+        services.send_verification_mail(current_user)
+        db.session.commit()
+        flash(_("We sent a new confirmation link."), "success")
+    return redirect(url_for("accounts.account_detail"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors and not form.form_errors else 422
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@_limit("RATELIMIT_PASSWORD_RESET")
+def password_reset_request() -> ResponseReturnValue:
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If an account exists for that address, we sent it a link to set a new password."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/password_reset_request.html", form=form)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as exc:
+        return render_template("accounts/verify_failed.html", message=exc.message), 400
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token=token, password=form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/password_reset.html", form=form)
+
+
+@bp.get("/")
+@login_required
+def account_detail() -> ResponseReturnValue:
+    return render_template(
+        "accounts/account_detail.html",
+        resend_form=ResendVerificationForm(),
+    )

@@ -1,0 +1,4 @@
+"""HTTP handlers of the admin area."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/organiser")

@@ -1,0 +1,79 @@
+"""Seat bookings in sessions that need them, and starred sessions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from esof.accounts.models import User
+from esof.db import enum_type, utcnow
+from esof.extensions import db
+from esof.programme.models import ProgrammeSession
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class SessionSeats(db.Model):
+    """The one row locked or conditionally updated when a seat in a session changes hands."""
+
+    __tablename__ = "session_seats"
+    __table_args__ = (
+        sa.CheckConstraint("confirmed_count >= 0", name="confirmed_not_negative"),
+        sa.CheckConstraint("waitlist_count >= 0", name="waitlist_not_negative"),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    confirmed_count: Mapped[int] = mapped_column(default=0)
+    waitlist_count: Mapped[int] = mapped_column(default=0)
+    # Last waiting-list position handed out; positions are never reused.
+    waitlist_seq: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[ProgrammeSession] = relationship()
+
+
+class Booking(db.Model):
+    __tablename__ = "booking"
+    __table_args__ = (
+        # One live booking (confirmed or waitlisted) per user and session.
+        sa.Index(
+            "uq_booking_live_user_session",
+            "user_id",
+            "session_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'cancelled'"),
+            sqlite_where=sa.text("status <> 'cancelled'"),
+        ),
+        sa.Index("ix_booking_session_status", "session_id", "status"),
+        sa.CheckConstraint("position IS NULL OR position > 0", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("programme_session.id", ondelete="CASCADE"))
+    status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "status"))
+    position: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+    session: Mapped[ProgrammeSession] = relationship()
+
+
+class Star(db.Model):
+    __tablename__ = "star"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

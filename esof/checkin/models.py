@@ -1,0 +1,59 @@
+"""Check-ins at venue and room doors, and the live occupancy counters they keep."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from esof.db import enum_type, utcnow
+from esof.extensions import db
+from esof.registration.models import Registration
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class CheckIn(db.Model):
+    __tablename__ = "check_in"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(venue_id IS NOT NULL) OR (room_id IS NOT NULL)", name="has_door"
+        ),
+        sa.Index("ix_check_in_registration_time", "registration_id", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id", ondelete="SET NULL"))
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scanned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    warnings: Mapped[str] = mapped_column(sa.Text, default="")
+
+    registration: Mapped[Registration] = relationship()
+
+
+class Occupancy(db.Model):
+    """People present behind one door (a room or a venue), updated atomically per scan."""
+
+    __tablename__ = "occupancy"
+    __table_args__ = (
+        sa.CheckConstraint("present >= 0", name="present_not_negative"),
+        sa.CheckConstraint(
+            "(venue_id IS NULL) <> (room_id IS NULL)", name="exactly_one_door"
+        ),
+        sa.UniqueConstraint("venue_id", "room_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"))
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    present: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,59 @@
+"""Site-wide flask commands: create-user, send-mail, demo-data."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+
+from esof.accounts.models import Role
+from esof.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option(
+        "--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]),
+        help="Role to grant (repeatable). Default: delegate.",
+    )
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", default="", help="Display name.")
+    def create_user_command(email: str, roles: tuple[str, ...], password: str, name: str) -> None:
+        """Create a verified account with the given roles, or add roles to an existing one."""
+        from esof.accounts import services
+
+        wanted = tuple(Role(r) for r in roles) or (Role.DELEGATE,)
+        user = services.find_user_by_email(email)
+        if user is None:
+            try:
+                user = services.create_user(
+                    email=email, password=password, display_name=name, roles=wanted, verified=True
+                )
+            except services.DomainError as exc:
+                raise click.ClickException(exc.message) from exc
+            click.echo(f"Created {user.email} with roles {', '.join(sorted(r.value for r in user.roles))}")
+        else:
+            for role in wanted:
+                services.grant_role(user=user, role=role, actor=None)
+            click.echo(f"{user.email} now has roles {', '.join(sorted(r.value for r in user.roles))}")
+        db.session.commit()
+
+    @app.cli.command("send-mail")
+    @click.option("--forever", is_flag=True, help="Keep running as a mail worker.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+    def send_mail_command(forever: bool, interval: float) -> None:
+        """Deliver every mail that is due, then exit (or keep going with --forever)."""
+        from esof.mail.services import deliver_due_mail
+
+        while True:
+            report = deliver_due_mail()
+            if report.sent or report.failed or report.gave_up or not forever:
+                click.echo(f"sent {report.sent}, to retry {report.failed}, gave up {report.gave_up}")
+            if not forever:
+                return
+            time.sleep(interval)
+
+    from esof.demo import register_demo_command
+
+    register_demo_command(app)

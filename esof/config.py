@@ -1,0 +1,112 @@
+"""Settings: defaults here, then instance/config.py, then environment variables.
+
+The factory applies them in that order, so an operator can override anything with an
+environment variable and a developer can keep local tweaks in instance/config.py.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class DefaultConfig:
+    ESOF_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory (SQLite in instance/)
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    ESOF_BASE_URL = "http://127.0.0.1:5000"
+    CONFERENCE_TIMEZONE = "Europe/Amsterdam"
+    CONFERENCE_NAME = "ESOF 2022"
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    LANGUAGES = ("en", "nl")
+
+    REDIS_URL: str | None = None
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP = "5 per minute;30 per hour"
+    RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Argon2id; tests lower the cost so the suite stays fast.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_COST = 65536  # KiB
+    PASSWORD_MIN_LENGTH = 10
+
+    EMAIL_VERIFY_MAX_AGE = 48 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "ESOF 2022 <no-reply@esof2022.example.org>"
+    MAIL_MAX_ATTEMPTS = 12
+    MAIL_RETRY_BASE_SECONDS = 30
+    # Deliver queued mail at the end of the request that queued it. Default: on in
+    # development (no worker running), off elsewhere (run `flask send-mail --forever`).
+    MAIL_SEND_INLINE: bool | None = None
+
+    PRIVACY_STATEMENT_VERSION = "2022-01"
+
+
+# Environment variable -> (config key, converter)
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
+    "ESOF_ENV": ("ESOF_ENV", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "ESOF_BASE_URL": ("ESOF_BASE_URL", str),
+    "CONFERENCE_TIMEZONE": ("CONFERENCE_TIMEZONE", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", _bool),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+}
+
+
+def settings_from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for variable, (key, convert) in ENVIRONMENT_SETTINGS.items():
+        value = environ.get(variable)
+        if value not in (None, ""):
+            found[key] = convert(value)
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write postgres:// or postgresql:// and still get psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def development_secret_key(instance_path: Path) -> str:
+    """A key generated once and kept in instance/ so sessions survive restarts locally."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with settings that are unsafe or incomplete."""

@@ -1,0 +1,104 @@
+"""Domain errors and the one place that turns errors into HTML pages or JSON."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from esof.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; the message is safe to show to the user."""
+
+    status_code = 400
+    default_message = _l("This action is not possible.")
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = str(message) if message is not None else str(self.default_message)
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_message = _l("Not found.")
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    default_message = _l("You do not have permission to do this.")
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    default_message = _l("The input is not valid.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_message = _l("This conflicts with the current state.")
+
+
+class CapacityExceeded(Conflict):
+    default_message = _l("There is no capacity left.")
+
+
+class RegistrationClosed(Conflict):
+    default_message = _l("Registration is closed.")
+
+
+class SlotClash(Conflict):
+    default_message = _l("This clashes with another session.")
+
+
+class Busy(DomainError):
+    status_code = 503
+    default_message = _l("The system is busy, please try again in a moment.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _render(status: int, title: str, message: str) -> ResponseReturnValue:
+    if wants_json():
+        return jsonify(error=title, reason=message, status=status), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> ResponseReturnValue:
+        db.session.rollback()
+        return _render(error.status_code, type(error).__name__, error.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return _render(400, "CSRFError", str(_l("The form has expired or is missing its security token. Please try again.")))
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        messages = {
+            400: _l("The request could not be understood."),
+            403: _l("You do not have permission to see this page."),
+            404: _l("This page does not exist."),
+            405: _l("This method is not allowed here."),
+            429: _l("Too many attempts. Please wait a moment and try again."),
+        }
+        message = str(messages.get(status, error.description or ""))
+        return _render(status, error.name, message)
+
+    @app.errorhandler(500)
+    def handle_server_error(error: Exception) -> ResponseReturnValue:
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render(500, "Internal Server Error", str(_l("Something went wrong on our side. It has been logged.")))

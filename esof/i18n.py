@@ -1,0 +1,96 @@
+"""Languages (English and Dutch) and the conference time zone at the edges of the app.
+
+Every instant is stored in UTC and shown as wall-clock time in the conference zone,
+always with the zone's abbreviation (CEST/CET) so nobody has to guess.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+PACKAGE_ROOT = Path(__file__).parent
+
+
+def translation_directories() -> list[str]:
+    """The core catalogue plus one per area, so each area owns its own strings."""
+    directories = [str(PACKAGE_ROOT / "translations")]
+    for area_catalogue in sorted(PACKAGE_ROOT.glob("*/translations")):
+        directories.append(str(area_catalogue))
+    return directories
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["CONFERENCE_TIMEZONE"]
+
+
+def conference_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(conference_zone())
+
+
+def local_datetime(moment: datetime | None, format: str = "medium") -> str:
+    """'13 Jul 2022, 10:00 CEST' — the date, the wall-clock time and the zone."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    pattern = {"medium": "d MMM y, HH:mm", "long": "EEEE d MMMM y, HH:mm", "short": "d MMM, HH:mm"}
+    text = format_datetime(local, pattern.get(format, format), rebase=False)
+    return f"{text} {local.tzname()}"
+
+
+def local_time(moment: datetime | None) -> str:
+    """'10:00' — for grids where the zone is stated once in the heading."""
+    if moment is None:
+        return ""
+    return to_local(moment).strftime("%H:%M")
+
+
+def local_date(value: date | datetime | None, format: str = "long") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    pattern = {"long": "EEEE d MMMM y", "medium": "d MMM y", "short": "EEE d MMM"}
+    return format_date(value, pattern.get(format, format))
+
+
+def zone_label(moment: datetime | None = None) -> str:
+    """'Europe/Amsterdam (CEST)' for the given instant, or just the zone name."""
+    name = current_app.config["CONFERENCE_TIMEZONE"]
+    if moment is None:
+        return name
+    return f"{name} ({to_local(moment).tzname()})"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.globals["zone_label"] = zone_label
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        return {
+            "current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "languages": app.config["LANGUAGES"],
+            # Navigation links only to areas that are installed.
+            "url_endpoints": app.view_functions,
+        }

@@ -1,0 +1,150 @@
+"""Dutch translation catalogues, one per area, so areas never edit the same file.
+
+    python -m esof.i18n_catalogues update [AREA]   # extract strings, merge into nl .po
+                                                    # (AREA: core, accounts, programme, ...)
+    python -m esof.i18n_catalogues compile   # .po -> .mo (make does this before run/test)
+    python -m esof.i18n_catalogues check     # list strings without a Dutch translation
+
+Core strings (base layout, home page, errors, shared modules) live in esof/translations;
+an area's strings (esof/<area>/ and esof/templates/<area>/) in esof/<area>/translations.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates"
+LANGUAGE = "nl"
+KEYWORDS = {
+    "_": None, "gettext": None, "lazy_gettext": None, "_l": None,
+    "ngettext": (1, 2), "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+}
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+
+
+def areas() -> list[str]:
+    return sorted(
+        p.name for p in PACKAGE.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"main", "translations"}
+    )
+
+
+def sources(area: str | None) -> Iterator[tuple[Path, str]]:
+    """(file, method) pairs that belong to an area, or to the core when area is None."""
+    if area is not None:
+        yield from ((p, "python") for p in sorted((PACKAGE / area).rglob("*.py")))
+        for ext in ("*.html", "*.txt"):
+            yield from ((p, "jinja2") for p in sorted((TEMPLATES / area).rglob(ext)))
+        return
+    owned = set(areas())
+    for p in sorted(PACKAGE.rglob("*.py")):
+        if p.relative_to(PACKAGE).parts[0] not in owned:
+            yield p, "python"
+    for ext in ("*.html", "*.txt"):
+        for p in sorted(TEMPLATES.rglob(ext)):
+            if p.relative_to(TEMPLATES).parts[0] not in owned:
+                yield p, "jinja2"
+
+
+def catalogue_path(area: str | None) -> Path:
+    base = PACKAGE / "translations" if area is None else PACKAGE / area / "translations"
+    return base / LANGUAGE / "LC_MESSAGES" / "messages.po"
+
+
+def extract(area: str | None) -> Catalog:
+    catalog = Catalog(locale=LANGUAGE, project="esof")
+    for path, method in sources(area):
+        options = JINJA_OPTIONS if method == "jinja2" else {}
+        for lineno, message, comments, context in extract_from_file(
+            method, str(path), keywords=KEYWORDS, options=options
+        ):
+            location = (str(path.relative_to(PACKAGE.parent)), lineno)
+            catalog.add(message, None, [location], auto_comments=comments, context=context)
+    return catalog
+
+
+def read_catalogue(area: str | None) -> Catalog:
+    path = catalogue_path(area)
+    if not path.exists():
+        return Catalog(locale=LANGUAGE, project="esof")
+    with path.open("rb") as handle:
+        return read_po(handle, locale=LANGUAGE)
+
+
+def update(area: str | None) -> int:
+    template = extract(area)
+    path = catalogue_path(area)
+    if not len(template) and not path.exists():
+        return 0
+    catalog = read_catalogue(area)
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    return len(template)
+
+
+def compile_catalogue(area: str | None) -> None:
+    path = catalogue_path(area)
+    if not path.exists():
+        return
+    catalog = read_catalogue(area)
+    with path.with_suffix(".mo").open("wb") as handle:
+        write_mo(handle, catalog, use_fuzzy=False)
+
+
+def missing(area: str | None) -> list[str]:
+    """Strings used in the code without a (non-fuzzy) Dutch translation."""
+    catalog = read_catalogue(area)
+    gaps = []
+    for message in extract(area):
+        if not message.id:
+            continue
+        found = catalog.get(message.id, context=message.context)
+        strings = found.string if found else None
+        if isinstance(strings, tuple | list):
+            translated = all(strings)
+        else:
+            translated = bool(strings)
+        if not found or found.fuzzy or not translated:
+            gaps.append(message.id if isinstance(message.id, str) else message.id[0])
+    return gaps
+
+
+def all_areas() -> list[str | None]:
+    return [None, *areas()]
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    if command == "update":
+        chosen = argv[2:] or ["all"]
+        for area in all_areas():
+            if "all" in chosen or (area or "core") in chosen:
+                update(area)
+    elif command == "compile":
+        for area in all_areas():
+            compile_catalogue(area)
+    elif command == "check":
+        failed = 0
+        for area in all_areas():
+            for text in missing(area):
+                failed += 1
+                print(f"{area or 'core'}: no Dutch for {text!r}")
+        return 1 if failed else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,50 @@
+"""Site-wide pages: home, health check, language switch."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from esof.extensions import db, limiter
+
+bp = Blueprint("main", __name__)
+
+# ESOF 2022 opened on Wednesday 13 July 2022 and closed on Saturday 16 July (CEST).
+CONFERENCE_OPENS = datetime(2022, 7, 13, 7, 0, tzinfo=UTC)   # 09:00 CEST
+CONFERENCE_CLOSES = datetime(2022, 7, 16, 15, 0, tzinfo=UTC)  # 17:00 CEST
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template(
+        "main/home.html", opens=CONFERENCE_OPENS, closes=CONFERENCE_CLOSES
+    )
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> ResponseReturnValue:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable", reason=type(exc).__name__), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> ResponseReturnValue:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated and current_user.language != code:
+            current_user.language = code
+            db.session.commit()
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)

@@ -1,0 +1,34 @@
+"""Imports every area's models so that Alembic and the app see the whole schema."""
+from esof.accounts.models import AuditLog, FeedToken, Role, User, UserRole
+from esof.bookings.models import Booking, SessionSeats, Star
+from esof.checkin.models import CheckIn, Occupancy
+from esof.mail.models import OutboxMessage
+from esof.programme.models import (
+    Person,
+    PersonAvailability,
+    ProgrammeSession,
+    PublishedSession,
+    ScheduleSlot,
+    ScheduleVersion,
+    SessionSpeaker,
+    Track,
+)
+from esof.registration.models import ConferenceSettings, Registration, RegistrationCategory
+from esof.side_events.models import (
+    PartnerInvitation,
+    PartnerMembership,
+    PartnerOrganisation,
+    SideEvent,
+    SideEventOccurrence,
+    SideEventRevision,
+)
+from esof.venues.models import Room, Venue, VenueOpeningHours
+
+__all__ = [
+    "AuditLog", "Booking", "CheckIn", "ConferenceSettings", "FeedToken", "Occupancy",
+    "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
+    "PersonAvailability", "ProgrammeSession", "PublishedSession", "Registration",
+    "RegistrationCategory", "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
+    "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventRevision", "Star", "Track",
+    "User", "UserRole", "Venue", "VenueOpeningHours",
+]

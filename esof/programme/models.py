@@ -1,0 +1,210 @@
+"""Programme: tracks, speakers, sessions, the draft schedule and published versions.
+
+The draft lives in ``ScheduleSlot``; publishing copies it into ``PublishedSession`` rows
+of a new ``ScheduleVersion``. Public pages, the API and the feeds read only the latest
+published version.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from esof.db import enum_type, utcnow
+from esof.extensions import db
+from esof.venues.models import Room
+
+
+class SessionFormat(enum.StrEnum):
+    KEYNOTE = "keynote"
+    PLENARY = "plenary"
+    PANEL = "panel"
+    DEBATE = "debate"
+    WORKSHOP = "workshop"
+    SEMINAR = "seminar"
+    POSTER = "poster"
+    OPEN_PODIUM = "open-podium"
+    CEREMONY = "ceremony"
+    SOCIAL = "social"
+
+
+class SessionStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Track(db.Model):
+    __tablename__ = "track"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_nl: Mapped[str] = mapped_column(sa.String(200), default="")
+    colour: Mapped[str] = mapped_column(sa.String(7), default="#1f4e79")
+
+    def __repr__(self) -> str:
+        return f"<Track {self.slug}>"
+
+
+class Person(db.Model):
+    """A speaker, moderator or chair; optionally linked to a user account."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    needs_step_free: Mapped[bool] = mapped_column(default=False)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+
+    availability: Mapped[list[PersonAvailability]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.name}>"
+
+
+class PersonAvailability(db.Model):
+    """A window in which a speaker said they can be scheduled. None given: always."""
+
+    __tablename__ = "person_availability"
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="availability")
+
+
+class SessionSpeaker(db.Model):
+    __tablename__ = "session_speaker"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20), default="speaker")
+    position: Mapped[int] = mapped_column(default=0)
+
+    person: Mapped[Person] = relationship()
+    session: Mapped[ProgrammeSession] = relationship(back_populates="speaker_links")
+
+
+class ProgrammeSession(db.Model):
+    __tablename__ = "programme_session"
+    __table_args__ = (
+        sa.CheckConstraint("expected_audience >= 0", name="audience_not_negative"),
+        sa.CheckConstraint("booking_cap IS NULL OR booking_cap >= 0", name="cap_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    format: Mapped[SessionFormat] = mapped_column(enum_type(SessionFormat, "format"))
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    track_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("track.id", ondelete="SET NULL"), index=True
+    )
+    expected_audience: Mapped[int] = mapped_column(default=0)
+    needs_booking: Mapped[bool] = mapped_column(default=False)
+    # A per-session cap below the room's capacity (a workshop with 20 seats in a 60-seat room).
+    booking_cap: Mapped[int | None]
+    needs_step_free: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, "status"), default=SessionStatus.CONFIRMED
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    track: Mapped[Track | None] = relationship()
+    speaker_links: Mapped[list[SessionSpeaker]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionSpeaker.position"
+    )
+    slot: Mapped[ScheduleSlot | None] = relationship(
+        back_populates="session", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def speakers(self) -> list[Person]:
+        return [link.person for link in self.speaker_links]
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeSession {self.id} {self.title!r}>"
+
+
+class ScheduleSlot(db.Model):
+    """Where and when a session sits in the organisers' draft schedule."""
+
+    __tablename__ = "schedule_slot"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        sa.Index("ix_schedule_slot_room_starts", "room_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_session.id", ondelete="CASCADE"), unique=True
+    )
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("room.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="slot")
+    room: Mapped[Room] = relationship()
+
+
+class ScheduleVersion(db.Model):
+    __tablename__ = "schedule_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    changelog: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+
+
+class PublishedSession(db.Model):
+    """One session as a published version shows it: what the public, API and feeds read."""
+
+    __tablename__ = "published_session"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "session_id"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        sa.Index("ix_published_session_version_starts", "version_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule_version.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_session.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
+    track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[SessionStatus] = mapped_column(enum_type(SessionStatus, "status"))
+    # RFC 5545 SEQUENCE: rises whenever a version changes time, room, title or status.
+    sequence: Mapped[int] = mapped_column(default=0)
+    last_modified: Mapped[datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[ScheduleVersion] = relationship()
+    session: Mapped[ProgrammeSession] = relationship()
+    room: Mapped[Room | None] = relationship()
+    track: Mapped[Track | None] = relationship()

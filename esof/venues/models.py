@@ -1,0 +1,72 @@
+"""Venues and their rooms. Opening hours are wall-clock times in the conference zone."""
+from __future__ import annotations
+
+from datetime import date, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from esof.extensions import db
+
+
+class Venue(db.Model):
+    __tablename__ = "venue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="Leiden")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    step_free: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="Room.name"
+    )
+    opening_hours: Mapped[list[VenueOpeningHours]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="VenueOpeningHours.day"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.id} {self.name}>"
+
+
+class VenueOpeningHours(db.Model):
+    __tablename__ = "venue_opening_hours"
+    __table_args__ = (
+        sa.UniqueConstraint("venue_id", "day"),
+        sa.CheckConstraint("closes > opens", name="closes_after_opens"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    opens: Mapped[time]
+    closes: Mapped[time]
+
+    venue: Mapped[Venue] = relationship(back_populates="opening_hours")
+
+
+class Room(db.Model):
+    __tablename__ = "room"
+    __table_args__ = (
+        sa.UniqueConstraint("venue_id", "name"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    capacity: Mapped[int]
+    layout: Mapped[str] = mapped_column(sa.String(40), default="theatre")
+    streaming: Mapped[bool] = mapped_column(default=False)
+    step_free: Mapped[bool] = mapped_column(default=True)
+    # Poster halls and exhibition floors host several items at once.
+    allows_parallel: Mapped[bool] = mapped_column(default=False)
+
+    venue: Mapped[Venue] = relationship(back_populates="rooms")
+
+    def __repr__(self) -> str:
+        return f"<Room {self.id} {self.name}>"
