@@ -63,7 +63,7 @@ def finalise_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from esof import i18n
-    from esof.accounts.auth import load_user
+    from esof.accounts.auth import handle_unauthorized, load_user
     from esof.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(handle_unauthorized)
 
     from esof.db_events import register_database_events
 

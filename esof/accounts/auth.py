@@ -6,8 +6,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
+from urllib.parse import urlsplit
+
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from esof.accounts.models import Role, User
@@ -66,8 +70,28 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def is_safe_redirect(target: str | None) -> bool:
+    r"""True for a path on this site. Refuses other hosts, also the tricks browsers accept:
+    '//evil.example', '/\evil.example' (a backslash counts as a slash) and control characters
+    (browsers drop tabs and newlines, so '/\t/evil.example' becomes '//evil.example')."""
+    if not target or not target.startswith("/") or "\\" in target:
+        return False
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
+
+
+def handle_unauthorized() -> ResponseReturnValue:
+    """Flask-Login's answer for anonymous visitors of protected pages, in their language."""
+    flash(_("Please log in to see this page."), "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("accounts.login", next=target if is_safe_redirect(target) else None))
+
+
 def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Let in users holding any of the roles (admins always); others get 401 or 403."""
+    """Let in users holding any of the roles (admins always); anonymous visitors are sent
+    to the log-in page, other users get 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)

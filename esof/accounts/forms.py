@@ -4,6 +4,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) pairs.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None  # type: ignore[assignment,misc]
+
+# Language names are written in their own language, so everyone finds theirs.
+LANGUAGE_NAMES = (("en", "English"), ("nl", "Nederlands"))
+
+
+def language_choices() -> list:
+    if SelectChoice is None:  # pragma: no cover
+        return list(LANGUAGE_NAMES)
+    return [SelectChoice(value=code, label=name) for code, name in LANGUAGE_NAMES]
+
 
 class SignUpForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
@@ -15,9 +29,7 @@ class SignUpForm(FlaskForm):
         validators=[DataRequired(), Length(min=10, max=200)],
         description=_l("At least 10 characters."),
     )
-    language = SelectField(
-        _l("Language for mails"), choices=[("en", "English"), ("nl", "Nederlands")], default="en"
-    )
+    language = SelectField(_l("Language for mails"), choices=language_choices(), default="en")
 
 
 class LoginForm(FlaskForm):
@@ -50,3 +62,16 @@ class ResendVerificationForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class LogoutEverywhereForm(FlaskForm):
+    pass
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(
+        _l("Language"),
+        choices=language_choices(),
+        description=_l("Used for these pages and for the mails we send you."),
+    )

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from esof.accounts.auth import check_password, hash_password, spend_password_check_time
@@ -113,9 +114,16 @@ def send_verification_mail(user: User) -> None:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for mails and feeds, built on ESOF_BASE_URL (not the request host)."""
-    base = current_app.config["ESOF_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values, _external=False)
+    """An absolute link for mails and feeds, built on ESOF_BASE_URL (not the request host).
+
+    Works without a request too (CLI commands, workers), and keeps a path prefix such as
+    https://example.org/esof in the base address.
+    """
+    base = urlsplit(current_app.config["ESOF_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def verify_email(token: str) -> User:
@@ -199,3 +207,21 @@ def grant_role(*, user: User, role: Role, actor: User | None) -> RoleChange:
 def set_language(user: User, language: str) -> None:
     if language in current_app.config["LANGUAGES"]:
         user.language = language
+
+
+def update_profile(*, user: User, display_name: str, language: str) -> User:
+    name = display_name.strip()
+    if not name:
+        raise ValidationFailed(str(_l("Give your name.")))
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed(str(_l("Choose English or Dutch.")))
+    user.display_name = name
+    user.language = language
+    return user
+
+
+def log_out_everywhere(*, user: User) -> User:
+    """End every session of the user, remembered ones on other devices included."""
+    user.login_nonce = new_login_nonce()
+    record_audit(user, "log-out-everywhere", user)
+    return user

@@ -1,19 +1,20 @@
 """Account pages: sign up, verify, log in and out, reset a password, the account page."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from esof.accounts import services
+from esof.accounts.auth import is_safe_redirect
 from esof.accounts.forms import (
     LoginForm,
+    LogoutEverywhereForm,
     LogoutForm,
     PasswordResetForm,
     PasswordResetRequestForm,
+    ProfileForm,
     ResendVerificationForm,
     SignUpForm,
 )
@@ -29,11 +30,7 @@ def _limit(name: str):  # noqa: ANN202  (a Flask-Limiter decorator)
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot send people elsewhere after log-in."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("accounts.account_detail")
+    return target if target and is_safe_redirect(target) else url_for("accounts.account_detail")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -145,10 +142,36 @@ def reset_password(token: str) -> ResponseReturnValue:
     return render_template("accounts/password_reset.html", form=form)
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def account_detail() -> ResponseReturnValue:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user=current_user, display_name=form.display_name.data, language=form.language.data
+            )
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            session["lang"] = current_user.language  # the pages follow the chosen language
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("accounts.account_detail"))
     return render_template(
         "accounts/account_detail.html",
-        resend_form=ResendVerificationForm(),
-    )
+        form=form,
+    ), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> ResponseReturnValue:
+    form = LogoutEverywhereForm()
+    if form.validate_on_submit():
+        services.log_out_everywhere(user=current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("You are logged out on every device, this one included."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.account_detail"))

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from esof.accounts.auth import is_safe_redirect
 from esof.extensions import db, limiter
 
 bp = Blueprint("main", __name__)
@@ -44,7 +43,4 @@ def set_language(code: str) -> ResponseReturnValue:
             current_user.language = code
             db.session.commit()
     target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(target if is_safe_redirect(target) else url_for("main.home"))
