@@ -1,4 +1,163 @@
-"""HTTP handlers of the venues area."""
-from flask import Blueprint
+"""HTTP handlers of the venues area: organisers manage venues, opening hours and rooms."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.errors import DomainError
+from esof.extensions import db
+from esof.venues import services
+from esof.venues.forms import DeleteForm, RoomForm, VenueForm, opening_hours_form
+from esof.venues.models import Room, Venue
 
 bp = Blueprint("venues", __name__, url_prefix="/organiser/venues")
+
+
+@bp.before_request
+@roles_required(Role.ORGANISER)
+def require_organiser() -> None:
+    """Every page here is for organisers (and admins)."""
+
+
+@bp.get("/")
+def venue_index() -> ResponseReturnValue:
+    return render_template("venues/venue_index.html", venues=services.list_venues(), delete_form=DeleteForm())
+
+
+def _venue_fields(form: VenueForm) -> dict:
+    return {
+        "name": form.name.data, "address": form.address.data or "", "city": form.city.data or "",
+        "latitude": form.latitude.data, "longitude": form.longitude.data,
+        "step_free": form.step_free.data, "description": form.description.data or "",
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def venue_create() -> ResponseReturnValue:
+    form = VenueForm()
+    if form.validate_on_submit():
+        try:
+            venue = services.save_venue(**_venue_fields(form))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Venue “%(name)s” created.", name=venue.name), "success")
+            return redirect(url_for("venues.venue_detail", venue_id=venue.id))
+    return render_template("venues/venue_form.html", form=form, venue=None), 422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/<int:venue_id>")
+def venue_detail(venue_id: int) -> ResponseReturnValue:
+    venue = db.get_or_404(Venue, venue_id)
+    return render_template("venues/venue_detail.html", venue=venue, delete_form=DeleteForm())
+
+
+@bp.route("/<int:venue_id>/edit", methods=["GET", "POST"])
+def venue_edit(venue_id: int) -> ResponseReturnValue:
+    venue = db.get_or_404(Venue, venue_id)
+    form = VenueForm(obj=venue)
+    if form.validate_on_submit():
+        try:
+            services.save_venue(venue=venue, **_venue_fields(form))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Venue saved."), "success")
+            return redirect(url_for("venues.venue_detail", venue_id=venue.id))
+    return render_template("venues/venue_form.html", form=form, venue=venue), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/<int:venue_id>/delete")
+def venue_delete(venue_id: int) -> ResponseReturnValue:
+    venue = db.get_or_404(Venue, venue_id)
+    if DeleteForm().validate_on_submit():
+        try:
+            services.delete_venue(venue=venue)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("venues.venue_detail", venue_id=venue_id))
+        db.session.commit()
+        flash(_("Venue deleted."), "success")
+    return redirect(url_for("venues.venue_index"))
+
+
+@bp.route("/<int:venue_id>/hours", methods=["GET", "POST"])
+def venue_hours(venue_id: int) -> ResponseReturnValue:
+    venue = db.get_or_404(Venue, venue_id)
+    days = services.conference_days()
+    form = opening_hours_form(days, {row.day: row for row in venue.opening_hours})
+    if form.validate_on_submit():
+        try:
+            for n, day in enumerate(days):
+                services.set_opening_hours(
+                    venue=venue, day=day, opens=form[f"opens_{n}"].data, closes=form[f"closes_{n}"].data
+                )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(f"{exc.message} ({day:%d-%m-%Y})")
+        else:
+            db.session.commit()
+            flash(_("Opening hours saved."), "success")
+            return redirect(url_for("venues.venue_detail", venue_id=venue.id))
+    fields = [(form[f"opens_{n}"], form[f"closes_{n}"]) for n in range(len(days))]
+    return render_template("venues/venue_hours.html", form=form, venue=venue, fields=fields), 422 if form.errors or form.form_errors else 200
+
+
+def _room_fields(form: RoomForm) -> dict:
+    return {
+        "name": form.name.data, "capacity": form.capacity.data, "layout": form.layout.data,
+        "streaming": form.streaming.data, "step_free": form.step_free.data,
+        "allows_parallel": form.allows_parallel.data,
+    }
+
+
+@bp.route("/<int:venue_id>/rooms/new", methods=["GET", "POST"])
+def room_create(venue_id: int) -> ResponseReturnValue:
+    venue = db.get_or_404(Venue, venue_id)
+    form = RoomForm()
+    if form.validate_on_submit():
+        try:
+            room = services.save_room(venue=venue, **_room_fields(form))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Room “%(name)s” created.", name=room.name), "success")
+            return redirect(url_for("venues.venue_detail", venue_id=venue.id))
+    return render_template("venues/room_form.html", form=form, venue=venue, room=None), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+def room_edit(room_id: int) -> ResponseReturnValue:
+    room = db.get_or_404(Room, room_id)
+    form = RoomForm(obj=room)
+    if form.validate_on_submit():
+        try:
+            services.save_room(room=room, venue=room.venue, **_room_fields(form))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Room saved."), "success")
+            return redirect(url_for("venues.venue_detail", venue_id=room.venue_id))
+    return render_template("venues/room_form.html", form=form, venue=room.venue, room=room), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/rooms/<int:room_id>/delete")
+def room_delete(room_id: int) -> ResponseReturnValue:
+    room = db.get_or_404(Room, room_id)
+    venue_id = room.venue_id
+    if DeleteForm().validate_on_submit():
+        try:
+            services.delete_room(room=room)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("venues.venue_detail", venue_id=venue_id))
+        db.session.commit()
+        flash(_("Room deleted."), "success")
+    return redirect(url_for("venues.venue_detail", venue_id=venue_id))

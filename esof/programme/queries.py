@@ -1,0 +1,111 @@
+"""Reusable reads of the published programme. Public pages read only the latest version;
+each page loads its rows with a fixed number of queries (eager loading), whatever the size."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from esof.extensions import db
+from esof.i18n import conference_zone
+from esof.programme.models import (
+    Person,
+    ProgrammeSession,
+    PublishedSession,
+    ScheduleVersion,
+    SessionSpeaker,
+    Track,
+)
+from esof.venues.models import Room, Venue
+
+
+@dataclass
+class ProgrammeFilters:
+    day: date | None = None
+    track: str = ""
+    venue: str = ""
+    format: str = ""
+    language: str = ""
+    q: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        args = {"day": self.day.isoformat() if self.day else "", "track": self.track, "venue": self.venue,
+                "format": self.format, "language": self.language, "q": self.q}
+        return {k: v for k, v in args.items() if v}
+
+
+def published_sessions_stmt(version_id: int, filters: ProgrammeFilters) -> sa.Select:
+    stmt = (
+        sa.select(PublishedSession)
+        .join(ProgrammeSession, ProgrammeSession.id == PublishedSession.session_id)
+        .where(PublishedSession.version_id == version_id)
+        .options(
+            joinedload(PublishedSession.room).joinedload(Room.venue),
+            joinedload(PublishedSession.track),
+            joinedload(PublishedSession.session)
+            .selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person),
+        )
+        .order_by(PublishedSession.starts_at, PublishedSession.ends_at, PublishedSession.title)
+    )
+    if filters.day is not None:
+        zone = conference_zone()
+        start = datetime.combine(filters.day, time(0), tzinfo=zone)
+        end = datetime.combine(filters.day + timedelta(days=1), time(0), tzinfo=zone)
+        stmt = stmt.where(PublishedSession.starts_at >= start, PublishedSession.starts_at < end)
+    if filters.track:
+        stmt = stmt.where(PublishedSession.track_id.in_(sa.select(Track.id).where(Track.slug == filters.track)))
+    if filters.venue:
+        stmt = stmt.where(PublishedSession.room_id.in_(
+            sa.select(Room.id).join(Venue).where(Venue.slug == filters.venue)))
+    if filters.format:
+        stmt = stmt.where(ProgrammeSession.format == filters.format)
+    if filters.language:
+        stmt = stmt.where(ProgrammeSession.language == filters.language)
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        speaker_match = sa.select(SessionSpeaker.session_id).join(Person).where(sa.func.lower(Person.name).like(pattern))
+        stmt = stmt.where(sa.or_(
+            sa.func.lower(PublishedSession.title).like(pattern),
+            sa.func.lower(ProgrammeSession.abstract).like(pattern),
+            PublishedSession.session_id.in_(speaker_match),
+        ))
+    return stmt
+
+
+def published_sessions(version: ScheduleVersion, filters: ProgrammeFilters) -> list[PublishedSession]:
+    return list(db.session.scalars(published_sessions_stmt(version.id, filters)).unique())
+
+
+def published_session(version: ScheduleVersion, session_id: int) -> PublishedSession | None:
+    return db.session.scalars(
+        sa.select(PublishedSession)
+        .where(PublishedSession.version_id == version.id, PublishedSession.session_id == session_id)
+        .options(
+            joinedload(PublishedSession.room).joinedload(Room.venue),
+            joinedload(PublishedSession.track),
+            joinedload(PublishedSession.session)
+            .selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person),
+        )
+    ).unique().one_or_none()
+
+
+def filter_choices() -> tuple[list[Track], list[Venue]]:
+    tracks = list(db.session.scalars(sa.select(Track).order_by(Track.name)))
+    venues = list(db.session.scalars(sa.select(Venue).order_by(Venue.name)))
+    return tracks, venues
+
+
+def recent_versions(limit: int = 50) -> list[ScheduleVersion]:
+    return list(db.session.scalars(
+        sa.select(ScheduleVersion).order_by(ScheduleVersion.number.desc()).limit(limit)))
+
+
+def seats_booked(session_id: int) -> int:
+    """Confirmed bookings, from the bookings area's counter table (see services._session_seats)."""
+    from esof.programme.services import _session_seats
+
+    return db.session.scalar(
+        sa.select(_session_seats.c.confirmed_count).where(_session_seats.c.session_id == session_id)
+    ) or 0
