@@ -3,29 +3,43 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app esof
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test setup db translations demo-data bench clean
+.PHONY: run test setup test-setup db translations demo-data bench clean
 
 run: setup db
 	@if $(BIN)/python -m esof.demo_status; then \
-		echo "Empty database: loading demo data (a minute at most)..."; \
+		echo "Empty database: loading demo data (under a minute)..."; \
 		$(FLASK) demo-data; \
 	fi
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup
+test: test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) translations
+setup: $(APP_STAMP) translations
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+test-setup: $(TEST_STAMP) translations node_modules/.installed
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
 
-translations: $(STAMP)
+$(APP_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(APP_STAMP)
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Test tools from npm: an independent iCalendar parser and axe-core for accessibility checks.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+translations: $(APP_STAMP)
 	$(BIN)/python -m esof.i18n_catalogues compile
 
 db: setup
@@ -34,7 +48,7 @@ db: setup
 demo-data: db
 	$(FLASK) demo-data
 
-bench: setup
+bench: test-setup
 	$(BIN)/python -m bench
 
 clean:
