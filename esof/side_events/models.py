@@ -54,6 +54,9 @@ class Audience(enum.StrEnum):
     PROFESSIONALS = "professionals"
 
 
+AUDIENCE_VALUES = frozenset(a.value for a in Audience)
+
+
 class PartnerOrganisation(db.Model):
     __tablename__ = "partner_organisation"
 
@@ -203,6 +206,25 @@ class SideEventRevision(db.Model):
     @property
     def is_free(self) -> bool:
         return not self.price_cents
+
+    @property
+    def audiences(self) -> list[Audience]:
+        return [Audience(a) for a in self.audience.split(",") if a in AUDIENCE_VALUES]
+
+    def title_in(self, language: str) -> tuple[str, str]:
+        """(title, its language): the visitor's language, else the other one."""
+        return _in_language(language, en=self.title_en, nl=self.title_nl)
+
+    def description_in(self, language: str) -> tuple[str, str]:
+        return _in_language(language, en=self.description_en, nl=self.description_nl)
+
+
+def _in_language(language: str, *, en: str, nl: str) -> tuple[str, str]:
+    texts = {"en": en, "nl": nl}
+    if texts.get(language):
+        return texts[language], language
+    other = "nl" if language == "en" else "en"
+    return texts[other], other
 
 
 class SideEventOccurrence(db.Model):

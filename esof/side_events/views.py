@@ -1,4 +1,386 @@
-"""HTTP handlers of the side events area."""
-from flask import Blueprint
+"""HTTP handlers of the side events area: the public calendar, partner pages, moderation."""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote_plus
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.db import utcnow
+from esof.errors import DomainError, PermissionDenied
+from esof.extensions import db
+from esof.side_events import queries, services
+from esof.side_events.forms import (
+    AUDIENCE_LABELS,
+    CATEGORY_LABELS,
+    LANGUAGE_LABELS,
+    AcceptInvitationForm,
+    ApproveForm,
+    EventForm,
+    InviteForm,
+    OrganisationForm,
+    RejectForm,
+)
+from esof.side_events.models import EventState, PartnerInvitation, PartnerOrganisation, SideEvent
+from esof.venues.models import Venue
 
 bp = Blueprint("side_events", __name__, url_prefix="/calendar")
+
+PER_PAGE = 20
+
+
+@bp.context_processor
+def calendar_context() -> dict[str, object]:
+    return {
+        "category_labels": {c.value: label for c, label in CATEGORY_LABELS.items()},
+        "audience_labels": {a.value: label for a, label in AUDIENCE_LABELS.items()},
+        "language_labels": LANGUAGE_LABELS,
+        "visitor_language": str(get_locale() or "en"),
+        "map_link": map_link,
+        "last_day": lambda occurrence: queries.last_local_day(occurrence, services.conference_zone()),
+    }
+
+
+def map_link(revision: object) -> str | None:
+    """An OpenStreetMap link: the coordinates if known, else a search for the address."""
+    lat = getattr(revision, "latitude", None)
+    lon = getattr(revision, "longitude", None)
+    venue = getattr(revision, "venue", None)
+    if lat is None and venue is not None and venue.latitude is not None:
+        lat, lon = venue.latitude, venue.longitude
+    if lat is not None and lon is not None:
+        return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
+    address = getattr(revision, "address", "") or (venue.address if venue is not None else "")
+    if address:
+        return "https://www.openstreetmap.org/search?query=" + quote_plus(address)
+    return None
+
+
+# --- public calendar ----------------------------------------------------------------------
+
+def _list_start() -> date:
+    """?from=YYYY-MM-DD, else today in the festival year, else the festival year's first day."""
+    raw = request.args.get("from", "")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    today = utcnow().astimezone(services.conference_zone()).date()
+    year = services.festival_year()
+    return today if today.year == year else date(year, 1, 1)
+
+
+def _filter_context(calendar_filter: queries.CalendarFilter) -> dict[str, object]:
+    return {
+        "calendar_filter": calendar_filter,
+        "filter_args": calendar_filter.to_args(),
+        "neighbourhoods": queries.neighbourhood_choices(db.session),
+    }
+
+
+@bp.get("/")
+def calendar_index() -> ResponseReturnValue:
+    calendar_filter = queries.CalendarFilter.from_args(request.args)
+    start = _list_start()
+    page = request.args.get("page", 1, type=int) or 1
+    result = queries.upcoming_occurrences(
+        db.session, calendar_filter,
+        now=queries.local_midnight(start, services.conference_zone()), page=page, per_page=PER_PAGE,
+    )
+    return render_template(
+        "side_events/calendar_index.html", result=result, start=start,
+        explicit_start=bool(request.args.get("from")), **_filter_context(calendar_filter),
+    )
+
+
+@bp.get("/month/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
+def calendar_month(year: int, month: int) -> ResponseReturnValue:
+    if not 1 <= month <= 12:
+        abort(404)
+    calendar_filter = queries.CalendarFilter.from_args(request.args)
+    view = queries.month_view(
+        db.session, calendar_filter, year=year, month=month, zone=services.conference_zone()
+    )
+    previous = (year - 1, 12) if month == 1 else (year, month - 1)
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return render_template(
+        "side_events/calendar_month.html", view=view, previous=previous, following=following,
+        **_filter_context(calendar_filter),
+    )
+
+
+@bp.get("/day/<day>")
+def calendar_day(day: str) -> ResponseReturnValue:
+    try:
+        chosen = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    calendar_filter = queries.CalendarFilter.from_args(request.args)
+    rows = queries.occurrences_between(
+        db.session, calendar_filter, first_day=chosen, last_day=chosen, zone=services.conference_zone()
+    )
+    return render_template(
+        "side_events/calendar_day.html", day=chosen, rows=rows,
+        previous=date.fromordinal(chosen.toordinal() - 1), following=date.fromordinal(chosen.toordinal() + 1),
+        **_filter_context(calendar_filter),
+    )
+
+
+@bp.get("/month")
+def calendar_month_current() -> ResponseReturnValue:
+    start = _list_start()
+    return redirect(url_for("side_events.calendar_month", year=start.year, month=start.month, **request.args))
+
+
+@bp.get("/events/<int:event_id>")
+def event_detail(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    may_edit = services.can_edit_side_event(current_user, event)
+    approved = services.approved_revision(event)
+    pending = services.pending_revision(event)
+    show_pending = request.args.get("version") == "pending" and may_edit and pending is not None
+    revision = pending if show_pending else (approved if event.state is EventState.APPROVED else None)
+    if revision is None:
+        if not may_edit:
+            abort(404)
+        revision = pending or event.revisions[-1]
+        show_pending = True
+    upcoming = queries.next_occurrences(db.session, event.id, now=queries.local_midnight(
+        _list_start(), services.conference_zone()))
+    return render_template(
+        "side_events/event_detail.html", event=event, revision=revision, preview=show_pending,
+        may_edit=may_edit, pending=pending, occurrences=upcoming,
+        occurrence_count=len(upcoming),
+    )
+
+
+# --- partner pages ------------------------------------------------------------------------
+
+def _event_form(organisations: list[PartnerOrganisation]) -> EventForm:
+    form = EventForm()
+    form.organisation.choices = [(o.id, o.name) for o in organisations]
+    venues = db.session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name)).all()
+    form.venue.choices = [(0, _("No venue: use the location below"))] + [(v.id, v.name) for v in venues]
+    return form
+
+
+def _submittable_organisations() -> list[PartnerOrganisation]:
+    if services.can_moderate_side_events(current_user):
+        return list(db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
+    return services.organisations_of(current_user)
+
+
+def _put_error_on_form(form: EventForm, exc: DomainError) -> None:
+    field_name = getattr(exc, "field", None)
+    if field_name and field_name in form:
+        form[field_name].errors = [*form[field_name].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@roles_required(Role.PARTNER, Role.ORGANISER)
+def event_submit() -> ResponseReturnValue:
+    organisations = _submittable_organisations()
+    if not organisations:
+        abort(403)
+    form = _event_form(organisations)
+    if form.validate_on_submit():
+        organisation = db.get_or_404(PartnerOrganisation, form.organisation.data)
+        try:
+            event = services.submit_side_event(
+                organisation=organisation, data=form.to_input(), author=current_user
+            )
+        except services.EventInputRejected as exc:
+            _put_error_on_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Thank you. The event waits for approval by the organisers."), "success")
+            return redirect(url_for("side_events.event_detail", event_id=event.id))
+    failed = bool(form.errors or form.form_errors)
+    return render_template("side_events/event_form.html", form=form, event=None), 422 if failed else 200
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.PARTNER, Role.ORGANISER)
+def event_edit(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    services.ensure_can_edit(current_user, event)
+    form = _event_form([event.organisation])
+    if request.method == "GET":
+        current = services.pending_revision(event) or services.approved_revision(event) or event.revisions[-1]
+        form.fill_from(services.input_from_revision(current))
+        form.organisation.data = event.organisation_id
+    elif form.validate_on_submit():
+        try:
+            services.edit_side_event(event=event, data=form.to_input(), author=current_user)
+        except services.EventInputRejected as exc:
+            _put_error_on_form(form, exc)
+        else:
+            db.session.commit()
+            if event.state is EventState.APPROVED:
+                flash(_("Your changes wait for approval; the current version stays public until then."), "success")
+            else:
+                flash(_("Your changes wait for approval by the organisers."), "success")
+            return redirect(url_for("side_events.events_mine"))
+    failed = bool(form.errors or form.form_errors)
+    return render_template("side_events/event_form.html", form=form, event=event), 422 if failed else 200
+
+
+@bp.get("/mine")
+@roles_required(Role.PARTNER, Role.ORGANISER)
+def events_mine() -> ResponseReturnValue:
+    organisations = services.organisations_of(current_user)
+    events = queries.events_for_editor(db.session, {o.id for o in organisations})
+    return render_template(
+        "side_events/events_mine.html", organisations=organisations, events=events,
+        approved_revision=services.approved_revision, pending_revision=services.pending_revision,
+    )
+
+
+# --- moderation ---------------------------------------------------------------------------
+
+@bp.get("/moderation")
+@roles_required(Role.ORGANISER)
+def moderation_queue() -> ResponseReturnValue:
+    waiting = queries.moderation_queue(db.session)
+    return render_template(
+        "side_events/moderation_queue.html", waiting=waiting, approved_revision=services.approved_revision
+    )
+
+
+@bp.get("/moderation/<int:event_id>")
+@roles_required(Role.ORGANISER)
+def moderation_review(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    return _render_review(event, ApproveForm(), RejectForm())
+
+
+def _render_review(event: SideEvent, approve_form: ApproveForm, reject_form: RejectForm, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "side_events/moderation_review.html", event=event,
+        pending=services.pending_revision(event), approved=services.approved_revision(event),
+        changes=services.revision_changes(event), approve_form=approve_form, reject_form=reject_form,
+    ), status
+
+
+@bp.post("/moderation/<int:event_id>/approve")
+@roles_required(Role.ORGANISER)
+def moderation_approve(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _render_review(event, form, RejectForm(), 422)
+    try:
+        services.approve_side_event(event=event, moderator=current_user)
+    except services.NothingToModerate as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event is approved and public."), "success")
+    return redirect(url_for("side_events.moderation_queue"))
+
+
+@bp.post("/moderation/<int:event_id>/reject")
+@roles_required(Role.ORGANISER)
+def moderation_reject(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_review(event, ApproveForm(), form, 422)
+    try:
+        services.reject_side_event(event=event, moderator=current_user, reason=form.reason.data)
+    except services.NothingToModerate as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The change is rejected; the partner receives the reason by email."), "success")
+    return redirect(url_for("side_events.moderation_queue"))
+
+
+# --- partner organisations and invitations ------------------------------------------------
+
+@bp.route("/partners", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+def partners_index() -> ResponseReturnValue:
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_partner_organisation(
+                name=form.name.data, website=form.website.data or "",
+                contact_email=form.contact_email.data or "", actor=current_user,
+            )
+        except DomainError as exc:
+            form.name.errors = [*form.name.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_("The partner organisation is added. Invite its editors now."), "success")
+            return redirect(url_for("side_events.partner_detail", organisation_id=organisation.id))
+    organisations = list(db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
+    failed = bool(form.errors)
+    return render_template("side_events/partners_index.html", form=form, organisations=organisations), 422 if failed else 200
+
+
+@bp.route("/partners/<int:organisation_id>", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+def partner_detail(organisation_id: int) -> ResponseReturnValue:
+    organisation = db.get_or_404(PartnerOrganisation, organisation_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_editor(organisation=organisation, email=form.email.data, invited_by=current_user)
+        except DomainError as exc:
+            form.email.errors = [*form.email.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_("The invitation is on its way to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("side_events.partner_detail", organisation_id=organisation.id))
+    invitations = db.session.scalars(
+        sa.select(PartnerInvitation)
+        .where(PartnerInvitation.organisation_id == organisation.id)
+        .order_by(PartnerInvitation.created_at.desc())
+    ).all()
+    return render_template(
+        "side_events/partner_detail.html", organisation=organisation, form=form,
+        invitations=invitations, now=utcnow(),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation_accept(token: str) -> ResponseReturnValue:
+    try:
+        invitation = services.find_invitation(token)
+    except services.InvitationInvalid as exc:
+        return render_template("side_events/invitation_invalid.html", message=exc.message), 400
+    form = AcceptInvitationForm()
+    existing = services.find_user_by_email(invitation.email)
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(
+                token=token, user=current_user if current_user.is_authenticated else None,
+                display_name=form.display_name.data or "", password=form.password.data or None,
+                language=form.language.data,
+            )
+        except services.InvitationNeedsLogin:
+            return redirect(url_for("accounts.login", next=request.path))
+        except PermissionDenied as exc:
+            form.form_errors.append(exc.message)
+        except DomainError as exc:
+            form.password.errors = [*form.password.errors, exc.message]
+        else:
+            db.session.commit()
+            if not current_user.is_authenticated:
+                login_user(services.find_user_by_email(invitation.email))
+            flash(_("Welcome! You can now submit events for %(name)s.", name=invitation.organisation.name), "success")
+            return redirect(url_for("side_events.events_mine"))
+    failed = bool(form.errors or form.form_errors)
+    return render_template(
+        "side_events/invitation_accept.html", form=form, invitation=invitation, existing=existing
+    ), 422 if failed else 200
