@@ -29,6 +29,16 @@ def link_in(message: OutboxMessage) -> str:
     return links[0]
 
 
+def with_altered_signature(token: str) -> str:
+    """The token with the first character of its signature changed.
+
+    (Not the last one: the last base64 character carries padding bits, so changing it can
+    leave the decoded signature the same.)"""
+    payload, _, signature = token.rpartition(".")
+    first = "B" if signature[0] == "A" else "A"
+    return f"{payload}.{first}{signature[1:]}"
+
+
 @contextmanager
 def clock_shifted(monkeypatch: pytest.MonkeyPatch, seconds: int) -> Iterator[None]:
     """Make itsdangerous believe it is `seconds` later (or earlier) than now."""

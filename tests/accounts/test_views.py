@@ -1,0 +1,476 @@
+"""Account flows over HTTP: sign-up, verification, log in/out, reset, roles, CLI, CSRF."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Blueprint, Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import AuditLog, Role, User
+from esof.extensions import db
+from esof.tokens import make_token
+from tests.accounts.factories import clock_shifted, link_in, outbox, with_altered_signature
+from tests.factories import UserFactory
+from tests.support import DEMO_PASSWORD, csrf_token_from, log_in, submit_form
+
+PASSWORD = "a long enough secret"
+
+
+def user_by_email(email: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def flashes(client: FlaskClient) -> list[tuple[str, str]]:
+    with client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
+def is_logged_in(client: FlaskClient) -> bool:
+    response = client.get("/account/")
+    return response.status_code == 200
+
+
+@pytest.fixture
+def user(app: Flask) -> User:
+    created = UserFactory(email="ada@example.org", display_name="Ada")
+    db.session.commit()
+    return created
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+
+def test_signup_creates_account_logs_in_and_queues_mail(client: FlaskClient) -> None:
+    response = submit_form(
+        client,
+        "/account/signup",
+        {"display_name": "Ada Lovelace", "email": "Ada@Example.org", "password": PASSWORD, "language": "nl"},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+    assert flashes(client) == [("success", "Welcome! We sent you a link to confirm your email address.")]
+    user = user_by_email("ada@example.org")
+    assert (user.display_name, user.language, user.roles, user.is_verified) == (
+        "Ada Lovelace", "nl", {Role.DELEGATE}, False,
+    )
+    assert user.password_hash.startswith("$argon2id$")
+    [message] = outbox()
+    assert message.to_address == "ada@example.org"
+    assert link_in(message).startswith("/account/verify/")
+
+
+def test_signup_duplicate_email_in_other_case_is_refused(client: FlaskClient, user: User) -> None:
+    response = submit_form(
+        client,
+        "/account/signup",
+        {"display_name": "Impostor", "email": "ADA@example.ORG", "password": PASSWORD, "language": "en"},
+    )
+
+    assert response.status_code == 422
+    assert "An account with this email address already exists." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert outbox() == []
+    assert is_logged_in(client) is False
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "not-an-address"}, "Invalid email address."),
+        ({"password": "short"}, "Field must be between 10 and 200 characters long."),
+        ({"display_name": ""}, "This field is required."),
+        ({"language": "de"}, "Not a valid choice."),
+    ],
+)
+def test_signup_bad_input_is_shown_and_nothing_created(
+    client: FlaskClient, data: dict[str, str], message: str
+) -> None:
+    form = {"display_name": "Ada", "email": "ada@example.org", "password": PASSWORD, "language": "en", **data}
+
+    response = submit_form(client, "/account/signup", form)
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+# --- email verification -----------------------------------------------------------------------
+
+
+def test_verification_link_from_mail_confirms_address(client: FlaskClient) -> None:
+    submit_form(
+        client,
+        "/account/signup",
+        {"display_name": "Ada", "email": "ada@example.org", "password": PASSWORD, "language": "en"},
+    )
+    link = link_in(outbox()[0])
+
+    response = client.get(link)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+    assert user_by_email("ada@example.org").is_verified is True
+    assert "Thank you, your email address is confirmed." in client.get("/account/").get_data(as_text=True)
+
+
+def test_verification_link_expired_says_so(client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = UserFactory(email_verified_at=None)
+    db.session.commit()
+    token = make_token("verify-email", {"id": user.id, "email": user.email})
+
+    with clock_shifted(monkeypatch, app.config["EMAIL_VERIFY_MAX_AGE"] + 1):
+        response = client.get(f"/account/verify/{token}")
+
+    assert response.status_code == 400
+    assert "This link has expired. Request a new one." in response.get_data(as_text=True)
+    assert user_by_email(user.email).is_verified is False
+
+
+def test_verification_link_forged_is_refused(client: FlaskClient) -> None:
+    user = UserFactory(email_verified_at=None)
+    db.session.commit()
+    token = make_token("verify-email", {"id": user.id, "email": user.email})
+
+    response = client.get(f"/account/verify/{with_altered_signature(token)}")
+
+    assert response.status_code == 400
+    assert "This link is not valid. Request a new one." in response.get_data(as_text=True)
+    assert user_by_email(user.email).is_verified is False
+
+
+def test_resend_verification_queues_new_link(client: FlaskClient) -> None:
+    UserFactory(email="new@example.org", email_verified_at=None)
+    db.session.commit()
+    log_in(client, "new@example.org")
+
+    response = submit_form(client, "/account/verify/resend", {}, page="/account/")
+
+    assert response.status_code == 302
+    assert [m.to_address for m in outbox()] == ["new@example.org"]
+
+
+# --- log in and out ---------------------------------------------------------------------------
+
+
+def test_login_with_right_password_logs_in(client: FlaskClient, user: User) -> None:
+    response = submit_form(client, "/account/login", {"email": "ADA@example.org", "password": DEMO_PASSWORD})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+    assert client.get_cookie("remember_token") is None
+    assert user_by_email("ada@example.org").last_login_at is not None
+    assert is_logged_in(client) is True
+
+
+@pytest.mark.parametrize("email", ["ada@example.org", "nobody@example.org"])
+def test_login_wrong_password_or_unknown_address_same_message(client: FlaskClient, user: User, email: str) -> None:
+    response = submit_form(client, "/account/login", {"email": email, "password": "wrong password"})
+
+    assert response.status_code == 422
+    assert "The email address or password is not correct." in response.get_data(as_text=True)
+    assert is_logged_in(client) is False
+
+
+def test_login_remember_me_sets_cookie_that_outlives_session(client: FlaskClient, user: User) -> None:
+    submit_form(client, "/account/login", {"email": "ada@example.org", "password": DEMO_PASSWORD, "remember": "y"})
+
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")
+    assert is_logged_in(client) is True
+
+
+def test_login_next_path_is_followed(client: FlaskClient, user: User) -> None:
+    response = submit_form(
+        client,
+        "/account/login?next=/account/%3Ftab%3Dprofile",
+        {"email": "ada@example.org", "password": DEMO_PASSWORD},
+    )
+
+    assert response.headers["Location"] == "/account/?tab=profile"
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example", "///evil.example"])
+def test_login_next_to_other_site_is_refused(client: FlaskClient, user: User, target: str) -> None:
+    response = submit_form(
+        client, "/account/login", {"email": "ada@example.org", "password": DEMO_PASSWORD},
+        query_string={"next": target},
+        page="/account/login",
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+
+
+def test_logout_requires_post(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    assert client.get("/account/logout").status_code == 405
+    assert is_logged_in(client) is True
+
+
+def test_logout_without_csrf_token_is_refused(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = client.post("/account/logout")
+
+    assert response.status_code == 400
+    assert is_logged_in(client) is True
+
+
+def test_logout_with_csrf_token_logs_out(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = submit_form(client, "/account/logout", {}, page="/account/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert is_logged_in(client) is False
+
+
+def test_login_without_csrf_token_is_refused(client: FlaskClient, user: User) -> None:
+    response = client.post("/account/login", data={"email": "ada@example.org", "password": DEMO_PASSWORD})
+
+    assert response.status_code == 400
+    assert "The form has expired or is missing its security token." in response.get_data(as_text=True)
+    assert is_logged_in(client) is False
+
+
+def test_signup_with_wrong_csrf_token_is_refused(client: FlaskClient) -> None:
+    client.get("/account/signup")
+    response = client.post(
+        "/account/signup",
+        data={"csrf_token": "forged", "display_name": "A", "email": "a@example.org", "password": PASSWORD, "language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+def test_password_reset_request_same_answer_for_known_and_unknown(app: Flask, user: User) -> None:
+    answers = []
+    for email in ("ada@example.org", "nobody@example.org"):
+        client = app.test_client()
+        response = submit_form(client, "/account/password-reset", {"email": email})
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        answers.append((response.status_code, response.headers["Location"], page.replace(csrf_token_from(page), "")))
+
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/account/login")
+    assert "If an account exists for that address, we sent it a link to set a new password." in answers[0][2]
+    assert [m.to_address for m in outbox()] == ["ada@example.org"]
+
+
+def test_password_reset_link_works_once_and_ends_other_sessions(app: Flask, user: User) -> None:
+    other_device = app.test_client()
+    log_in(other_device, "ada@example.org")
+    client = app.test_client()
+    submit_form(client, "/account/password-reset", {"email": "ada@example.org"})
+    link = link_in(outbox()[0])
+
+    response = submit_form(client, link, {"password": "brand new secret", "confirm": "brand new secret"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login"
+    assert is_logged_in(other_device) is False
+    assert client.get(link).status_code == 400
+    assert "This link is not valid. Request a new one." in client.get(link).get_data(as_text=True)
+    log_in(client, "ada@example.org", "brand new secret")
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["password-reset"]
+
+
+def test_password_reset_mismatched_confirmation_is_refused(client: FlaskClient, user: User) -> None:
+    submit_form(client, "/account/password-reset", {"email": "ada@example.org"})
+    link = link_in(outbox()[0])
+    old_hash = user.password_hash
+
+    response = submit_form(client, link, {"password": "brand new secret", "confirm": "something else"})
+
+    assert response.status_code == 200
+    assert "The passwords do not match." in response.get_data(as_text=True)
+    assert user_by_email("ada@example.org").password_hash == old_hash
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded(app: Flask) -> Iterator[Flask]:
+    """A test-only page for organisers, guarded by the one role decorator."""
+    test_bp = Blueprint("test_guarded", __name__)
+
+    @test_bp.get("/test-only/organisers")
+    @roles_required(Role.ORGANISER)
+    def organisers_only() -> str:
+        return "organisers welcome"
+
+    app.register_blueprint(test_bp)
+    yield app
+
+
+@pytest.mark.parametrize("roles", [[Role.DELEGATE], [Role.PARTNER, Role.SPEAKER], [Role.CHECKIN]])
+def test_roles_required_refuses_other_roles_with_403(guarded: Flask, roles: list[Role]) -> None:
+    UserFactory(email="someone@example.org", roles=roles)
+    db.session.commit()
+    client = guarded.test_client()
+    log_in(client, "someone@example.org")
+
+    response = client.get("/test-only/organisers")
+
+    assert response.status_code == 403
+    assert "You do not have permission to see this page." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("roles", [[Role.ORGANISER], [Role.ADMIN], [Role.DELEGATE, Role.ORGANISER]])
+def test_roles_required_lets_in_organiser_and_admin(guarded: Flask, roles: list[Role]) -> None:
+    UserFactory(email="someone@example.org", roles=roles)
+    db.session.commit()
+    client = guarded.test_client()
+    log_in(client, "someone@example.org")
+
+    response = client.get("/test-only/organisers")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "organisers welcome"
+
+
+def test_roles_required_sends_anonymous_to_login(guarded: Flask) -> None:
+    client = guarded.test_client()
+
+    response = client.get("/test-only/organisers")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login?next=/test-only/organisers"
+    assert flashes(client) == [("info", "Please log in to see this page.")]
+
+
+def test_roles_required_returns_to_page_after_login(guarded: Flask) -> None:
+    UserFactory(email="boss@example.org", roles=[Role.ORGANISER])
+    db.session.commit()
+    client = guarded.test_client()
+    login_url = client.get("/test-only/organisers").headers["Location"]
+
+    response = submit_form(client, login_url, {"email": "boss@example.org", "password": DEMO_PASSWORD})
+
+    assert response.headers["Location"] == "/test-only/organisers"
+
+
+def test_login_required_page_redirects_anonymous(client: FlaskClient) -> None:
+    response = client.get("/account/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login?next=/account/"
+
+
+# --- create-user command ----------------------------------------------------------------------
+
+
+def test_create_user_command_creates_verified_organiser(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=["create-user", "Boss@Example.org", "--role", "organiser", "--name", "The Boss"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Created boss@example.org with roles organiser" in result.output
+    user = user_by_email("boss@example.org")
+    assert (user.display_name, user.roles, user.is_verified) == ("The Boss", {Role.ORGANISER}, True)
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_create_user_command_rerun_adds_roles(runner: FlaskCliRunner) -> None:
+    args = ["create-user", "boss@example.org", "--password", PASSWORD]
+    runner.invoke(args=[*args, "--role", "organiser"])
+
+    result = runner.invoke(args=[*args, "--role", "checkin", "--role", "admin"])
+
+    assert result.exit_code == 0, result.output
+    assert "boss@example.org now has roles admin, checkin, organiser" in result.output
+    assert user_by_email("boss@example.org").roles == {Role.ORGANISER, Role.CHECKIN, Role.ADMIN}
+
+
+def test_create_user_command_weak_password_fails(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["create-user", "boss@example.org", "--password", "short"])
+
+    assert result.exit_code == 1
+    assert "Use at least 10 characters." in result.output
+    assert user_by_email("boss@example.org") is None
+
+
+def test_create_user_command_unknown_role_fails(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["create-user", "boss@example.org", "--password", PASSWORD, "--role", "king"])
+
+    assert result.exit_code == 2
+    assert user_by_email("boss@example.org") is None
+
+
+# --- account page ----------------------------------------------------------------------------
+
+
+def test_account_page_shows_email_and_profile_form(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    html = client.get("/account/").get_data(as_text=True)
+
+    assert "ada@example.org" in html
+    assert (
+        '<input autocomplete="name" id="display_name" maxlength="200" name="display_name" required '
+        'type="text" value="Ada">' in html
+    )
+    assert '<option selected value="en">English</option><option value="nl">Nederlands</option>' in html
+    assert "Log out everywhere" in html
+
+
+def test_account_profile_change_saves_and_switches_language(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = submit_form(client, "/account/", {"display_name": "Ada L.", "language": "nl"})
+
+    assert response.status_code == 302
+    stored = user_by_email("ada@example.org")
+    assert (stored.display_name, stored.language) == ("Ada L.", "nl")
+    page = client.get("/account/").get_data(as_text=True)
+    assert '<html lang="nl">' in page
+
+
+def test_account_profile_empty_name_is_refused(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = submit_form(client, "/account/", {"display_name": "", "language": "en"})
+
+    assert response.status_code == 422
+    assert "This field is required." in response.get_data(as_text=True)
+    assert user_by_email("ada@example.org").display_name == "Ada"
+
+
+def test_logout_everywhere_ends_every_session(app: Flask, user: User) -> None:
+    phone = app.test_client()
+    submit_form(phone, "/account/login", {"email": "ada@example.org", "password": DEMO_PASSWORD, "remember": "y"})
+    laptop = app.test_client()
+    log_in(laptop, "ada@example.org")
+    nonce = user.login_nonce
+
+    response = submit_form(laptop, "/account/logout-everywhere", {}, page="/account/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login"
+    assert user_by_email("ada@example.org").login_nonce != nonce
+    assert is_logged_in(laptop) is False
+    assert is_logged_in(phone) is False
+    phone.delete_cookie("session")
+    assert is_logged_in(phone) is False  # the remember cookie is worthless too
+
+
+def test_language_switch_refuses_other_sites(client: FlaskClient) -> None:
+    response = client.get("/language/nl", query_string={"next": "//evil.example"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert '<html lang="nl">' in client.get("/").get_data(as_text=True)
