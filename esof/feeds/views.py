@@ -1,4 +1,62 @@
-"""HTTP handlers of the feeds area."""
-from flask import Blueprint
+"""iCalendar feeds: the programme, side events, single items and personal agendas.
 
-bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+Every feed answers with ETag and Last-Modified and a 304 to a matching conditional
+request; HEAD works like GET without a body.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, get_locale
+
+from esof.feeds import services
+from esof.feeds.cache import CachedFeed
+
+bp = Blueprint("feeds", __name__)
+
+FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies may keep 5 minutes
+
+
+def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False, private: bool = False) -> Response:
+    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
+    response.set_etag(feed.etag)
+    response.last_modified = feed.last_modified
+    response.cache_control.max_age = FEED_MAX_AGE
+    if private:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+    # A single item is offered as a file to open once, never as a subscription.
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
+
+
+def feed_language() -> str:
+    chosen = request.args.get("lang", "")
+    return chosen if chosen in ("en", "nl") else str(get_locale() or "en")
+
+
+@bp.get("/feeds/programme.ics")
+def programme_feed() -> ResponseReturnValue:
+    filters = services.parse_programme_filters(request.args)
+    language = feed_language()
+    with force_locale(language):
+        feed = services.programme_feed(filters, language=language)
+    return calendar_response(feed, filename="esof2022-programme.ics")
+
+
+@bp.get("/programme/sessions/<int:session_id>.ics")
+def session_ics(session_id: int) -> ResponseReturnValue:
+    feed = services.single_session_feed(session_id)
+    return calendar_response(feed, filename=f"esof2022-session-{session_id}.ics", download=True)
+
+
+@bp.get("/feeds/agenda/<token>.ics")
+def agenda_feed(token: str) -> ResponseReturnValue:
+    user = services.user_for_agenda_token(token)
+    language = request.args.get("lang") or user.language
+    with force_locale(language if language in ("en", "nl") else "en"):
+        feed = services.agenda_feed(user, language=language)
+    return calendar_response(feed, filename="esof2022-my-agenda.ics", private=True)

@@ -1,0 +1,274 @@
+"""What goes into each feed, and the secret tokens of personal agenda feeds."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from esof.accounts.models import FeedToken, User
+from esof.accounts.services import external_url
+from esof.db import utcnow
+from esof.errors import NotFound, ValidationFailed
+from esof.extensions import db
+from esof.feeds.cache import CachedFeed, feed_cache
+from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
+from esof.i18n import local_date
+from esof.programme import queries as programme_queries
+from esof.programme.models import PublishedSession, ScheduleVersion, SessionStatus, Track
+from esof.programme.services import latest_version
+from esof.venues.models import Venue
+
+EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
+
+
+class UnknownFeedFilter(NotFound):
+    default_message = _l("There is no such track, venue or day in the programme.")
+
+
+class BadFeedFilter(ValidationFailed):
+    default_message = _l("The filter is not valid.")
+
+
+def uid_domain() -> str:
+    return current_app.config.get("FEED_UID_DOMAIN", "esof2022.leiden")
+
+
+def session_uid(session_id: int) -> str:
+    # Stable for the life of the session: every published version keeps the same UID.
+    return f"session-{session_id}@{uid_domain()}"
+
+
+def etag_for(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def cached_render(key: str, build: Callable[[], tuple[bytes, datetime]]) -> CachedFeed:
+    cache = feed_cache()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    body, last_modified = build()
+    feed = CachedFeed(body=body, etag=etag_for(body), last_modified=last_modified.replace(microsecond=0))
+    cache.set(key, feed)
+    return feed
+
+
+def uncached_render(build: Callable[[], tuple[bytes, datetime]]) -> CachedFeed:
+    body, last_modified = build()
+    return CachedFeed(body=body, etag=etag_for(body), last_modified=last_modified.replace(microsecond=0))
+
+
+# --------------------------------------------------------------------------- programme
+
+
+def session_item(row: PublishedSession) -> FeedItem:
+    session = row.session
+    room = row.room
+    venue = room.venue if room is not None else None
+    speakers = ", ".join(person.name for person in session.speakers)
+    lines = [plain_text(session.abstract)] if session.abstract else []
+    if speakers:
+        lines.append(_("Speakers: %(names)s", names=speakers))
+    lines.append(_("Times are in %(zone)s.", zone=current_app.config["CONFERENCE_TIMEZONE"]))
+    location = ", ".join(part for part in (
+        room.name if room else "", venue.name if venue else "", venue.address if venue else "") if part)
+    categories = [row.track.name] if row.track is not None else []
+    categories.append(str(session.format.value).replace("-", " ").capitalize())
+    return FeedItem(
+        uid=session_uid(row.session_id),
+        summary=row.title,
+        start=row.starts_at,
+        end=row.ends_at,
+        last_modified=row.last_modified,
+        sequence=row.sequence,
+        status="CANCELLED" if row.status is SessionStatus.CANCELLED else "CONFIRMED",
+        description="\n\n".join(lines),
+        location=location,
+        geo=(venue.latitude, venue.longitude) if venue and venue.latitude is not None and venue.longitude is not None else None,
+        url=external_url("programme.session_detail", session_id=row.session_id),
+        categories=categories,
+    )
+
+
+def parse_programme_filters(args: dict[str, str]) -> programme_queries.ProgrammeFilters:
+    day_text = (args.get("day") or "").strip()
+    try:
+        day = date.fromisoformat(day_text) if day_text else None
+    except ValueError as exc:
+        raise BadFeedFilter(_("The day must be a date like 2022-07-13.")) from exc
+    return programme_queries.ProgrammeFilters(
+        day=day, track=(args.get("track") or "").strip(), venue=(args.get("venue") or "").strip()
+    )
+
+
+def programme_feed_name(filters: programme_queries.ProgrammeFilters) -> str:
+    parts = []
+    if filters.track:
+        track = db.session.scalar(sa.select(Track).where(Track.slug == filters.track))
+        if track is None:
+            raise UnknownFeedFilter()
+        parts.append(_("%(track)s track", track=track.name))
+    if filters.venue:
+        venue = db.session.scalar(sa.select(Venue).where(Venue.slug == filters.venue))
+        if venue is None:
+            raise UnknownFeedFilter()
+        parts.append(venue.name)
+    if filters.day:
+        parts.append(local_date(filters.day, "long"))
+    return "ESOF 2022 — " + (" · ".join(parts) if parts else _("Programme"))
+
+
+def programme_feed(filters: programme_queries.ProgrammeFilters, *, language: str) -> CachedFeed:
+    version = latest_version()
+    name = programme_feed_name(filters)
+    args = filters.as_args()
+    key = f"programme:v{version.number if version else 0}:{language}:" + "&".join(
+        f"{k}={v}" for k, v in sorted(args.items()))
+
+    def build() -> tuple[bytes, datetime]:
+        rows = programme_queries.published_sessions(version, filters) if version else []
+        meta = FeedMeta(
+            name=name,
+            description=_("ESOF 2022, Leiden, 13–16 July 2022. Times in %(zone)s.",
+                          zone=current_app.config["CONFERENCE_TIMEZONE"]),
+            page_url=external_url("programme.programme_index", **args),
+            feed_url=external_url("feeds.programme_feed", **args),
+            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+        )
+        # The version's time, not the rows': a session leaving this filter changes no row here.
+        last = version.published_at if version else EPOCH
+        return render_calendar(meta, [session_item(row) for row in rows]), last
+
+    return cached_render(key, build)
+
+
+def single_session_feed(session_id: int) -> CachedFeed:
+    version = latest_version()
+    row = programme_queries.published_session(version, session_id) if version else None
+    if row is None:
+        raise NotFound(_("This session is not in the published programme."))
+
+    def build() -> tuple[bytes, datetime]:
+        meta = FeedMeta(
+            name=row.title,
+            description=_("ESOF 2022, Leiden"),
+            page_url=external_url("programme.session_detail", session_id=session_id),
+            feed_url=external_url("feeds.session_ics", session_id=session_id),
+            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+        )
+        return render_calendar(meta, [session_item(row)]), row.last_modified
+
+    return uncached_render(build)
+
+
+# --------------------------------------------------------------------------- personal agenda
+
+
+def _derive_token(user_id: int, created_at: datetime) -> str:
+    """The secret URL part, derived from a server key so only its hash needs storing.
+
+    The account page can show the URL again without the database holding it; changing
+    FEED_TOKEN_KEY (default: SECRET_KEY) changes every agenda URL.
+    """
+    key = (current_app.config.get("FEED_TOKEN_KEY") or current_app.config["SECRET_KEY"]).encode()
+    message = f"esof-agenda-feed|{user_id}|{created_at.astimezone(UTC).isoformat()}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def active_feed_token(user: User) -> FeedToken | None:
+    return db.session.scalar(
+        sa.select(FeedToken)
+        .where(FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .order_by(FeedToken.id.desc())
+        .limit(1)
+    )
+
+
+def _issue_token(user: User) -> str:
+    created_at = utcnow()
+    token = _derive_token(user.id, created_at)
+    db.session.add(FeedToken(user_id=user.id, token_hash=_hash(token), created_at=created_at))
+    db.session.flush()
+    return token
+
+
+def agenda_token(user: User) -> str:
+    """The user's current agenda token, created on first use."""
+    row = active_feed_token(user)
+    if row is not None:
+        token = _derive_token(user.id, row.created_at)
+        if _hash(token) == row.token_hash:
+            return token
+        row.revoked_at = utcnow()  # the key changed: the old URL cannot be shown again
+    return _issue_token(user)
+
+
+def regenerate_agenda_token(user: User) -> str:
+    """Revoke every agenda URL of the user and issue a new one; the old ones answer 404."""
+    db.session.execute(
+        sa.update(FeedToken)
+        .where(FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return _issue_token(user)
+
+
+def agenda_feed_url(user: User, *, webcal: bool = False) -> str:
+    url = external_url("feeds.agenda_feed", token=agenda_token(user))
+    return "webcal://" + url.split("://", 1)[1] if webcal else url
+
+
+def user_for_agenda_token(token: str) -> User:
+    row = db.session.scalar(
+        sa.select(FeedToken).where(FeedToken.token_hash == _hash(token), FeedToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.is_active:
+        raise NotFound(_("There is no calendar at this address."))
+    return row.user
+
+
+def agenda_session_ids(user: User) -> set[int]:
+    """Starred and booked (confirmed or waitlisted) sessions of the user."""
+    from esof.bookings.models import Booking, BookingStatus, Star
+
+    starred = sa.select(Star.session_id).where(Star.user_id == user.id)
+    booked = sa.select(Booking.session_id).where(
+        Booking.user_id == user.id, Booking.status != BookingStatus.CANCELLED)
+    return set(db.session.scalars(sa.union(starred, booked)))
+
+
+def agenda_feed(user: User, *, language: str) -> CachedFeed:
+    version: ScheduleVersion | None = latest_version()
+
+    def build() -> tuple[bytes, datetime]:
+        ids = agenda_session_ids(user)
+        rows: Iterable[PublishedSession] = []
+        if version is not None and ids:
+            stmt = programme_queries.published_sessions_stmt(version.id, programme_queries.ProgrammeFilters())
+            rows = list(db.session.scalars(stmt.where(PublishedSession.session_id.in_(ids))).unique())
+        rows = list(rows)
+        meta = FeedMeta(
+            name=_("ESOF 2022 — My agenda"),
+            description=_("Sessions you starred or booked at ESOF 2022. Times in %(zone)s.",
+                          zone=current_app.config["CONFERENCE_TIMEZONE"]),
+            page_url=external_url("main.home"),
+            feed_url=external_url("feeds.agenda_feed", token="private"),
+            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+        )
+        # Unstarring deletes a row, so no stored time says when the agenda last changed:
+        # Last-Modified is now and only the ETag (a digest of the body) gives 304s.
+        return render_calendar(meta, [session_item(row) for row in rows]), utcnow()
+
+    return uncached_render(build)
