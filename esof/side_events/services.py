@@ -360,8 +360,6 @@ def _revision_values(data: EventInput) -> dict[str, Any]:
             raise EventInputRejected(_l("Give the last date of a repeating event."), "until")
         if recurrence.until < data.start_date:
             raise EventInputRejected(_l("The repetition ends before the event starts."), "until")
-        if recurrence.until.year != year:
-            raise EventInputRejected(outside, "until")
         if recurrence.interval < 1:
             raise EventInputRejected(_l("Repeat at least every 1."), "interval")
         if recurrence.frequency is rec.Frequency.WEEKLY and not recurrence.weekdays:
@@ -387,7 +385,7 @@ def _revision_values(data: EventInput) -> dict[str, Any]:
     if not occurrences:
         raise EventInputRejected(_l("This repetition gives no dates at all."), "frequency")
     last_day = (occurrences[-1].ends_at.astimezone(zone) - timedelta(microseconds=1)).date()
-    if last_day.year != year:
+    if last_day.year != year or (recurrence.until is not None and rule and recurrence.until.year != year):
         raise EventInputRejected(outside, "until")
     series_days = {o.local_day for o in occurrences}
     for day in recurrence.exdates if rule else ():
