@@ -46,13 +46,18 @@ def register_cli(app: Flask) -> None:
         """Deliver every mail that is due, then exit (or keep going with --forever)."""
         from esof.mail.services import deliver_due_mail
 
+        pause = interval
         while True:
             report = deliver_due_mail()
             if report.sent or report.failed or report.gave_up or not forever:
                 click.echo(f"sent {report.sent}, to retry {report.failed}, gave up {report.gave_up}")
+            if report.server_down:
+                click.echo("mail server unavailable; the rest waits for the next run", err=True)
             if not forever:
                 return
-            time.sleep(interval)
+            # A server that is down is asked again less and less often (up to 5 minutes).
+            pause = min(pause * 2, 300.0) if report.server_down else interval
+            time.sleep(pause)
 
     from esof.demo import register_demo_command
 

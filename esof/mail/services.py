@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, render_template
 from flask_babel import force_locale
+from jinja2 import TemplateNotFound
 
 from esof.db import utcnow
 from esof.extensions import db
@@ -43,7 +43,7 @@ def queue_mail(
         text = render_template(f"mail/{template}.txt", **context)
         try:
             html = render_template(f"mail/{template}.html", **context)
-        except Exception:  # noqa: BLE001  (an HTML part is optional)
+        except TemplateNotFound:  # the HTML part is optional; errors inside it are not hidden
             html = None
     first_line, _, body = text.partition("\n")
     subject = first_line.removeprefix("Subject:").strip()
@@ -89,6 +89,25 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     gave_up: int = 0
+    # The server could not be reached or refused the session: the batch stopped early.
+    server_down: bool = False
+
+
+class ServerUnavailable(Exception):
+    """Connecting, greeting or logging in failed: no message can go out right now."""
+
+
+# Answers about one message (a refused recipient, a rejected body): retry or give up on it
+# and carry on with the next one. Anything else is about the server: stop the batch.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about this message: retrying will not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in exc.recipients.values())
+    code = getattr(exc, "smtp_code", 0)
+    return 500 <= code < 600
 
 
 class _Transport:
@@ -106,12 +125,27 @@ class _Transport:
             log.info("Mail to %s: %s (written to %s)", message.to_address, message.subject, folder)
             return
         if self.smtp is None:
-            self.smtp = smtplib.SMTP(self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=10)
+            self.smtp = self._connect()
+        try:
+            self.smtp.send_message(email)
+        except MESSAGE_ERRORS:
+            raise
+        except (smtplib.SMTPException, OSError) as exc:  # the connection broke mid-way
+            raise ServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            smtp = smtplib.SMTP(
+                self.config["MAIL_SERVER"], self.config["MAIL_PORT"],
+                timeout=self.config.get("MAIL_TIMEOUT_SECONDS", 10),
+            )
             if self.config.get("MAIL_USE_TLS"):
-                self.smtp.starttls()
+                smtp.starttls()
             if self.config.get("MAIL_USERNAME"):
-                self.smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
-        self.smtp.send_message(email)
+                smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"] or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return smtp
 
     def reset(self) -> None:
         if self.smtp is not None:
@@ -139,10 +173,14 @@ def claim_due_messages(limit: int, now: datetime) -> list[OutboxMessage]:
 
 
 def deliver_due_mail(limit: int = 100) -> DeliveryReport:
-    """Send what is due, one committed transaction per message, and report the outcome."""
+    """Send what is due, one committed transaction per message, and report the outcome.
+
+    A message-level refusal backs off that message and goes on with the next. When the
+    server is unreachable, the message in hand backs off and the batch stops: the others
+    keep their place and their attempt count, and the server is not hammered.
+    """
     report = DeliveryReport()
     transport = _Transport()
-    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     try:
         for _ in range(limit):
             batch = claim_due_messages(1, utcnow())
@@ -151,23 +189,56 @@ def deliver_due_mail(limit: int = 100) -> DeliveryReport:
             message = batch[0]
             try:
                 transport.send(build_email(message), message)
-            except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            except ServerUnavailable as exc:
                 transport.reset()
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= max_attempts:
-                    message.failed_at = utcnow()
-                    report.gave_up += 1
-                    log.error("Giving up on mail %s after %d attempts", message.id, message.attempts)
-                else:
-                    message.next_attempt_at = utcnow() + retry_delay(message.attempts)
-                    report.failed += 1
-                    log.warning("Mail %s not sent (%s); retrying later", message.id, exc)
+                _record_failure(message, str(exc), report, permanent=False)
+                db.session.commit()
+                report.server_down = True
+                log.warning("Mail server unavailable (%s); stopping this batch", exc)
+                break
+            except MESSAGE_ERRORS as exc:
+                _record_failure(message, f"{type(exc).__name__}: {exc}", report, permanent=is_permanent(exc))
             else:
                 message.attempts += 1
                 message.sent_at = utcnow()
+                message.last_error = ""
                 report.sent += 1
             db.session.commit()
     finally:
+        db.session.rollback()  # releases a claimed row if sending blew up unexpectedly
         transport.close()
     return report
+
+
+def _record_failure(message: OutboxMessage, error: str, report: DeliveryReport, *, permanent: bool) -> None:
+    message.attempts += 1
+    message.last_error = error[:2000]
+    if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.failed_at = utcnow()
+        report.gave_up += 1
+        log.error("Giving up on mail %s after %d attempts: %s", message.id, message.attempts, error)
+    else:
+        message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+        report.failed += 1
+        log.warning("Mail %s not sent (%s); retrying later", message.id, error)
+
+
+def outbox_counts() -> dict[str, int]:
+    """Queued, sent and failed messages, for the organisers' outbox page."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)),
+            sa.func.count().filter(OutboxMessage.sent_at.is_not(None)),
+            sa.func.count().filter(OutboxMessage.failed_at.is_not(None)),
+        )
+    ).one()
+    return {"queued": row[0], "sent": row[1], "failed": row[2]}
+
+
+def retry_failed_mail(*, message: OutboxMessage) -> OutboxMessage:
+    """Put a message that was given up on back in the queue (after fixing the cause)."""
+    if message.sent_at is None:
+        message.failed_at = None
+        message.next_attempt_at = utcnow()
+    db.session.flush()
+    return message

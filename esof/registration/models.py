@@ -52,7 +52,8 @@ class RegistrationCategory(db.Model):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     capacity: Mapped[int | None]
-    # Kept in step with confirmed registrations so capacity is checked by one UPDATE.
+    # Places held (confirmed + awaiting approval), kept in step with the registrations so
+    # capacity is checked and taken by one conditional UPDATE.
     confirmed_count: Mapped[int] = mapped_column(default=0)
     moderated: Mapped[bool] = mapped_column(default=False)
     access_code: Mapped[str | None] = mapped_column(sa.String(64))
@@ -76,6 +77,13 @@ class ConferenceSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     onsite_cap: Mapped[int | None]
     onsite_confirmed: Mapped[int] = mapped_column(default=0)
+    # Last waiting-list number handed out. One conference-wide sequence, so delegates
+    # waiting in different categories for the onsite cap are still served in order.
+    waitlist_issued: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+# Statuses that hold a place in the category (and the onsite cap for onsite categories).
+PLACE_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.AWAITING_APPROVAL)
 
 
 class Registration(db.Model):
@@ -90,6 +98,8 @@ class Registration(db.Model):
             sqlite_where=sa.text("status <> 'cancelled'"),
         ),
         sa.Index("ix_registration_category_status", "category_id", "status"),
+        # Waiting-list numbers come from one sequence and are never handed out twice.
+        sa.Index("uq_registration_waitlist_position", "waitlist_position", unique=True),
         sa.CheckConstraint(
             "waitlist_position IS NULL OR waitlist_position > 0", name="waitlist_position_positive"
         ),
@@ -128,9 +138,19 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Why it ended: "delegate", "organiser", "rejected" or "erased" (kept for statistics).
+    cancel_reason: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
 
     user: Mapped[User | None] = relationship()
     category: Mapped[RegistrationCategory] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != RegistrationStatus.CANCELLED
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in PLACE_HOLDING
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,133 @@
+"""Registration forms: shape checks only; the rules live in services."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from esof.registration.models import Attendance, PaymentStatus
+
+
+class ProfileFields:
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    affiliation = StringField(
+        _l("Affiliation"), validators=[Length(max=200)], description=_l("University, company or organisation.")
+    )
+    # Choices are the ISO 3166 list in the reader's language, set by the view; the service
+    # checks the code, so the API and the CLI give the same answer.
+    country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
+    dietary_needs = TextAreaField(
+        _l("Dietary needs"), validators=[Length(max=500)], description=_l("For example vegetarian, halal, allergies.")
+    )
+    accessibility_needs = TextAreaField(
+        _l("Accessibility needs"),
+        validators=[Length(max=500)],
+        description=_l("For example step-free access, a sign-language interpreter, a quiet room."),
+    )
+    public_listing = BooleanField(_l("Show my name and affiliation in the public list of delegates"))
+
+
+class RegistrationForm(ProfileFields, FlaskForm):
+    # The service decides whether a code exists and is open (one answer for every client).
+    category = RadioField(_l("Registration category"), validators=[DataRequired()], validate_choice=False)
+    access_code = StringField(
+        _l("Access code"),
+        validators=[Length(max=64)],
+        description=_l("Only for categories that need one, such as speakers."),
+    )
+    consent = BooleanField(_l("I have read the privacy statement and agree that my data is used for ESOF 2022"))
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    pass
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with CSRF: cancel, reissue a ticket, approve, reject."""
+
+
+class EraseAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    confirm = BooleanField(
+        _l("I understand that my account and personal data are deleted and cannot be restored"),
+        validators=[DataRequired()],
+    )
+
+
+class PaymentForm(FlaskForm):
+    payment_status = SelectField(
+        _l("Payment status"),
+        choices=[
+            (PaymentStatus.PENDING.value, _l("pending")),
+            (PaymentStatus.PAID.value, _l("paid")),
+            (PaymentStatus.WAIVED.value, _l("waived")),
+        ],
+    )
+
+
+class OnsiteCapForm(FlaskForm):
+    onsite_cap = IntegerField(
+        _l("Onsite cap"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        description=_l("The most delegates that can attend onsite. Empty: no limit."),
+    )
+
+
+def _euro() -> list[object]:
+    return [Optional(), NumberRange(min=0, max=100_000)]
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and hyphens."))],
+    )
+    name = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+    name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    attendance = SelectField(
+        _l("Attendance"), choices=[(Attendance.ONSITE.value, _l("onsite")), (Attendance.ONLINE.value, _l("online"))]
+    )
+    fee = DecimalField(
+        _l("Fee (euro)"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=100_000)],
+        description=_l("0 for free."),
+    )
+    early_fee = DecimalField(_l("Early-bird fee (euro)"), places=2, validators=_euro())
+    early_deadline = DateField(
+        _l("Last day of the early-bird fee"), validators=[Optional()], description=_l("Date in Europe/Amsterdam.")
+    )
+    opens_at = DateTimeLocalField(
+        _l("Opens at"), format="%Y-%m-%dT%H:%M", validators=[Optional()], description=_l("Time in Europe/Amsterdam.")
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes at"), format="%Y-%m-%dT%H:%M", validators=[Optional()], description=_l("Time in Europe/Amsterdam.")
+    )
+    capacity = IntegerField(
+        _l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)], description=_l("Empty: no limit.")
+    )
+    moderated = BooleanField(_l("Registrations need an organiser's approval"))
+    access_code = StringField(
+        _l("Access code"), validators=[Length(max=64)], description=_l("Empty: no code needed.")
+    )
+    sort_order = IntegerField(_l("Position in the list"), validators=[Optional()], default=0)
+
+
+def cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())

@@ -1,0 +1,70 @@
+"""Reusable select() builders for the organiser pages and the CSV export."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from esof.accounts.models import User
+from esof.extensions import db
+from esof.registration.models import PaymentStatus, Registration, RegistrationCategory, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class RegistrationFilters:
+    q: str = ""
+    category: str = ""
+    status: str = ""
+    payment: str = ""
+    country: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.category, self.status, self.payment, self.country))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered_registrations(filters: RegistrationFilters) -> sa.Select[tuple[Registration]]:
+    """Registrations with their user and category loaded in the same query, newest first."""
+    stmt = (
+        sa.select(Registration)
+        .join(Registration.category)
+        .outerjoin(Registration.user)
+        .options(contains_eager(Registration.category), contains_eager(Registration.user))
+    )
+    if filters.q.strip():
+        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
+        full_name = sa.func.lower(Registration.first_name + " " + Registration.last_name)
+        stmt = stmt.where(
+            sa.or_(
+                full_name.like(pattern, escape="\\"),
+                sa.func.lower(Registration.affiliation).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+                Registration.payment_reference == filters.q.strip().upper(),
+            )
+        )
+    if filters.category:
+        stmt = stmt.where(RegistrationCategory.code == filters.category)
+    if filters.status in {s.value for s in RegistrationStatus}:
+        stmt = stmt.where(Registration.status == RegistrationStatus(filters.status))
+    if filters.payment in {s.value for s in PaymentStatus}:
+        stmt = stmt.where(Registration.payment_status == PaymentStatus(filters.payment))
+    if filters.country:
+        stmt = stmt.where(Registration.country == filters.country.upper())
+    return stmt.order_by(Registration.id.desc())
+
+
+def counts_by_category_and_status() -> dict[int, dict[RegistrationStatus, int]]:
+    """{category id: {status: number}} in one grouped query."""
+    counts: dict[int, dict[RegistrationStatus, int]] = {}
+    rows = db.session.execute(
+        sa.select(Registration.category_id, Registration.status, sa.func.count())
+        .group_by(Registration.category_id, Registration.status)
+    )
+    for category_id, status, number in rows:
+        counts.setdefault(category_id, {})[status] = number
+    return counts
