@@ -1,0 +1,62 @@
+"""`flask --app esof demo-data`: a realistic, deterministic ESOF 2022 data set.
+
+The generator lives in esof/demo/builder.py, its fixed facts (venues, tracks, partners,
+name pools) in esof/demo/data.py.
+"""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+
+from esof.extensions import db
+
+
+def register_demo_command(app: Flask) -> None:
+    @app.cli.command("demo-data")
+    @click.option("--seed", default=2022, show_default=True, help="Same seed, same data.")
+    @click.option("--reset", is_flag=True, help="Empty every table first (all data is lost).")
+    @click.option("--password", default="esof2022-demo", show_default=True,
+                  help="Password of every demo account.")
+    @click.option("--delegates", default=5000, show_default=True, type=click.IntRange(0, 50_000))
+    @click.option("--sessions", default=300, show_default=True, type=click.IntRange(5, 2_000))
+    @click.option("--side-events", "side_events", default=600, show_default=True, type=click.IntRange(0, 10_000))
+    @click.option("--partners", default=40, show_default=True, type=click.IntRange(1, 500))
+    def demo_data_command(
+        seed: int, reset: bool, password: str, delegates: int, sessions: int, side_events: int, partners: int
+    ) -> None:
+        """Load ESOF 2022 demo data: venues, programme, delegates, side events, demo accounts."""
+        from esof.demo.builder import DemoSizes, build_demo_data, demo_accounts
+        from esof.demo.database import empty_database, non_empty_tables
+
+        started = time.perf_counter()
+        if reset:
+            empty_database()
+        else:
+            filled = non_empty_tables()
+            if filled:
+                raise click.ClickException(
+                    f"The database is not empty ({', '.join(filled[:5])}{' …' if len(filled) > 5 else ''} "
+                    "hold rows). Run with --reset to delete everything and load the demo data."
+                )
+        sizes = DemoSizes(delegates=delegates, sessions=sessions, side_events=side_events, partners=partners)
+        try:
+            summary = build_demo_data(seed=seed, sizes=sizes, password=password)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        seconds = time.perf_counter() - started
+        for name, number in summary.counts.items():
+            click.echo(f"{number:>7,}  {name}")
+        if summary.published_version is not None:
+            click.echo(f"Published schedule version {summary.published_version} (before the conflicts below).")
+        else:
+            click.echo(summary.publish_note)
+        for line in summary.conflicts:
+            click.echo(f"Deliberate conflict in the draft: {line}")
+        click.echo("Demo accounts (password: the --password given):")
+        for line in demo_accounts(sizes):
+            click.echo(f"  {line}")
+        click.echo(f"Demo data loaded with seed {seed} in {seconds:.1f} s.")

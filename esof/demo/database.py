@@ -1,0 +1,64 @@
+"""Whole-database helpers for the demo command: is it empty, empty it, digest it."""
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from esof.extensions import db
+
+# Rows a fresh, migrated database already holds (the registration settings singleton).
+PRESEEDED_TABLES = frozenset({"conference_settings"})
+# Columns that differ between two runs with the same seed, by design: argon2 salts every
+# hash at random, and publishing stamps the real time.
+VOLATILE_COLUMNS = frozenset({
+    ("user_account", "password_hash"),
+    ("schedule_version", "published_at"),
+    ("published_session", "last_modified"),
+})
+
+
+def tables() -> list[sa.Table]:
+    import esof.models  # noqa: F401  every area's tables
+
+    return list(db.metadata.sorted_tables)
+
+
+def non_empty_tables() -> list[str]:
+    """Names of the tables that hold rows (the pre-seeded settings row does not count)."""
+    found = []
+    for table in tables():
+        if table.name in PRESEEDED_TABLES:
+            continue
+        if db.session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None:
+            found.append(table.name)
+    return found
+
+
+def empty_database() -> None:
+    """Delete every row of every table, children before parents; ids start at 1 again."""
+    all_tables = tables()
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(db.session.get_bind().dialect.identifier_preparer.quote(t.name) for t in all_tables)
+        db.session.execute(sa.text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+        return
+    for table in reversed(all_tables):
+        db.session.execute(table.delete())
+    has_sequences = db.session.execute(
+        sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+    ).first()
+    if has_sequences:
+        db.session.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+def digest_database() -> str:
+    """SHA-256 over every row of every table in primary-key order, volatile columns left out."""
+    digest = hashlib.sha256()
+    for table in sorted(tables(), key=lambda t: t.name):
+        columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE_COLUMNS]
+        order = list(table.primary_key.columns) or columns
+        digest.update(f"\n#{table.name}:{','.join(c.name for c in columns)}\n".encode())
+        for row in db.session.execute(sa.select(*columns).order_by(*order)):
+            digest.update(repr(tuple(row)).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
