@@ -2,7 +2,7 @@
 and the organisers' tools (sessions, people, tracks, the schedule grid, conflicts, publishing)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -23,6 +23,7 @@ from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.errors import DomainError
 from esof.extensions import db
+from esof.i18n import to_local
 from esof.programme import queries, services
 from esof.programme.forms import (
     FORMAT_LABELS,
@@ -122,7 +123,8 @@ def changes_index() -> ResponseReturnValue:
 @bp.get("/changes.atom")
 def changes_feed() -> ResponseReturnValue:
     versions = queries.recent_versions()
-    body = render_template("programme/changes.atom", versions=versions, iter_changes=services.iter_changes)
+    body = render_template("programme/changes.atom", versions=versions, iter_changes=services.iter_changes,
+                           feed_title=_("ESOF 2022 programme changes"))
     return Response(body, mimetype="application/atom+xml")
 
 
@@ -512,3 +514,22 @@ def schedule_publish() -> ResponseReturnValue:
         change_labels=services.CHANGE_LABELS, rooms={r.id: r for r in services.list_rooms()},
         is_admin=current_user.has_role(Role.ADMIN),
     ), status
+
+
+@bp.app_template_filter("zone_abbr")
+def zone_abbr(moment: datetime) -> str:
+    """'CEST' — the conference zone's abbreviation at that instant."""
+    return to_local(moment).tzname() or ""
+
+
+@bp.app_template_filter("from_iso")
+def from_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@bp.app_template_filter("atom_date")
+def atom_date(moment: datetime | None) -> str:
+    """RFC 3339 in UTC, as Atom wants it."""
+    from esof.db import utcnow
+
+    return (moment or utcnow()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
