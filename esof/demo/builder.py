@@ -134,6 +134,10 @@ class _Session:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     speakers: list[tuple[int, str]] = field(default_factory=list)  # (person index, role)
+    cancelled: bool = False
+
+    def wants_step_free(self, people_step_free: list[bool]) -> bool:
+        return self.needs_step_free or any(people_step_free[p] for p, _role in self.speakers)
 
 
 class DemoBuilder:
@@ -522,6 +526,7 @@ class DemoBuilder:
         seminars = [i for i, s in enumerate(sessions) if s.format is SessionFormat.SEMINAR and s.room]
         for i in rng.sample(seminars, min(len(seminars), self.sizes.sessions // 150)):
             rows[i]["status"] = SessionStatus.CANCELLED
+            sessions[i].cancelled = True
         ids = insert_rows(ProgrammeSession, rows)
         for item, sid in zip(sessions, ids, strict=True):
             item.id = sid
@@ -586,6 +591,7 @@ class DemoBuilder:
         person_ids = insert_rows(Person, people)
         self.person_ids = person_ids
         self.person_names = [p["name"] for p in people]
+        self.person_step_free = [p["needs_step_free"] for p in people]
         self.count("speakers (people)", len(person_ids))
         self.count("speakers with an account", sum(1 for p in people if p["user_id"]))
 
@@ -668,7 +674,7 @@ class DemoBuilder:
         rng = self.rng
         k = self.sizes.deliberate_conflicts
         movable = [s for s in self.sessions
-                   if s.room is not None and not s.room.allows_parallel and not s.needs_booking
+                   if s.room is not None and not s.room.allows_parallel and not s.needs_booking and not s.cancelled
                    and s.format in (SessionFormat.PANEL, SessionFormat.SEMINAR, SessionFormat.DEBATE)]
         by_time: dict[datetime, list[_Session]] = defaultdict(list)
         for s in movable:
@@ -695,7 +701,8 @@ class DemoBuilder:
             if speakers_done < k:
                 first, second = group[0], group[1]
                 guests = [p for p, role in first.speakers if role == "speaker"
-                          and p not in {q for q, _r in second.speakers}]
+                          and p not in {q for q, _r in second.speakers}
+                          and (second.room.step_free or not self.person_step_free[p])]
                 if not guests:
                     continue
                 person = guests[0]
@@ -710,12 +717,12 @@ class DemoBuilder:
             if rooms_done >= k and speakers_done >= k:
                 break
 
-    @staticmethod
-    def pick_room_pair(group: list[_Session]) -> tuple[_Session | None, _Session | None]:
+    def pick_room_pair(self, group: list[_Session]) -> tuple[_Session | None, _Session | None]:
+        """Two sessions at the same time; the mover fits the host's room (size, step-free)."""
         for mover in group:
             for host in group:
                 if host is not mover and host.room.capacity >= mover.expected_audience \
-                        and (host.room.step_free or not mover.needs_step_free):
+                        and (host.room.step_free or not mover.wants_step_free(self.person_step_free)):
                     return mover, host
         return None, None
 
