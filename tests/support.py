@@ -1,6 +1,7 @@
 """Helpers shared by the tests: services, forms with CSRF, query counting, migrations."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import socket
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -103,3 +105,21 @@ class QueryCounter:
 
     def reset(self) -> None:
         self.statements.clear()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own application context, as on a server.
+
+    The `app` fixture keeps one application context open for the whole test, and Flask reuses
+    an open context for requests. Then `g` is shared by all requests of a test: Flask-Login's
+    cached user, Flask-WTF's cached CSRF token and Flask-Babel's cached locale leak from one
+    request (or one client) into the next. Use with `app.test_client_class = IsolatedClient`;
+    the requests then also use their own database session, so commit test data first.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        def in_fresh_context() -> TestResponse:
+            _cv_app.set(None)  # type: ignore[arg-type]  (no open context: the request makes its own)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(in_fresh_context)

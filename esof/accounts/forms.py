@@ -29,7 +29,12 @@ class SignUpForm(FlaskForm):
         validators=[DataRequired(), Length(min=10, max=200)],
         description=_l("At least 10 characters."),
     )
-    language = SelectField(_l("Language for mails"), choices=language_choices(), default="en")
+    language = SelectField(
+        _l("Language"),
+        choices=language_choices(),
+        default="en",
+        description=_l("Used for these pages and for the mails we send you."),
+    )
 
 
 class LoginForm(FlaskForm):

@@ -12,10 +12,9 @@ from flask import Flask
 
 from esof.accounts.models import User
 from esof.extensions import db
-from tests.accounts.conftest import IsolatedClient
 from tests.conftest import make_app
 from tests.factories import UserFactory
-from tests.support import DEMO_PASSWORD, REDIS_TEST_URL, require_service, submit_form
+from tests.support import DEMO_PASSWORD, REDIS_TEST_URL, IsolatedClient, require_service, submit_form
 
 LOW_LIMITS = {
     "RATELIMIT_LOGIN": "3 per minute",

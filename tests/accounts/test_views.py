@@ -53,7 +53,8 @@ def test_signup_creates_account_logs_in_and_queues_mail(client: FlaskClient) -> 
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/"
-    assert flashes(client) == [("success", "Welcome! We sent you a link to confirm your email address.")]
+    # The new user chose Dutch, so the welcome is in Dutch already.
+    assert flashes(client) == [("success", "Welkom! We hebben je een link gestuurd om je e-mailadres te bevestigen.")]
     user = user_by_email("ada@example.org")
     assert (user.display_name, user.language, user.roles, user.is_verified) == (
         "Ada Lovelace", "nl", {Role.DELEGATE}, False,
