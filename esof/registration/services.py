@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 from flask import current_app
 from flask_babel import force_locale, format_currency
 from flask_babel import lazy_gettext as _l
@@ -316,7 +317,7 @@ def _transition(
         .values(status=to_status, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     ).rowcount
-    registration = db.session.identity_map.get(sa.orm.identity_key(Registration, registration_id))
+    registration = db.session.identity_map.get(identity_key(Registration, registration_id))
     if registration is not None:
         db.session.expire(registration)
     return moved == 1
