@@ -324,7 +324,7 @@ def test_rejected_edit_keeps_approved_version_public(org, editor, organiser) -> 
     assert event.state is EventState.APPROVED
     assert services.approved_revision(event).title_en == "Stars over Leiden"
     assert len(occurrences_of(event.id)) == 1
-    assert "earlier version stays public" in outbox()[-1].body_text
+    assert "De eerdere versie blijft openbaar." in outbox()[-1].body_text  # the editor reads Dutch
 
 
 def test_edit_side_event_of_other_organisation_is_denied(org, editor, organiser) -> None:  # noqa: ANN001

@@ -440,3 +440,12 @@ def test_partners_index_creates_organisation(client: FlaskClient, organiser) -> 
     assert response.headers["Location"].startswith("/calendar/partners/")
     duplicate = submit_form(client, "/calendar/partners", {"name": "Museum Volkenkunde"})
     assert duplicate.status_code == 422
+
+
+def test_calendar_index_speaks_dutch(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+    make_event(org, editor, approve_by=organiser, price_cents=None)
+    db.session.commit()
+    html = client.get("/calendar/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "<h1>City of Science-agenda</h1>" in html
+    assert "Sterren boven Leiden" in html and "Gratis" in html
+    assert "1 datum" in html
