@@ -68,3 +68,19 @@ def test_account_messages_in_dutch(client: FlaskClient) -> None:
     assert '<label for="email">E-mailadres</label>' in html
     assert '<label for="remember">Ingelogd blijven op dit apparaat</label>' in html
     assert "Wachtwoord vergeten?" in html
+
+
+def test_core_and_accounts_words_mean_the_same_in_every_catalogue() -> None:
+    """Flask-Babel merges all catalogues into one, the last one winning: a msgid translated
+    differently by two areas would change the words on pages of the other area."""
+    translations: dict[str, dict[str, str]] = {}
+    for area in AREAS:
+        for message in i18n_catalogues.read_catalogue(area):
+            if isinstance(message.id, str) and message.id and message.string:
+                translations.setdefault(message.id, {})[area or "core"] = message.string
+
+    disagreements = {
+        msgid: by_area for msgid, by_area in translations.items()
+        if {"core", "accounts"} & set(by_area) and len(set(by_area.values())) > 1
+    }
+    assert disagreements == {}

@@ -198,7 +198,7 @@ def test_dutch_request_gets_dutch_layout(site: Flask) -> None:
     assert [n.attrs["aria-label"] for n in page.find_all("nav")] == ["Hoofdmenu", "Taal"]
     assert nav_links(page) == [
         ("Programma", "/programme/"),
-        ("Agenda City of Science", "/calendar/"),
+        ("City of Science-agenda", "/calendar/"),
         ("Registreren", "/registration/"),
         ("Inloggen", "/account/login"),
     ]
