@@ -58,6 +58,9 @@ class DefaultConfig:
 
     PRIVACY_STATEMENT_VERSION = "2022-01"
 
+    # City of Science side events: every date must fall in this year.
+    SIDE_EVENTS_FESTIVAL_YEAR = 2022
+
 
 # Environment variable -> (config key, converter)
 def _bool(value: str) -> bool:
