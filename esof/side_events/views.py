@@ -136,7 +136,8 @@ def calendar_day(day: str) -> ResponseReturnValue:
 @bp.get("/month")
 def calendar_month_current() -> ResponseReturnValue:
     start = _list_start()
-    return redirect(url_for("side_events.calendar_month", year=start.year, month=start.month, **request.args))
+    return redirect(url_for("side_events.calendar_month", year=start.year, month=start.month,
+                            **request.args.to_dict(flat=False)))
 
 
 @bp.get("/events/<int:event_id>")

@@ -425,3 +425,24 @@ def test_create_partner_organisation_twice_is_refused(organiser) -> None:  # noq
     assert first.slug == "naturalis"
     with pytest.raises(services.OrganisationExists):
         services.create_partner_organisation(name="Naturalis", actor=organiser)
+
+
+def test_edit_and_approve_cycle_respects_one_approved_revision_on_both_databases(any_app: Flask) -> None:
+    org = PartnerOrganisationFactory()
+    editor, organiser = make_editor(org), make_organiser()
+    event = make_event(org, editor, approve_by=organiser)
+    for title in ("Second", "Third"):
+        services.edit_side_event(event=event, data=event_input(title_en=title), author=editor)
+        services.approve_side_event(event=event, moderator=organiser)
+    db.session.commit()
+    statuses = [(r.status.value, r.title_en) for r in event.revisions]
+    assert statuses == [("superseded", "Stars over Leiden"), ("superseded", "Second"), ("approved", "Third")]
+    assert event.sequence == 2
+    assert len(occurrences_of(event.id)) == 1
+
+
+def test_month_shortcut_redirects_with_filters(app: Flask) -> None:
+    client = app.test_client()
+    response = client.get("/calendar/month?category=tour&category=lecture&free=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/calendar/month/2022-01?category=tour&category=lecture&free=1"
