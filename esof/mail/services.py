@@ -72,10 +72,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["Date"] = rfc5322_date(message.created_at)
-    email["Content-Language"] = message.language
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    # After add_alternative, which moves Content-* headers into the first part.
+    email["Content-Language"] = message.language
     return email
 
 
