@@ -20,6 +20,11 @@ from esof.programme.models import (
 )
 from esof.venues.models import Room, Venue
 
+# Confirmed bookings are counted per session by the bookings area in this table. Programme
+# reads the count through a light table description instead of importing the bookings models:
+# bookings depends on programme, never the other way round.
+SESSION_SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"))
+
 
 @dataclass
 class ProgrammeFilters:
@@ -104,8 +109,6 @@ def recent_versions(limit: int = 50) -> list[ScheduleVersion]:
 
 def seats_booked(session_id: int) -> int:
     """Confirmed bookings, from the bookings area's counter table (see services._session_seats)."""
-    from esof.programme.services import _session_seats
-
     return db.session.scalar(
-        sa.select(_session_seats.c.confirmed_count).where(_session_seats.c.session_id == session_id)
+        sa.select(SESSION_SEATS.c.confirmed_count).where(SESSION_SEATS.c.session_id == session_id)
     ) or 0

@@ -5,7 +5,6 @@ wall-clock times organisers type (Europe/Amsterdam) at the edge.
 """
 from __future__ import annotations
 
-import math
 import time as clock
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from esof.accounts.models import Role, User
+from esof.accounts.services import record_audit
 from esof.db import utcnow
-from esof.errors import Conflict, NotFound, ValidationFailed
+from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.i18n import conference_zone, local_datetime, to_local
 from esof.programme import scheduling
+from esof.programme.queries import SESSION_SEATS
 from esof.programme.models import (
     Person,
     PersonAvailability,
@@ -40,10 +41,7 @@ from esof.programme.scheduling import Issue, IssueCode, OpeningHours, PlacedSess
 from esof.venues.models import Room, Venue, VenueOpeningHours
 from esof.venues.services import conference_days, slugify
 
-# Confirmed bookings are kept per session by the bookings area in this table. The report
-# reads the count through a light table description instead of importing the bookings
-# models: bookings depends on programme, never the other way round.
-_session_seats = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"))
+_session_seats = SESSION_SEATS  # see queries.py: read without importing the bookings area
 
 
 class InvalidTimes(ValidationFailed):
@@ -571,6 +569,8 @@ def publish_schedule(*, actor: User, note: str = "", override: bool = False) -> 
              "sequence": r.sequence, "last_modified": r.last_modified}
             for r in pending
         ])
+    record_audit(actor, "schedule.publish", version, number=version.number,
+                 changes=len(version.changelog), hard_conflicts_overridden=len(report.hard))
     db.session.flush()
     return version
 

@@ -23,8 +23,9 @@ from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.errors import DomainError
 from esof.extensions import db
-from esof.i18n import to_local
+from esof.i18n import conference_zone, to_local
 from esof.programme import queries, services
+from esof.programme.scheduling import layout_grid
 from esof.programme.forms import (
     FORMAT_LABELS,
     LANGUAGE_LABELS,
@@ -93,9 +94,6 @@ def programme_grid() -> ResponseReturnValue:
     items = queries.published_sessions(version, filters) if version else []
     rooms = sorted({item.room for item in items if item.room is not None},
                    key=lambda r: (r.venue.name, r.name))
-    from esof.i18n import conference_zone
-    from esof.programme.scheduling import layout_grid
-
     layout = layout_grid(((i.room_id, i.starts_at, i.ends_at, i) for i in items if i.room_id),
                          day=day, zone=conference_zone())
     _tracks, venues = queries.filter_choices()

@@ -84,3 +84,56 @@ def build_realistic_programme(*, sessions: int = 300, speakers: int = 500, rooms
     db.session.execute(sa.insert(ScheduleSlot), slots)
     db.session.flush()
     return {"sessions": sessions, "speakers": speakers, "rooms": rooms}
+
+
+def main() -> None:  # pragma: no cover  (a measurement, run by hand)
+    """python -m tests.programme.bench [DATABASE_URL]: p50 server times on an ESOF-sized programme."""
+    import statistics
+    import sys
+    import tempfile
+    import time as clock
+
+    from esof.accounts.models import Role, User
+    from esof.programme import services
+    from tests.conftest import BASE_TEST_CONFIG, make_app
+    from tests.support import run_migrations
+
+    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+    run_migrations(url, BASE_TEST_CONFIG)
+    app = make_app(url)
+    with app.app_context():
+        build_realistic_programme()
+        admin = User(email="bench-admin@example.org")
+        admin.add_role(Role.ADMIN)
+        db.session.add(admin)
+        db.session.flush()
+        services.publish_schedule(actor=admin, override=True)
+        db.session.commit()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = admin.get_id()
+            session["_fresh"] = True
+
+        def p50(target: str, runs: int = 40) -> float:
+            client.get(target)
+            timings = []
+            for _ in range(runs):
+                started = clock.perf_counter()
+                assert client.get(target).status_code == 200, target
+                timings.append((clock.perf_counter() - started) * 1000)
+            return statistics.median(timings)
+
+        for target in ("/programme/?day=2022-07-13", "/programme/grid?day=2022-07-13",
+                       "/programme/sessions/1", "/programme/organiser/conflicts.json",
+                       "/programme/organiser/conflicts", "/programme/organiser/schedule?day=2022-07-13"):
+            print(f"{target:50s} p50 {p50(target):7.1f} ms")
+        timings = []
+        for _ in range(40):
+            started = clock.perf_counter()
+            services.build_conflict_report()
+            timings.append((clock.perf_counter() - started) * 1000)
+        print(f"{'build_conflict_report() service':50s} p50 {statistics.median(timings):7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from esof.accounts.models import Role
+from esof.accounts.models import AuditLog, Role
 from esof.extensions import db
 from esof.programme import services
 from esof.programme.models import PublishedSession, ScheduleSlot, ScheduleVersion, SessionStatus
@@ -50,7 +50,7 @@ def test_schedule_session_refuses_unknown_room(app) -> None:
     assert db.session.scalar(sa.select(sa.func.count(ScheduleSlot.id))) == 0
 
 
-def test_delete_room_holding_sessions_is_refused_until_unscheduled(app) -> None:
+def test_delete_room_holding_sessions_is_refused_until_unscheduled(any_app) -> None:
     slot = SlotFactory()
     db.session.commit()
     room = slot.room
@@ -90,7 +90,7 @@ def test_conflict_report_ignores_cancelled_sessions(app) -> None:
     assert services.build_conflict_report().issues == []
 
 
-def test_conflict_report_warns_on_bookings_above_capacity(app) -> None:
+def test_conflict_report_warns_on_bookings_above_capacity(any_app) -> None:
     slot = SlotFactory(room=RoomFactory(capacity=10))
     db.session.execute(sa.text("INSERT INTO session_seats (session_id, confirmed_count, waitlist_count, waitlist_seq) "
                                "VALUES (:s, 12, 0, 0)"), {"s": slot.session_id})
@@ -123,7 +123,7 @@ def rows(version: ScheduleVersion) -> dict[int, PublishedSession]:
         sa.select(PublishedSession).where(PublishedSession.version_id == version.id))}
 
 
-def test_publish_creates_versions_with_changelog_and_sequence(app) -> None:
+def test_publish_creates_versions_with_changelog_and_sequence(any_app) -> None:
     kept = SlotFactory(starts_at=at(13, "10:00"), ends_at=at(13, "11:00"))
     moved = SlotFactory(starts_at=at(13, "10:00"), ends_at=at(13, "11:00"))
     room_changed = SlotFactory(starts_at=at(13, "12:00"), ends_at=at(13, "13:00"))
@@ -186,6 +186,9 @@ def test_publish_admin_override_publishes_despite_conflicts(app) -> None:
     version = publish(UserFactory(roles=[Role.ADMIN]), override=True)
     assert version.number == 1
     assert version.snapshot["hard_conflicts_overridden"] == 1
+    audit = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "schedule.publish")).one()
+    assert (audit.target_type, audit.target_id, audit.detail["hard_conflicts_overridden"]) == (
+        "ScheduleVersion", version.id, 1)
     assert len(rows(version)) == 2
 
 
@@ -197,7 +200,7 @@ def test_delete_published_session_refused(app) -> None:
         services.delete_session(item=slot.session)
 
 
-def test_conflict_report_on_realistic_programme_under_50ms(app) -> None:
+def test_conflict_report_on_realistic_programme_under_50ms(any_app) -> None:
     counts = build_realistic_programme(sessions=300, speakers=500, rooms=25)
     db.session.commit()
     assert counts == {"sessions": 300, "speakers": 500, "rooms": 25}
