@@ -225,6 +225,8 @@ def test_grid_place_move_and_unschedule_without_javascript(organiser_client) -> 
     assert (slot.room_id, slot.starts_at, slot.ends_at) == (room.id, at(14, "10:00"), at(14, "11:30"))
     html = organiser_client.get(grid).get_data(as_text=True)
     assert f'id="card-{item.id}"' in html and 'rowspan="6"' in html
+    card = html[html.index(f'id="card-{item.id}"'):]
+    assert f'<option value="{room.id}" selected>' in card[:card.index("</article>")]
 
     response = submit_form(organiser_client, f"/programme/organiser/schedule/{item.id}/unschedule", {"back": grid}, page=grid)
     assert response.status_code == 302
