@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 
 from esof.feeds import services
+from esof.feeds import side_events as side_event_feeds
 from esof.feeds.cache import CachedFeed
 
 bp = Blueprint("feeds", __name__)
@@ -60,3 +61,22 @@ def agenda_feed(token: str) -> ResponseReturnValue:
     with force_locale(language if language in ("en", "nl") else "en"):
         feed = services.agenda_feed(user, language=language)
     return calendar_response(feed, filename="esof2022-my-agenda.ics", private=True)
+
+
+@bp.get("/feeds/side-events.ics")
+def side_events_feed() -> ResponseReturnValue:
+    from esof.side_events.queries import CalendarFilter
+
+    calendar_filter = CalendarFilter.from_args(request.args)
+    language = feed_language()
+    with force_locale(language):
+        feed = side_event_feeds.side_events_feed(calendar_filter, language=language)
+    return calendar_response(feed, filename="leiden-city-of-science-2022.ics")
+
+
+@bp.get("/calendar/events/<int:event_id>.ics")
+def side_event_ics(event_id: int) -> ResponseReturnValue:
+    language = feed_language()
+    with force_locale(language):
+        feed = side_event_feeds.single_side_event_feed(event_id, language=language)
+    return calendar_response(feed, filename=f"city-of-science-event-{event_id}.ics", download=True)

@@ -1,0 +1,162 @@
+"""The City of Science side-events feed: one VEVENT per approved event.
+
+A recurring event is one VEVENT with RRULE and EXDATE (not expanded copies); all-day and
+multi-day events use DATE values. Filters are those of /calendar/ (CalendarFilter).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from esof.accounts.services import external_url
+from esof.errors import NotFound
+from esof.extensions import db
+from esof.feeds.cache import CachedFeed
+from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
+from esof.feeds.services import EPOCH, cached_render, uid_domain, uncached_render
+from esof.i18n import conference_zone
+from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS
+from esof.side_events.models import (
+    Audience,
+    EventCategory,
+    EventState,
+    RevisionStatus,
+    SideEvent,
+    SideEventRevision,
+)
+from esof.side_events.queries import CalendarFilter
+
+
+def side_event_uid(event_id: int) -> str:
+    return f"side-event-{event_id}@{uid_domain()}"
+
+
+def _exdates(revision: SideEventRevision) -> list[datetime | date]:
+    zone = conference_zone()
+    values: list[datetime | date] = []
+    for text in revision.exdates or []:
+        if revision.all_day or len(text) == 8:
+            values.append(datetime.strptime(text[:8], "%Y%m%d").date())
+        else:
+            values.append(datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=zone))
+    return values
+
+
+def side_event_item(event: SideEvent, revision: SideEventRevision, language: str) -> FeedItem:
+    title, _title_language = revision.title_in(language)
+    description_html, _description_language = revision.description_in(language)
+    lines = [plain_text(description_html)] if description_html else []
+    lines.append(_("Organised by %(name)s.", name=event.organisation.name))
+    lines.append(_("Free") if revision.is_free else _("Price: € %(price).2f", price=(revision.price_cents or 0) / 100))
+    if revision.booking_url:
+        lines.append(_("Booking: %(url)s", url=revision.booking_url))
+    venue = revision.venue
+    location = ", ".join(part for part in (
+        revision.location_name, venue.name if venue else "", revision.address or (venue.address if venue else ""),
+        revision.neighbourhood) if part)
+    latitude = revision.latitude if revision.latitude is not None else (venue.latitude if venue else None)
+    longitude = revision.longitude if revision.longitude is not None else (venue.longitude if venue else None)
+    categories = [str(CATEGORY_LABELS.get(EventCategory(revision.category), revision.category))]
+    categories += [str(AUDIENCE_LABELS.get(Audience(a), a)) for a in revision.audiences]
+    if revision.all_day:
+        assert revision.start_date is not None and revision.end_date is not None
+        start: datetime | date = revision.start_date
+        end: datetime | date = revision.end_date + timedelta(days=1)  # DTEND is exclusive
+    else:
+        assert revision.starts_at is not None and revision.ends_at is not None
+        start, end = revision.starts_at, revision.ends_at
+    return FeedItem(
+        uid=side_event_uid(event.id),
+        summary=title,
+        start=start,
+        end=end,
+        last_modified=revision.reviewed_at or revision.created_at,
+        sequence=event.sequence,
+        status="CONFIRMED",
+        description="\n\n".join(lines),
+        location=location,
+        geo=(latitude, longitude) if latitude is not None and longitude is not None else None,
+        url=external_url("side_events.event_detail", event_id=event.id),
+        categories=categories,
+        rrule=revision.rrule or None,
+        exdates=_exdates(revision) if revision.rrule else [],
+    )
+
+
+def _approved_stmt(calendar_filter: CalendarFilter) -> sa.Select:
+    return (
+        sa.select(SideEvent, SideEventRevision)
+        .join(SideEventRevision, sa.and_(SideEventRevision.event_id == SideEvent.id,
+                                         SideEventRevision.status == RevisionStatus.APPROVED))
+        .where(SideEvent.state == EventState.APPROVED, *calendar_filter.conditions())
+        .options(joinedload(SideEvent.organisation), joinedload(SideEventRevision.venue))
+        .order_by(sa.func.coalesce(SideEventRevision.starts_at, SideEventRevision.start_date), SideEvent.id)
+    )
+
+
+def change_stamp() -> str:
+    """Changes whenever an event is approved, edited and approved, or taken down."""
+    latest, count, sequences = db.session.execute(
+        sa.select(sa.func.max(SideEvent.updated_at), sa.func.count(SideEvent.id), sa.func.sum(SideEvent.sequence))
+    ).one()
+    return f"{latest.isoformat() if latest else '-'}/{count}/{sequences or 0}"
+
+
+def feed_name(calendar_filter: CalendarFilter) -> str:
+    parts = [str(CATEGORY_LABELS.get(EventCategory(c), c)) for c in calendar_filter.categories]
+    parts += [str(AUDIENCE_LABELS.get(Audience(a), a)) for a in calendar_filter.audiences]
+    parts += list(calendar_filter.neighbourhoods)
+    if calendar_filter.free:
+        parts.append(_("free"))
+    if calendar_filter.text:
+        parts.append(f"“{calendar_filter.text}”")
+    base = _("Leiden City of Science 2022")
+    return f"{base} — {' · '.join(parts)}" if parts else base
+
+
+def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> CachedFeed:
+    args = calendar_filter.to_args()
+    query = "&".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in args.items())
+    key = f"side-events:{change_stamp()}:{language}:{query}"
+
+    def build() -> tuple[bytes, datetime]:
+        rows = db.session.execute(_approved_stmt(calendar_filter)).unique().all()
+        items = [side_event_item(event, revision, language) for event, revision in rows]
+        meta = FeedMeta(
+            name=feed_name(calendar_filter),
+            description=_("Science in the City: public events all through 2022. Times in %(zone)s.",
+                          zone=current_app.config["CONFERENCE_TIMEZONE"]),
+            page_url=external_url("side_events.calendar_index", **args),
+            feed_url=external_url("feeds.side_events_feed", **args),
+            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+        )
+        last = max((item.last_modified for item in items), default=EPOCH)
+        return render_calendar(meta, items), last
+
+    return cached_render(key, build)
+
+
+def single_side_event_feed(event_id: int, *, language: str) -> CachedFeed:
+    row = db.session.execute(
+        _approved_stmt(CalendarFilter()).where(SideEvent.id == event_id)
+    ).unique().one_or_none()
+    if row is None:
+        raise NotFound(_("This event is not in the calendar."))
+    event, revision = row
+
+    def build() -> tuple[bytes, datetime]:
+        item = side_event_item(event, revision, language)
+        meta = FeedMeta(
+            name=item.summary,
+            description=_("Leiden City of Science 2022"),
+            page_url=item.url,
+            feed_url=external_url("feeds.side_event_ics", event_id=event_id),
+            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+        )
+        return render_calendar(meta, [item]), item.last_modified
+
+    return uncached_render(build)
