@@ -38,6 +38,7 @@ from esof.programme.models import (
     Track,
 )
 from esof.programme.scheduling import Issue, IssueCode, OpeningHours, PlacedSession
+from esof.programme.signals import schedule_published
 from esof.venues.models import Room, Venue, VenueOpeningHours
 from esof.venues.services import conference_days, slugify
 
@@ -572,6 +573,7 @@ def publish_schedule(*, actor: User, note: str = "", override: bool = False) -> 
     record_audit(actor, "schedule.publish", version, number=version.number,
                  changes=len(version.changelog), hard_conflicts_overridden=len(report.hard))
     db.session.flush()
+    schedule_published.send(version)  # bookings: seats follow the published rooms
     return version
 
 
