@@ -50,6 +50,16 @@ class Occupancy(db.Model):
             "(venue_id IS NULL) <> (room_id IS NULL)", name="exactly_one_door"
         ),
         sa.UniqueConstraint("venue_id", "room_id"),
+        # NULLs are distinct in a unique constraint, so the one above lets twin rows in; these
+        # partial indexes give each room and each venue exactly one counter row.
+        sa.Index(
+            "uq_occupancy_room", "room_id", unique=True,
+            postgresql_where=sa.text("room_id IS NOT NULL"), sqlite_where=sa.text("room_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_occupancy_venue", "venue_id", unique=True,
+            postgresql_where=sa.text("venue_id IS NOT NULL"), sqlite_where=sa.text("venue_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +67,30 @@ class Occupancy(db.Model):
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
     present: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DoorPresence(db.Model):
+    """Who is behind a door now: inserted on a counted "in", deleted on a counted "out".
+
+    Its partial unique indexes make the per-person decision atomic: of two simultaneous
+    "in" scans of the same ticket at the same room only one inserts a row, so only one
+    raises the counter."""
+
+    __tablename__ = "door_presence"
+    __table_args__ = (
+        sa.CheckConstraint("(venue_id IS NULL) <> (room_id IS NULL)", name="exactly_one_door"),
+        sa.Index(
+            "uq_door_presence_room", "registration_id", "room_id", unique=True,
+            postgresql_where=sa.text("room_id IS NOT NULL"), sqlite_where=sa.text("room_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_door_presence_venue", "registration_id", "venue_id", unique=True,
+            postgresql_where=sa.text("venue_id IS NOT NULL"), sqlite_where=sa.text("venue_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"))
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
