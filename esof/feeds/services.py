@@ -225,9 +225,15 @@ def regenerate_agenda_token(user: User) -> str:
     return _issue_token(user)
 
 
-def agenda_feed_url(user: User, *, webcal: bool = False) -> str:
-    url = external_url("feeds.agenda_feed", token=agenda_token(user))
-    return "webcal://" + url.split("://", 1)[1] if webcal else url
+def current_agenda_url(user: User) -> str | None:
+    """The user's agenda address if they have one; reading it never writes."""
+    row = active_feed_token(user)
+    if row is None:
+        return None
+    token = _derive_token(user.id, row.created_at)
+    if _hash(token) != row.token_hash:
+        return None
+    return external_url("feeds.agenda_feed", token=token)
 
 
 def user_for_agenda_token(token: str) -> User:

@@ -5,15 +5,26 @@ request; HEAD works like GET without a body.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from esof.extensions import db
 
 from esof.feeds import services
 from esof.feeds import side_events as side_event_feeds
 from esof.feeds.cache import CachedFeed
 
 bp = Blueprint("feeds", __name__)
+
+
+@bp.record_once
+def register_template_helpers(state) -> None:  # noqa: ANN001
+    from esof.feeds.links import register_link_helpers
+
+    register_link_helpers(state.app)
 
 FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies may keep 5 minutes
 
@@ -80,3 +91,16 @@ def side_event_ics(event_id: int) -> ResponseReturnValue:
     with force_locale(language):
         feed = side_event_feeds.single_side_event_feed(event_id, language=language)
     return calendar_response(feed, filename=f"city-of-science-event-{event_id}.ics", download=True)
+
+
+@bp.post("/account/agenda-feed")
+@login_required
+def agenda_regenerate() -> ResponseReturnValue:
+    had_one = services.active_feed_token(current_user) is not None
+    services.regenerate_agenda_token(current_user)
+    db.session.commit()
+    if had_one:
+        flash(_("Your agenda has a new address. The old one no longer works."), "success")
+    else:
+        flash(_("Your agenda address is ready."), "success")
+    return redirect(url_for("accounts.account_detail") + "#agenda-feed-heading")

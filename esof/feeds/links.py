@@ -1,0 +1,56 @@
+"""Subscribe and add-to-calendar links, offered on pages as template globals.
+
+A feed is offered as a subscription (webcal://, and Google Calendar's "add by URL");
+a single session or event as a one-off download and a Google Calendar event template.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flask import Flask
+
+from esof.accounts.services import external_url
+
+
+def feed_links(endpoint: str, **args: Any) -> dict[str, str]:
+    https = external_url(endpoint, **{k: v for k, v in args.items() if v})
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return {
+        "https": https,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+    }
+
+
+def agenda_feed_links(https: str) -> dict[str, str]:
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return {"https": https, "webcal": webcal,
+            "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")}
+
+
+def agenda_feed_url_of(user: Any) -> str | None:
+    from esof.feeds.services import current_agenda_url
+
+    return current_agenda_url(user) if user.is_authenticated else None
+
+
+def google_event_url(*, title: str, starts_at: datetime, ends_at: datetime, details: str = "",
+                     location: str = "", zone: str = "Europe/Amsterdam") -> str:
+    """Google's event template; times in UTC ('Z') so no zone guessing can shift them."""
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    query = urlencode({
+        "action": "TEMPLATE", "text": title, "dates": f"{stamp(starts_at)}/{stamp(ends_at)}",
+        "details": details[:1000], "location": location, "ctz": zone,
+    })
+    return "https://calendar.google.com/calendar/render?" + query
+
+
+def register_link_helpers(app: Flask) -> None:
+    app.jinja_env.globals["feed_links"] = feed_links
+    app.jinja_env.globals["google_event_url"] = google_event_url
+    app.jinja_env.globals["agenda_feed_links"] = agenda_feed_links
+    app.jinja_env.globals["agenda_feed_url_of"] = agenda_feed_url_of
