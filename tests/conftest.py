@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from esof import create_app
@@ -61,7 +61,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
-    return create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    application = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+    # The fixtures keep one app context open for the whole test and Flask reuses it for every
+    # request, so `g` (Flask-Login's user, the CSRF token, the locale) would leak from one
+    # request or client into the next. On a server each request has its own; so here too.
+    @application.teardown_request
+    def forget_request_state(_exc: BaseException | None) -> None:
+        g.__dict__.clear()
+
+    return application
 
 
 @pytest.fixture
