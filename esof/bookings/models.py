@@ -32,8 +32,9 @@ class SessionSeats(db.Model):
         sa.ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True
     )
     confirmed_count: Mapped[int] = mapped_column(default=0)
+    # Waiting bookings hold positions 1..waitlist_count, without gaps or repeats.
     waitlist_count: Mapped[int] = mapped_column(default=0)
-    # Last waiting-list position handed out; positions are never reused.
+    # How many times anyone joined the waiting list (a running total for statistics).
     waitlist_seq: Mapped[int] = mapped_column(default=0)
 
     session: Mapped[ProgrammeSession] = relationship()
@@ -59,7 +60,11 @@ class Booking(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("programme_session.id", ondelete="CASCADE"))
     status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "status"))
+    # Place on the waiting list (1 = next to be promoted); None unless waitlisted.
     position: Mapped[int | None]
+    # When the seat became this booking's (booked directly or promoted): "most recent
+    # bookings" that move back to the waiting list when a room shrinks are ordered by it.
+    confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

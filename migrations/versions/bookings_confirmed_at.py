@@ -1,0 +1,22 @@
+"""bookings: when a booking got its seat
+
+Revision ID: b6_bookings_confirmed_at
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "b6_bookings_confirmed_at"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.drop_column("confirmed_at")
