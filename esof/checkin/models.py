@@ -36,6 +36,9 @@ class CheckIn(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     warnings: Mapped[str] = mapped_column(sa.Text, default="")
+    # Whether this scan moved the door's counter (a repeated "in" or an "out" of someone
+    # who was not inside is recorded but not counted): present = counted ins - counted outs.
+    counted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     registration: Mapped[Registration] = relationship()
 

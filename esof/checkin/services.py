@@ -54,6 +54,17 @@ class UnknownRegistration(NotFound):
     default_message = _l("There is no such registration.")
 
 
+class UnknownDirection(ValidationFailed):
+    default_message = _l("Choose the direction: in or out.")
+
+
+def parse_direction(value: object) -> Direction:
+    try:
+        return Direction(str(value or ""))
+    except ValueError:
+        raise UnknownDirection() from None
+
+
 # --- doors --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -201,7 +212,8 @@ def registration_warnings(registration: Registration) -> list[ScanWarning]:
         found.append(ScanWarning.CANCELLED)
     elif registration.status != RegistrationStatus.CONFIRMED:
         found.append(ScanWarning.NOT_CONFIRMED)
-    if registration.payment_status == PaymentStatus.PENDING and registration.amount_due_cents > 0:
+    unpaid = registration.payment_status == PaymentStatus.PENDING and registration.amount_due_cents > 0
+    if unpaid and registration.status != RegistrationStatus.CANCELLED:
         found.append(ScanWarning.UNPAID)
     if registration.attendance == Attendance.ONLINE:
         found.append(ScanWarning.ONLINE_ONLY)
@@ -350,7 +362,7 @@ def record_scan(
 
     check_in = CheckIn(
         registration_id=registration.id, venue_id=door.venue_id, room_id=door.room_id,
-        direction=direction, scanned_at=now, scanned_by_id=staff.id,
+        direction=direction, scanned_at=now, scanned_by_id=staff.id, counted=counted,
         warnings=" ".join(code for code, _ in codes),
     )
     db.session.add(check_in)

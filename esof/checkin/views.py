@@ -1,4 +1,169 @@
-"""HTTP handlers of the checkin area."""
-from flask import Blueprint
+"""Check-in pages: scanning at doors (check-in staff), live occupancy, printable badges."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.checkin import badges as badge_sheet
+from esof.checkin import services
+from esof.checkin.forms import BadgeFilterForm, DoorForm, ScanForm, SearchForm
+from esof.checkin.models import Direction
+from esof.errors import DomainError
+from esof.extensions import db
+from esof.registration.models import Attendance, Registration, RegistrationCategory
+from esof.registration.queries import RegistrationFilters, filtered_registrations
+from esof.registration.services import list_categories, ticket_token
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+MAX_BADGES = 1000
+BADGE_PREVIEW = 50
+
+
+# --- scanning -------------------------------------------------------------------------------
+
+def _index_page(scan_form: ScanForm | None = None, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    doors = services.list_doors()
+    door_form = DoorForm(request.args if request.method == "GET" else None)
+    door_form.door.choices = [("", _("Choose a door…"))] + [(d.key, d.label) for d in doors]
+    door_key = request.args.get("door") or (scan_form.door.data if scan_form else "")
+    direction = request.args.get("direction") or (scan_form.direction.data if scan_form else "in")
+    door_form.door.data, door_form.direction.data = door_key, direction
+    door = next((d for d in doors if d.key == door_key), None)
+    if direction not in {d.value for d in Direction}:
+        direction = Direction.IN.value
+    search_form = SearchForm(request.args if request.method == "GET" else None)
+    results = services.search_registrations(search_form.q.data or "") if door and search_form.q.data else []
+    scan_form = scan_form or ScanForm(door=door_key, direction=direction)
+    return render_template(
+        "checkin/checkin_index.html", door_form=door_form, door=door, direction=direction,
+        search_form=search_form, results=results, scan_form=scan_form, error=error,
+        recent=services.recent_scans(door) if door else [], present=services.door_present(door) if door else 0,
+        warning_message=services.warning_message,
+    ), status
+
+
+@bp.get("/")
+@roles_required(Role.CHECKIN, Role.ORGANISER)
+def checkin_index() -> ResponseReturnValue:
+    return _index_page()
+
+
+def _scan(door_key: str, direction: Any, token: str | None, registration_id: int | None) -> services.ScanResult:
+    return services.record_scan(
+        door=services.find_door(door_key), direction=services.parse_direction(direction),
+        staff=current_user._get_current_object(), token=token, registration_id=registration_id,
+    )
+
+
+@bp.post("/scan")
+@roles_required(Role.CHECKIN, Role.ORGANISER)
+def scan_submit() -> ResponseReturnValue:
+    """The form flow (typed or pasted code, hand scanner, name search); no JavaScript needed."""
+    form = ScanForm()
+    if not form.validate_on_submit():
+        return _index_page(form, error=_("The scan could not be read. Please try again."), status=422)
+    try:
+        result = _scan(form.door.data, form.direction.data, form.token.data, form.registration_id.data)
+    except DomainError as exc:
+        db.session.rollback()
+        return _index_page(form, error=exc.message, status=422)
+    db.session.commit()
+    verb = _("checked in") if result.check_in.direction == Direction.IN else _("checked out")
+    flash(_("%(name)s %(verb)s at %(door)s. Present now: %(present)s of %(capacity)s.", name=result.name,
+            verb=verb, door=result.door.label, present=result.present, capacity=result.door.capacity),
+          "warning" if result.warnings else "success")
+    for _code, message in result.warnings:
+        flash(message, "warning")
+    return redirect(url_for("checkin.checkin_index", door=result.door.key, direction=result.check_in.direction.value))
+
+
+@bp.post("/scan.json")
+@roles_required(Role.CHECKIN, Role.ORGANISER)
+def scan_json() -> ResponseReturnValue:
+    """The camera scanner's endpoint: JSON in and out, CSRF token in the X-CSRFToken header."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(ok=False, error="ValidationFailed", reason=_("Send a JSON object.")), 400
+    try:
+        result = _scan(str(data.get("door") or ""), data.get("direction"), str(data.get("token") or ""), None)
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, error=type(exc).__name__, reason=exc.message), exc.status_code
+    db.session.commit()
+    return jsonify(ok=True, **result.as_dict())
+
+
+# --- occupancy --------------------------------------------------------------------------------
+
+@bp.get("/occupancy")
+@roles_required(Role.ORGANISER, Role.CHECKIN)
+def occupancy() -> ResponseReturnValue:
+    return render_template("checkin/occupancy_index.html", report=services.occupancy_report(),
+                           refresh_seconds=current_app.config.get("CHECKIN_OCCUPANCY_REFRESH", 10))
+
+
+@bp.get("/occupancy.json")
+@roles_required(Role.ORGANISER, Role.CHECKIN)
+def occupancy_json() -> ResponseReturnValue:
+    doors = []
+    for venue in services.occupancy_report():
+        doors.append(venue.venue.as_dict())
+        doors.extend(room.as_dict() for room in venue.rooms)
+    response = jsonify(items=doors, total=len(doors), next=None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- badges -----------------------------------------------------------------------------------
+
+def _badge_filters() -> tuple[BadgeFilterForm, sa.Select]:
+    form = BadgeFilterForm(request.args)
+    categories = list_categories()
+    form.category.choices = [("", _("Every category"))] + [(c.code, c.name) for c in categories]
+    if "status" not in request.args:
+        form.status.data = form.status.default
+    filters = RegistrationFilters(q=form.q.data or "", category=form.category.data or "",
+                                  status=form.status.data or "", payment=form.payment.data or "")
+    stmt = (
+        filtered_registrations(filters)
+        .where(RegistrationCategory.attendance == Attendance.ONSITE)
+        .order_by(None)
+        .order_by(sa.func.lower(Registration.last_name), sa.func.lower(Registration.first_name), Registration.id)
+    )
+    return form, stmt
+
+
+@bp.get("/badges")
+@roles_required(Role.ORGANISER)
+def badge_index() -> ResponseReturnValue:
+    form, stmt = _badge_filters()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    preview = list(db.session.scalars(stmt.limit(BADGE_PREVIEW)).unique())
+    return render_template("checkin/badge_index.html", form=form, total=total, preview=preview,
+                           max_badges=MAX_BADGES, pdf_args=request.args.to_dict())
+
+
+@bp.get("/badges.pdf")
+@roles_required(Role.ORGANISER)
+def badge_pdf() -> ResponseReturnValue:
+    _form, stmt = _badge_filters()
+    registrations = list(db.session.scalars(stmt.limit(MAX_BADGES + 1)).unique())
+    if len(registrations) > MAX_BADGES:
+        flash(_("More than %(max)s badges: please narrow the filter.", max=MAX_BADGES), "error")
+        return redirect(url_for("checkin.badge_index", **request.args.to_dict()))
+    pdf = badge_sheet.render_badges(
+        badge_sheet.badges_for(registrations, token_for=ticket_token, language=str(get_locale() or "en")),
+        conference=current_app.config["CONFERENCE_NAME"], title=_("Badges"),
+    )
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="esof-badges.pdf"', "Cache-Control": "no-store",
+    })

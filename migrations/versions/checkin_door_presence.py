@@ -1,4 +1,4 @@
-"""checkin: who is behind each door, and one occupancy row per room and per venue
+"""checkin: who is behind each door, whether a scan was counted, one occupancy row per door
 
 Revision ID: c1_checkin_door_presence
 Revises: 0001
@@ -13,6 +13,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("counted", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
         "door_presence",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,3 +56,5 @@ def downgrade():
         batch_op.drop_index("uq_door_presence_venue", postgresql_where=sa.text("venue_id IS NOT NULL"), sqlite_where=sa.text("venue_id IS NOT NULL"))
         batch_op.drop_index("uq_door_presence_room", postgresql_where=sa.text("room_id IS NOT NULL"), sqlite_where=sa.text("room_id IS NOT NULL"))
     op.drop_table("door_presence")
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.drop_column("counted")
