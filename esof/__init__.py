@@ -59,6 +59,14 @@ def finalise_config(app: Flask) -> None:
     if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        # Redis away: count in process memory (logged), ask Redis again with back-off and
+        # go back to it when it answers; a hung Redis costs at most 0.5 s. docs/DEPLOYMENT.md.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        )
 
 
 def register_extensions(app: Flask) -> None:
