@@ -1,5 +1,8 @@
+// Reads the QR code in a binary PPM image (as pdftoppm writes it) with the jsQR that the
+// check-in page ships, and prints its text. Usage: node qr_decode.cjs image.ppm
 const fs = require("fs");
-const jsQR = require("/work/main/esof/static/vendor/jsqr/jsQR.js");
+const path = require("path");
+const jsQR = require(path.join(__dirname, "..", "..", "esof", "static", "vendor", "jsqr", "jsQR.js"));
 const buf = fs.readFileSync(process.argv[2]);
 // binary PPM: P6\n<w> <h>\n255\n
 let pos = 0, fields = [];
