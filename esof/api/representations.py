@@ -1,0 +1,162 @@
+"""The JSON shape of each resource (documented in esof/api/openapi.py).
+
+Instants leave as ISO 8601 wall-clock times in the conference zone with their offset
+(2022-07-13T09:00:00+02:00) next to "timezone": "Europe/Amsterdam"; all-day side events
+leave as dates. Nothing here queries the database: the services load every row first.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from esof.accounts.services import external_url
+from esof.bookings.services import SeatCounts, session_capacity
+from esof.i18n import conference_zone
+from esof.programme.models import PublishedSession, Track
+from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventOccurrence, SideEventRevision
+from esof.side_events.recurrence import exdate_day
+from esof.venues.models import Room, Venue
+
+
+def zone_name() -> str:
+    return str(current_app.config["CONFERENCE_TIMEZONE"])
+
+
+def local_iso(moment: datetime) -> str:
+    return moment.astimezone(conference_zone()).isoformat()
+
+
+def track_json(track: Track) -> dict[str, Any]:
+    return {"id": track.id, "slug": track.slug, "name": track.name,
+            "name_nl": track.name_nl or track.name, "colour": track.colour}
+
+
+def venue_ref(venue: Venue) -> dict[str, Any]:
+    return {"id": venue.id, "slug": venue.slug, "name": venue.name}
+
+
+def room_json(room: Room) -> dict[str, Any]:
+    return {"id": room.id, "name": room.name, "capacity": room.capacity, "layout": room.layout,
+            "streaming": room.streaming, "step_free": room.step_free}
+
+
+def venue_json(venue: Venue) -> dict[str, Any]:
+    return {
+        **venue_ref(venue),
+        "address": venue.address,
+        "city": venue.city,
+        "latitude": venue.latitude,
+        "longitude": venue.longitude,
+        "step_free": venue.step_free,
+        "description": venue.description,
+        "rooms": [room_json(room) for room in venue.rooms],
+        "opening_hours": [
+            {"day": hours.day.isoformat(), "opens": hours.opens.strftime("%H:%M"),
+             "closes": hours.closes.strftime("%H:%M")}
+            for hours in venue.opening_hours
+        ],
+        "timezone": zone_name(),
+    }
+
+
+def session_json(row: PublishedSession, counts: SeatCounts | None) -> dict[str, Any]:
+    """One session as the latest published version shows it, with its seats."""
+    session = row.session
+    room = row.room
+    capacity = None
+    if room is not None:
+        # The room's capacity; a session that needs booking may cap it lower.
+        capacity = session_capacity(room.capacity, session.booking_cap if session.needs_booking else None)
+    return {
+        "id": row.session_id,
+        "title": row.title,
+        "abstract": session.abstract,
+        "format": str(session.format),
+        "language": session.language,
+        "track": track_json(row.track) if row.track is not None else None,
+        "start": local_iso(row.starts_at),
+        "end": local_iso(row.ends_at),
+        "timezone": zone_name(),
+        "room": {"id": room.id, "name": room.name} if room is not None else None,
+        "venue": venue_ref(room.venue) if room is not None else None,
+        "speakers": [
+            {"id": link.person.id, "name": link.person.name, "affiliation": link.person.affiliation,
+             "role": link.role}
+            for link in session.speaker_links
+        ],
+        "needs_booking": session.needs_booking,
+        "capacity": capacity,
+        "booked": counts.booked if counts is not None else 0,
+        "waitlisted": counts.waitlisted if counts is not None else 0,
+        "status": str(row.status),
+        "updated": local_iso(row.last_modified.replace(microsecond=0)),
+        "url": external_url("programme.session_detail", session_id=row.session_id),
+    }
+
+
+def _moment(value: datetime | date) -> str:
+    return value.isoformat() if not isinstance(value, datetime) else local_iso(value)
+
+
+def occurrence_json(occurrence: SideEventOccurrence) -> dict[str, Any]:
+    if occurrence.all_day:
+        # Stored with an exclusive end (midnight after the last day); shown inclusive.
+        last_day = (occurrence.ends_at.astimezone(conference_zone()) - timedelta(microseconds=1)).date()
+        return {"start": occurrence.local_day.isoformat(), "end": last_day.isoformat()}
+    return {"start": local_iso(occurrence.starts_at), "end": local_iso(occurrence.ends_at)}
+
+
+def side_event_json(
+    event: SideEvent,
+    revision: SideEventRevision,
+    organisation: PartnerOrganisation,
+    venue: Venue | None,
+    occurrences: list[SideEventOccurrence],
+    *,
+    language: str,
+) -> dict[str, Any]:
+    """The approved revision of an event, in the asked language where it has one."""
+    title, title_language = revision.title_in(language)
+    description, description_language = revision.description_in(language)
+    if revision.all_day:
+        start: datetime | date | None = revision.start_date
+        end: datetime | date | None = revision.end_date
+    else:
+        start, end = revision.starts_at, revision.ends_at
+    assert start is not None and end is not None  # the valid_dates check constraint
+    latitude = revision.latitude if revision.latitude is not None else (venue.latitude if venue else None)
+    longitude = revision.longitude if revision.longitude is not None else (venue.longitude if venue else None)
+    return {
+        "id": event.id,
+        "title": title,
+        "title_language": title_language,
+        "description": description,
+        "description_language": description_language,
+        "all_day": revision.all_day,
+        "start": _moment(start),
+        "end": _moment(end),
+        "timezone": zone_name(),
+        "rrule": revision.rrule or None,
+        "exdates": sorted({exdate_day(v).isoformat() for v in revision.exdates or []}) if revision.rrule else [],
+        "next_occurrences": [occurrence_json(o) for o in occurrences],
+        "category": str(revision.category),
+        "audience": [str(a) for a in revision.audiences],
+        "language": revision.language,
+        "organisation": {"id": organisation.id, "slug": organisation.slug, "name": organisation.name,
+                         "website": organisation.website or None},
+        "location": {
+            "name": revision.location_name,
+            "address": revision.address or (venue.address if venue else ""),
+            "neighbourhood": revision.neighbourhood,
+            "venue": venue_ref(venue) if venue is not None else None,
+            "latitude": latitude,
+            "longitude": longitude,
+        },
+        "free": revision.is_free,
+        "price_cents": revision.price_cents or 0,
+        "booking_url": revision.booking_url or None,
+        "image_url": revision.image_url or None,
+        "url": external_url("side_events.event_detail", event_id=event.id),
+    }
