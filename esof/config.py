@@ -58,6 +58,9 @@ class DefaultConfig:
 
     PRIVACY_STATEMENT_VERSION = "2022-01"
 
+    # Rendered feeds are cached by what they depend on; off only to measure rendering.
+    FEED_CACHE_ENABLED = True
+
     # City of Science side events: every date must fall in this year.
     SIDE_EVENTS_FESTIVAL_YEAR = 2022
 
@@ -80,6 +83,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "ESOF_FEED_CACHE": ("FEED_CACHE_ENABLED", _bool),
 }
 
 

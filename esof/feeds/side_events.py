@@ -5,6 +5,7 @@ multi-day events use DATE values. Filters are those of /calendar/ (CalendarFilte
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -46,22 +47,55 @@ def _exdates(revision: SideEventRevision) -> list[datetime | date]:
     return values
 
 
-def side_event_item(event: SideEvent, revision: SideEventRevision, language: str) -> FeedItem:
+@dataclass(frozen=True)
+class SideEventTexts:
+    """Translations and the page address, worked out once per feed rather than per event."""
+
+    organised_by: str
+    free: str
+    price: str
+    booking: str
+    url_template: str
+    categories: dict[str, str]
+    audiences: dict[str, str]
+
+    @classmethod
+    def current(cls) -> SideEventTexts:
+        placeholder = 987654321
+        url = external_url("side_events.event_detail", event_id=placeholder)
+        return cls(
+            organised_by=_("Organised by %(name)s.", name="{name}"),
+            free=_("Free"),
+            price=_("Price: € %(price)s", price="{price}"),
+            booking=_("Booking: %(url)s", url="{url}"),
+            url_template=url.replace(str(placeholder), "{id}"),
+            categories={c.value: str(label) for c, label in CATEGORY_LABELS.items()},
+            audiences={a.value: str(label) for a, label in AUDIENCE_LABELS.items()},
+        )
+
+
+def side_event_item(event: SideEvent, revision: SideEventRevision, language: str,
+                    texts: SideEventTexts | None = None) -> FeedItem:
+    texts = texts or SideEventTexts.current()
     title, _title_language = revision.title_in(language)
     description_html, _description_language = revision.description_in(language)
     lines = [plain_text(description_html)] if description_html else []
-    lines.append(_("Organised by %(name)s.", name=event.organisation.name))
-    lines.append(_("Free") if revision.is_free else _("Price: € %(price).2f", price=(revision.price_cents or 0) / 100))
+    lines.append(texts.organised_by.replace("{name}", event.organisation.name))
+    if revision.is_free:
+        lines.append(texts.free)
+    else:
+        lines.append(texts.price.replace("{price}", f"{(revision.price_cents or 0) / 100:.2f}"))
     if revision.booking_url:
-        lines.append(_("Booking: %(url)s", url=revision.booking_url))
+        lines.append(texts.booking.replace("{url}", revision.booking_url))
     venue = revision.venue
     location = ", ".join(part for part in (
         revision.location_name, venue.name if venue else "", revision.address or (venue.address if venue else ""),
         revision.neighbourhood) if part)
     latitude = revision.latitude if revision.latitude is not None else (venue.latitude if venue else None)
     longitude = revision.longitude if revision.longitude is not None else (venue.longitude if venue else None)
-    categories = [str(CATEGORY_LABELS.get(EventCategory(revision.category), revision.category))]
-    categories += [str(AUDIENCE_LABELS.get(Audience(a), a)) for a in revision.audiences]
+    category = EventCategory(revision.category).value
+    categories = [texts.categories.get(category, category)]
+    categories += [texts.audiences.get(a.value, a.value) for a in revision.audiences]
     if revision.all_day:
         assert revision.start_date is not None and revision.end_date is not None
         start: datetime | date = revision.start_date
@@ -80,7 +114,7 @@ def side_event_item(event: SideEvent, revision: SideEventRevision, language: str
         description="\n\n".join(lines),
         location=location,
         geo=(latitude, longitude) if latitude is not None and longitude is not None else None,
-        url=external_url("side_events.event_detail", event_id=event.id),
+        url=texts.url_template.format(id=event.id),
         categories=categories,
         rrule=revision.rrule or None,
         exdates=_exdates(revision) if revision.rrule else [],
@@ -125,7 +159,8 @@ def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> Cache
 
     def build() -> tuple[bytes, datetime]:
         rows = db.session.execute(_approved_stmt(calendar_filter)).unique().all()
-        items = [side_event_item(event, revision, language) for event, revision in rows]
+        texts = SideEventTexts.current()
+        items = [side_event_item(event, revision, language, texts) for event, revision in rows]
         meta = FeedMeta(
             name=feed_name(calendar_filter),
             description=_("Science in the City: public events all through 2022. Times in %(zone)s.",

@@ -24,6 +24,13 @@ def home() -> ResponseReturnValue:
     )
 
 
+@bp.get("/livez")
+@limiter.exempt
+def livez() -> ResponseReturnValue:
+    """Liveness without touching the database: the trivial baseline of every bench."""
+    return jsonify(status="ok")
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> ResponseReturnValue:

@@ -175,8 +175,10 @@ class ScheduleVersion(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    changelog: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # Deferred: large, and read only by the changes page; every public request loads the
+    # latest version to learn its number.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, deferred=True)
+    changelog: Mapped[list[Any]] = mapped_column(sa.JSON, default=list, deferred=True)
 
 
 class PublishedSession(db.Model):
