@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from esof.extensions import db
 from esof.i18n import conference_zone
@@ -104,7 +104,8 @@ def filter_choices() -> tuple[list[Track], list[Venue]]:
 
 def recent_versions(limit: int = 50) -> list[ScheduleVersion]:
     return list(db.session.scalars(
-        sa.select(ScheduleVersion).order_by(ScheduleVersion.number.desc()).limit(limit)))
+        sa.select(ScheduleVersion).options(undefer(ScheduleVersion.changelog))
+        .order_by(ScheduleVersion.number.desc()).limit(limit)))
 
 
 def seats_booked(session_id: int) -> int:
