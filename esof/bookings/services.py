@@ -328,23 +328,31 @@ def _live_booking(user_id: int, session_id: int) -> Booking | None:
     )
 
 
-def _clashing_title(user_id: int, state: PublishedState) -> str | None:
-    """The title of a confirmed booking of the user that overlaps the session, if any."""
-    rows = db.session.execute(
-        sa.select(PublishedSession.title, PublishedSession.starts_at, PublishedSession.ends_at)
-        .join(Booking, Booking.session_id == PublishedSession.session_id)
-        .where(
-            Booking.user_id == user_id, Booking.status == BookingStatus.CONFIRMED,
-            Booking.session_id != state.session_id,
-            PublishedSession.version_id == _latest_version_id(),
-            PublishedSession.status != SessionStatus.CANCELLED,
-        )
+def _live_bookings_with_times(user_id: int) -> list[tuple[Booking, str, datetime, datetime]]:
+    """The user's live bookings with their published title and times: one query for both the
+    "already booked" and the clash check."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Booking, PublishedSession.title, PublishedSession.starts_at, PublishedSession.ends_at)
+        .outerjoin(PublishedSession, sa.and_(PublishedSession.session_id == Booking.session_id,
+                                             PublishedSession.version_id == _latest_version_id(),
+                                             PublishedSession.status != SessionStatus.CANCELLED))
+        .where(Booking.user_id == user_id, Booking.status.in_(LIVE))
         .order_by(PublishedSession.starts_at)
-    )
-    for title, starts_at, ends_at in rows:
-        if scheduling.overlaps(starts_at, ends_at, state.starts_at, state.ends_at):
+    )]
+
+
+def _first_clash(bookings: Iterable[tuple[Booking, str, datetime, datetime]], state: PublishedState) -> str | None:
+    """The title of a confirmed booking that overlaps the session, if any (the programme's rule)."""
+    for booking, title, starts_at, ends_at in bookings:
+        if (booking.status is BookingStatus.CONFIRMED and booking.session_id != state.session_id
+                and starts_at is not None
+                and scheduling.overlaps(starts_at, ends_at, state.starts_at, state.ends_at)):
             return title
     return None
+
+
+def _clashing_title(user_id: int, state: PublishedState) -> str | None:
+    return _first_clash(_live_bookings_with_times(user_id), state)
 
 
 class Outcome(enum.StrEnum):
@@ -356,13 +364,14 @@ class Outcome(enum.StrEnum):
 class BookingResult:
     booking: Booking
     outcome: Outcome
+    position: int | None = None  # kept apart from `booking`, which expires at the commit
 
     @property
     def message(self) -> str:
         if self.outcome is Outcome.CONFIRMED:
             return _("Your seat is booked.")
         return _("The session is full. You are number %(position)d on the waiting list; "
-                 "we will mail you when a seat is yours.", position=self.booking.position or 0)
+                 "we will mail you when a seat is yours.", position=self.position or 0)
 
 
 def book_seat(*, item: ProgrammeSession, delegate: User) -> BookingResult:
@@ -373,13 +382,14 @@ def book_seat(*, item: ProgrammeSession, delegate: User) -> BookingResult:
         _set_lock_timeout()
         _lock_user(delegate.id)
         _ensure_seats_row(item.id)  # SQLite: the write lock from here on
-        existing = _live_booking(delegate.id, item.id)
+        live = _live_bookings_with_times(delegate.id)
+        existing = next((row[0] for row in live if row[0].session_id == item.id), None)
         if existing is not None:
             if existing.status is BookingStatus.WAITLISTED:
                 raise AlreadyBooked(_("You are already number %(position)d on the waiting list.",
                                       position=existing.position or 0))
             raise AlreadyBooked()
-        clash = _clashing_title(delegate.id, state)
+        clash = _first_clash(live, state)
         if clash is not None:
             raise BookingClash(clash)
         now = utcnow()
@@ -396,7 +406,7 @@ def book_seat(*, item: ProgrammeSession, delegate: User) -> BookingResult:
             db.session.flush()
         except sa.exc.IntegrityError as exc:  # the partial unique index: one live booking
             raise AlreadyBooked() from exc
-    return BookingResult(booking, outcome)
+    return BookingResult(booking, outcome, booking.position)
 
 
 @dataclass

@@ -66,16 +66,15 @@ def _seat_change(session_id: int, change: Callable[..., Any]) -> ResponseReturnV
     back = _back(form.back.data, session_id)
     try:
         result = change(item=item, delegate=current_user)
+        outcome = str(getattr(result, "outcome", BookingStatus.CANCELLED))
+        message, position = result.message, getattr(result, "position", None)
         _commit()
     except Busy as exc:
         return _busy(item, exc, back)
     except DomainError as exc:
         db.session.rollback()
         return _answer(exc.message, back, category="error", status=exc.status_code, error=type(exc).__name__)
-    booking = getattr(result, "booking", None)
-    return _answer(result.message, back, status=200,
-                   status_after=str(booking.status) if booking else str(BookingStatus.CANCELLED),
-                   position=booking.position if booking else None)
+    return _answer(message, back, status=200, status_after=outcome, position=position)
 
 
 @bp.post("/programme/sessions/<int:session_id>/book")
