@@ -88,8 +88,9 @@ def build_programme(*, extra_sessions: int = 0) -> Programme:
     programme.schedule_session(item=workshop, room_id=clevering.id, starts_at=at(14, 14), ends_at=at(14, 16))
     programme.schedule_session(item=debate, room_id=lorentz.id, starts_at=at(14, 9), ends_at=at(14, 10))
     for n in range(extra_sessions):
+        presenter = programme.save_person(name=f"Presenter {n:03d}")
         poster = programme.save_session(title=f"Poster {n:03d}", format=SessionFormat.POSTER,
-                                        track_id=climate.id, speaker_ids=[ada.id] if n % 2 else [])
+                                        track_id=climate.id, speaker_ids=[presenter.id])
         programme.schedule_session(item=poster, room_id=hall.id, starts_at=at(15, 10), ends_at=at(15, 12))
     programme.publish_schedule(actor=organiser, note="First programme")
     programme.set_session_status(item=debate, status=SessionStatus.CANCELLED)
