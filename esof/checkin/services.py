@@ -252,44 +252,42 @@ class ScanResult:
         }
 
 
+def _insert(model: type[Occupancy] | type[DoorPresence]) -> sa.Insert:
+    """INSERT with ON CONFLICT support: PostgreSQL and SQLite, the two databases we run on."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
 def _ensure_occupancy_row(door: Door) -> None:
     """Create the door's counter row if it is missing; a concurrent creator wins quietly."""
-    values = {"venue_id": door.door_venue_id, "room_id": door.room_id, "present": 0, "updated_at": utcnow()}
     column = "room_id" if door.kind == "room" else "venue_id"
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:  # another database: a savepoint absorbs the duplicate
-        if db.session.scalar(sa.select(Occupancy.id).where(_door_filter(Occupancy, door))) is None:
-            with db.session.begin_nested():
-                db.session.add(Occupancy(**values))
-        return
     db.session.execute(
-        insert(Occupancy).values(**values).on_conflict_do_nothing(
-            index_elements=[column], index_where=sa.column(column).is_not(None)
-        )
+        _insert(Occupancy)
+        .values(venue_id=door.door_venue_id, room_id=door.room_id, present=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[column], index_where=sa.column(column).is_not(None))
     )
 
 
 def _change_presence(registration: Registration, door: Door, direction: Direction, now: datetime) -> bool:
     """Atomically mark the delegate as behind the door or not; True when that changed."""
     if direction == Direction.OUT:
-        result = db.session.execute(
+        # RETURNING rather than rowcount, which some drivers report as -1 here.
+        deleted = db.session.execute(
             sa.delete(DoorPresence).where(
                 DoorPresence.registration_id == registration.id, _door_filter(DoorPresence, door)
-            )
-        )
-        return result.rowcount > 0
+            ).returning(DoorPresence.id)
+        ).first()
+        return deleted is not None
     column = "room_id" if door.kind == "room" else "venue_id"
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    result = db.session.execute(
-        insert(DoorPresence)
+    inserted = db.session.execute(
+        _insert(DoorPresence)
         .values(registration_id=registration.id, venue_id=door.door_venue_id, room_id=door.room_id, entered_at=now)
         .on_conflict_do_nothing(
             index_elements=["registration_id", column], index_where=sa.column(column).is_not(None)
         )
-    )
-    return result.rowcount > 0
+        .returning(DoorPresence.id)
+    ).first()
+    return inserted is not None
 
 
 def _move_counter(door: Door, direction: Direction, now: datetime) -> None:

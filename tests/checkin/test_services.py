@@ -43,7 +43,7 @@ def check_ins() -> list[CheckIn]:
 
 # --- tickets ---------------------------------------------------------------------------------
 
-def test_valid_ticket_is_checked_in_counted_and_recorded(app) -> None:
+def test_valid_ticket_is_checked_in_counted_and_recorded(any_app) -> None:
     registration = delegate(first_name="Ada", last_name="Lovelace")
     room, door = room_door(capacity=40)
     by = staff()
@@ -121,7 +121,7 @@ def test_doors_and_directions_are_parsed_strictly(app) -> None:
 
 # --- repeated scans and counting ----------------------------------------------------------------
 
-def test_repeated_in_scan_warns_and_is_not_counted_twice(app) -> None:
+def test_repeated_in_scan_warns_and_is_not_counted_twice(any_app) -> None:
     registration = delegate()
     _room, door = room_door()
     token = ticket_token(registration)
@@ -135,7 +135,7 @@ def test_repeated_in_scan_warns_and_is_not_counted_twice(app) -> None:
     assert check_ins()[1].warnings == "repeated already-inside"
 
 
-def test_in_then_out_then_out_again_never_goes_below_zero(app) -> None:
+def test_in_then_out_then_out_again_never_goes_below_zero(any_app) -> None:
     registration = delegate()
     _room, door = room_door()
     token = ticket_token(registration)
@@ -161,7 +161,7 @@ def test_counter_out_is_conditional_on_present_above_zero(app) -> None:
     assert (result.counted, result.present) == (True, 0)
 
 
-def test_venue_and_room_doors_count_separately(app) -> None:
+def test_venue_and_room_doors_count_separately(any_app) -> None:
     registration = delegate()
     room, room_entrance = room_door()
     venue_entrance = services.find_door(f"venue:{room.venue_id}")
@@ -211,7 +211,7 @@ def booked_session_in(room, starts, *, needs_booking=True, status=SessionStatus.
     return session
 
 
-def test_no_booking_warning_for_the_session_now_or_soon_in_the_room(app) -> None:
+def test_no_booking_warning_for_the_session_now_or_soon_in_the_room(any_app) -> None:
     room, door = room_door(capacity=30)
     session = booked_session_in(room, at(13, "12:10"))
     without = delegate()
