@@ -384,3 +384,29 @@ def test_list_query_count_does_not_grow_with_the_page_size(
         counts[n] = count_queries.count
     assert counts[5] == counts[50], counts
     assert counts[5] <= 6, counts
+
+
+# --------------------------------------------------------------------------- both databases
+
+
+@pytest.mark.postgres
+def test_lists_answer_the_same_on_sqlite_and_postgresql(any_app: Flask) -> None:
+    """Ordering (NULLS LAST, ties by id), the occurrence window function and the date window."""
+    build_programme(extra_sessions=3)
+    build_calendar()
+    client = any_app.test_client()
+    sessions = get_json(client, "/api/v1/sessions?day=2022-07-15&per_page=2")
+    assert titles(sessions) == ["Poster 000", "Poster 001"]
+    assert sessions["total"] == 3
+    workshop = get_json(client, "/api/v1/sessions?format=workshop")["items"][0]
+    assert (workshop["capacity"], workshop["booked"], workshop["waitlisted"]) == (2, 2, 1)
+    events = get_json(client, "/api/v1/side-events?from=2022-07-03&to=2022-07-14&lang=nl")
+    assert titles(events) == ["Licht en lenzen", "Family science days", "Sterren boven Leiden"]
+    assert [o["start"] for o in events["items"][0]["next_occurrences"][:2]] == [
+        "2022-07-05T10:00:00+02:00", "2022-07-09T10:00:00+02:00"]
+    assert len(events["items"][0]["next_occurrences"]) == 3  # 5, 9 and 12 July; 14 July is a Thursday
+
+
+def test_error_reason_follows_accept_language(client: FlaskClient) -> None:
+    response = client.get("/api/v1/sessions?page=0", headers={"Accept-Language": "nl"})
+    assert response.get_json()["reason"] == "page moet een geheel getal van 1 tot en met 100000 zijn."
