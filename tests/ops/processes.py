@@ -127,14 +127,20 @@ def redis_server() -> Iterator[RedisServer]:
 def fresh_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "esof_ops") -> Iterator[str]:
     """An empty database of our own (created and dropped here); yields its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
     try:
         yield sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(admin_url: str, statement: str) -> None:
+    """One statement on a connection of its own (a pooled one may not survive a restart)."""
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(statement))
+    finally:
         admin.dispose()
 
 
