@@ -28,7 +28,7 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = SearchField(
-        _l("Find a delegate by name"), validators=[Optional(), Length(max=100)],
+        _l("Name"), validators=[Optional(), Length(max=100)],
         description=_l("Name, affiliation or email address; at least two letters."),
     )
 

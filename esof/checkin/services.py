@@ -76,6 +76,7 @@ class Door:
     label: str
     venue_id: int
     capacity: int
+    name: str = ""  # the room's own name, or the venue's
 
     @property
     def key(self) -> str:
@@ -98,11 +99,11 @@ def _venues_with_rooms() -> list[Venue]:
 
 
 def _venue_door(venue: Venue) -> Door:
-    return Door("venue", venue.id, venue.name, venue.id, sum(room.capacity for room in venue.rooms))
+    return Door("venue", venue.id, venue.name, venue.id, sum(room.capacity for room in venue.rooms), venue.name)
 
 
 def _room_door(room: Room, venue: Venue) -> Door:
-    return Door("room", room.id, f"{venue.name} › {room.name}", venue.id, room.capacity)
+    return Door("room", room.id, f"{venue.name} › {room.name}", venue.id, room.capacity, room.name)
 
 
 def list_doors() -> list[Door]:
