@@ -39,9 +39,14 @@ WIDTHS = {"375px": PHONE, "1280px": DESKTOP}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
-# Settings every browser-test app gets on top of tests/conftest.py's BASE_TEST_CONFIG: several
-# people log in from 127.0.0.1 within a minute, which the real limits would refuse.
-LIVE_CONFIG: dict[str, Any] = {"RATELIMIT_ENABLED": False, "WTF_CSRF_TIME_LIMIT": None}
+# Settings every browser-test app gets on top of tests/conftest.py's BASE_TEST_CONFIG: many
+# log-ins come from 127.0.0.1 within a minute, which the real limits would refuse. (Not
+# RATELIMIT_ENABLED=False: Flask-Limiter keeps that on its one shared object, so it would
+# switch the limits off for every app made later in the same test run.)
+GENEROUS = "1000 per minute"
+LIVE_CONFIG: dict[str, Any] = {
+    "RATELIMIT_LOGIN": GENEROUS, "RATELIMIT_SIGNUP": GENEROUS, "RATELIMIT_PASSWORD_RESET": GENEROUS,
+}
 
 
 def missing_tools() -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.harness import PHONE, ROOT, launch_chromium, missing_tools
-from tests.browser.site import DEMO_PASSWORD, DemoSite, demo_site
+from tests.browser.site import DELEGATE, DEMO_PASSWORD, DemoSite, demo_site
 
 OUT = ROOT / "docs" / "screenshots"
 PHONE_SHOT = {"width": PHONE["width"], "height": 812}
@@ -32,7 +32,7 @@ PAGES: dict[str, tuple[str | None, Callable[[DemoSite], str]]] = {
     "calendar-month": (None, lambda s: "/calendar/month/" + s.event_day[:7]),
     "event": (None, lambda s: f"/calendar/events/{s.event_id}"),
     "registration": ("newcomer", lambda s: "/registration/"),
-    "agenda": ("delegate1@example.org", lambda s: "/programme/agenda"),
+    "agenda": (DELEGATE, lambda s: "/programme/agenda"),
 }
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
+from esof.accounts.models import User
 from esof.extensions import db
 from tests.browser.harness import LIVE_CONFIG, LiveServer, copy_database
 
 DEMO_PASSWORD = "esof2022-demo"
 NEWCOMER = "newcomer@example.org"
+DELEGATE = "delegate1@example.org"  # a confirmed demo delegate; gets a starred and a booked session
 
 
 @dataclass
@@ -59,11 +61,21 @@ def load_demo_data(app: Flask) -> dict[str, object]:
     booking_id = next(s.id for s in sessions if s.needs_booking and public(f"/programme/sessions/{s.id}"))
     event_ids = db.session.scalars(sa.select(SideEvent.id).order_by(SideEvent.id)).all()
     event_id = next(i for i in event_ids if public(f"/calendar/events/{i}"))
+    fill_agenda(db.session.scalar(sa.select(User).where(User.email == DELEGATE)), session_id, booking_id)
     html = client.get(f"/calendar/events/{event_id}").get_data(as_text=True)
     day = re.search(r'datetime="(2022-\d\d-\d\d)', html)
     assert day, "the event page shows no date"
     return {"session_id": session_id, "booking_session_id": booking_id, "event_id": event_id,
             "event_day": day.group(1)}
+
+
+def fill_agenda(delegate: User, star_id: int, book_id: int) -> None:
+    from esof.bookings import services as bookings
+    from esof.programme.models import ProgrammeSession
+
+    bookings.star_session(item=db.session.get(ProgrammeSession, star_id), delegate=delegate)
+    bookings.book_seat(item=db.session.get(ProgrammeSession, book_id), delegate=delegate)
+    db.session.commit()
 
 
 @contextmanager

@@ -2,14 +2,22 @@
 and the registration form with the keyboard alone."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
+from esof.extensions import db
+from esof.registration.models import Registration
 from tests.browser.conftest import log_in, new_page
-from tests.browser.site import DemoSite
-from tests.browser.harness import WIDTHS, blocking, describe_violations, run_axe
+from tests.browser.harness import WIDTHS, LiveServer, blocking, describe_violations, run_axe
+from tests.browser.site import DELEGATE, DemoSite
+from tests.factories import UserFactory
+from tests.registration.factories import CategoryFactory
+from tests.support import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +41,8 @@ PUBLIC_PAGES = {
 FORM_PAGES = {
     "registration form": ("newcomer", "/registration/"),
     "event submit form": ("partner1@example.org", "/calendar/submit"),
-    "account page": ("delegate1@example.org", "/account/"),
-    "my agenda": ("delegate1@example.org", "/programme/agenda"),
+    "account page": (DELEGATE, "/account/"),
+    "my agenda": (DELEGATE, "/programme/agenda"),
 }
 
 
@@ -76,3 +84,77 @@ def test_form_errors_have_no_serious_violation(demo_site: DemoSite, page: Any) -
     page.wait_for_selector(".error-summary")
     problems = blocking(run_axe(page))
     assert not problems, describe_violations("sign-up with errors", problems)
+
+
+# --- the keyboard alone ----------------------------------------------------------------------
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return {
+        tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name') || '',
+        type: el.getAttribute('type') || '', text: (el.innerText || el.value || '').trim().slice(0, 80),
+        href: el.getAttribute('href') || '', checked: !!el.checked, tabIndex: el.tabIndex,
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+    };
+}"""
+
+
+def tab_to(page: Any, matches: Any, limit: int = 60) -> dict[str, Any]:
+    """Press Tab until the focused element matches; every stop on the way shows its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] == "body" or focused["tabIndex"] < 0:
+            # Focus is outside the document (the browser's own UI), or on a target focused by
+            # a link such as <main tabindex="-1"> (skip link, #main in the address): no tab stop.
+            continue
+        assert focused["outline"], f"no visible focus indicator on {focused}"
+        if matches(focused):
+            return focused
+    raise AssertionError(f"Tab never reached the element ({limit} presses)")
+
+
+def test_registration_with_the_keyboard_alone(app: Flask, live: LiveServer, browser: Any) -> None:
+    CategoryFactory(code="regular", name="Regular delegate", name_nl="Gewone deelnemer")
+    UserFactory(email="keys@example.org", display_name="Kees Toetsenbord")
+    db.session.commit()
+    page = new_page(browser, viewport=WIDTHS["375px"])
+
+    page.goto(live("/account/login"))
+    first = tab_to(page, lambda f: True)
+    assert (first["href"], first["text"]) == ("#main", "Skip to main content")
+    page.keyboard.press("Enter")
+    tab_to(page, lambda f: f["id"] == "email")
+    page.keyboard.type("keys@example.org")
+    tab_to(page, lambda f: f["id"] == "password")
+    page.keyboard.type(DEMO_PASSWORD)
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Log in")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    tab_to(page, lambda f: f["tag"] == "a" and f["href"] == "/registration/")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", level=1).inner_text() == "Register for ESOF 2022"
+
+    tab_to(page, lambda f: f["id"] == "category-regular")
+    page.keyboard.press("Space")
+    for field, text in (("first_name", "Kees"), ("last_name", "Toetsenbord"), ("affiliation", "Hogeschool Leiden")):
+        tab_to(page, lambda f, field=field: f["id"] == field)
+        page.keyboard.type(text)
+    tab_to(page, lambda f: f["id"] == "country")
+    page.keyboard.type("Netherlands")  # a closed <select> picks the option by typing
+    tab_to(page, lambda f: f["id"] == "consent")
+    page.keyboard.press("Space")
+    assert page.evaluate(FOCUSED)["checked"] is True
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Register")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert re.search(r"/registration/\d+$", page.url), page.locator("main").inner_text()
+    registration = db.session.scalar(sa.select(Registration))
+    assert (registration.status, registration.country, registration.affiliation) == (
+        "confirmed", "NL", "Hogeschool Leiden")
+    assert registration.category.code == "regular"
+    page.context.close()
