@@ -48,8 +48,14 @@ db: setup
 demo-data: db
 	$(FLASK) demo-data
 
-bench: test-setup
-	$(BIN)/python -m bench
+# Mixed Locust load against gunicorn on a fresh PostgreSQL database (docs/PERFORMANCE.md).
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: test-setup $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/esof.sqlite* instance/mail
