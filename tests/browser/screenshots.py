@@ -29,7 +29,7 @@ PAGES: dict[str, tuple[str | None, Callable[[DemoSite], str]]] = {
     "programme": (None, lambda s: "/programme/"),
     "programme-grid": (None, lambda s: "/programme/grid"),
     "session": (None, lambda s: f"/programme/sessions/{s.booking_session_id}"),
-    "calendar-month": (None, lambda s: "/calendar/month/" + s.event_day[:7]),
+    "calendar-month": (None, lambda s: "/calendar/month/2022-07"),
     "event": (None, lambda s: f"/calendar/events/{s.event_id}"),
     "registration": ("newcomer", lambda s: "/registration/"),
     "agenda": (DELEGATE, lambda s: "/programme/agenda"),

@@ -6,6 +6,7 @@ without a registration, so the registration form can be seen.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def load_demo_data(app: Flask) -> dict[str, object]:
         seed=2022, sizes=DemoSizes(delegates=12, sessions=40, side_events=40, partners=4), password=DEMO_PASSWORD
     )
     UserFactory(email=NEWCOMER, display_name="Nina de Vries", password_hash=hash_password(DEMO_PASSWORD))
+    reopen_registration()
     db.session.commit()
 
     client = app.test_client()
@@ -67,6 +69,20 @@ def load_demo_data(app: Flask) -> dict[str, object]:
     assert day, "the event page shows no date"
     return {"session_id": session_id, "booking_session_id": booking_id, "event_id": event_id,
             "event_day": day.group(1)}
+
+
+def reopen_registration() -> None:
+    """The demo's 2022 deadlines have passed on today's clock: open the categories again, so
+    the registration form is seen (and tested) as delegates saw it in 2022."""
+    from esof.db import utcnow
+    from esof.registration.models import RegistrationCategory
+
+    now = utcnow()
+    for category in db.session.scalars(sa.select(RegistrationCategory)):
+        if category.closes_at is not None and category.closes_at < now:
+            category.closes_at = now + timedelta(days=60)
+        if category.early_deadline is not None and category.early_deadline < now.date():
+            category.early_deadline = now.date() + timedelta(days=20)
 
 
 def fill_agenda(delegate: User, star_id: int, book_id: int) -> None:
