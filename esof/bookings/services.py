@@ -755,6 +755,13 @@ def _mail(booking: Booking, template: str, state: PublishedState) -> None:
 
 def release_bookings_of(user: User) -> None:
     """Cancel every live booking of a user (seats go to the next in line) and drop stars."""
+    release_seats_of(user)
+    db.session.execute(sa.delete(Star).where(Star.user_id == user.id))
+    db.session.flush()
+
+
+def release_seats_of(user: User) -> None:
+    """Cancel every live booking of a user; each freed seat goes to the next in line."""
     session_ids = db.session.scalars(
         sa.select(Booking.session_id).where(Booking.user_id == user.id, Booking.status.in_(LIVE))
         .order_by(Booking.session_id)
@@ -767,7 +774,6 @@ def release_bookings_of(user: User) -> None:
             booking = _live_booking(user.id, session_id)
             if booking is not None:
                 _cancel_locked(booking)
-    db.session.execute(sa.delete(Star).where(Star.user_id == user.id))
     db.session.flush()
 
 
@@ -800,8 +806,9 @@ def connect_to_other_areas() -> None:
     """Listen to the registration and programme areas without them importing bookings."""
     from esof.registration.gdpr import register_personal_data_section
     from esof.programme.signals import schedule_published
-    from esof.registration.signals import account_erasing
+    from esof.registration.signals import account_erasing, registration_cancelled
 
     account_erasing.connect(release_bookings_of, weak=False)
+    registration_cancelled.connect(release_seats_of, weak=False)
     register_personal_data_section("bookings", personal_data)
     schedule_published.connect(reconcile_published_seats, weak=False)

@@ -42,7 +42,7 @@ from esof.registration.models import (
     RegistrationStatus,
 )
 from esof.registration.references import make_payment_reference
-from esof.registration.signals import account_erasing
+from esof.registration.signals import account_erasing, registration_cancelled
 from esof.tokens import InvalidToken, make_token, read_token
 
 SETTINGS_ID = 1
@@ -540,6 +540,8 @@ def cancel_registration(
         raise StatusChanged()
     if previous in PLACE_HOLDING:
         _release_place(registration.category_id, registration.attendance)
+    if registration.user is not None:
+        registration_cancelled.send(registration.user)
     if actor is not None and actor.id != registration.user_id:
         record_audit(actor, "registration-cancel", registration, previous=previous.value)
     if notify:

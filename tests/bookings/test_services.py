@@ -439,3 +439,20 @@ def test_lock_wait_that_times_out_answers_busy(any_app) -> None:
         thread.join()
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
     assert book(item, user).outcome is services.Outcome.CONFIRMED
+
+
+def test_cancelling_the_registration_releases_seats_to_the_next_in_line(any_app) -> None:
+    from esof.registration import services as registration
+    from esof.registration.models import Registration
+
+    item = bookable_session(capacity=1, title="Citizen science lab")
+    publish()
+    holder, next_in_line = (confirmed_delegate(email=f"r{i}@example.org") for i in range(2))
+    book(item, holder)
+    book(item, next_in_line)
+    own = db.session.scalar(sa.select(Registration).where(Registration.user_id == holder.id))
+    registration.cancel_registration(registration=own, actor=holder, notify=False)
+    db.session.commit()
+    assert confirmed_users(item.id) == {next_in_line.id}
+    assert waiting(item.id) == []
+    assert seats(item.id) == (1, 0)
