@@ -27,6 +27,8 @@ KEYWORDS = {
     "ngettext": (1, 2), "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2),
 }
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+# Every kind of template the app renders (pages, mails, the Atom feed of programme changes).
+TEMPLATE_PATTERNS = ("*.html", "*.txt", "*.atom")
 
 
 def areas() -> list[str]:
@@ -40,14 +42,14 @@ def sources(area: str | None) -> Iterator[tuple[Path, str]]:
     """(file, method) pairs that belong to an area, or to the core when area is None."""
     if area is not None:
         yield from ((p, "python") for p in sorted((PACKAGE / area).rglob("*.py")))
-        for ext in ("*.html", "*.txt"):
+        for ext in TEMPLATE_PATTERNS:
             yield from ((p, "jinja2") for p in sorted((TEMPLATES / area).rglob(ext)))
         return
     owned = set(areas())
     for p in sorted(PACKAGE.rglob("*.py")):
         if p.relative_to(PACKAGE).parts[0] not in owned:
             yield p, "python"
-    for ext in ("*.html", "*.txt"):
+    for ext in TEMPLATE_PATTERNS:
         for p in sorted(TEMPLATES.rglob(ext)):
             if p.relative_to(TEMPLATES).parts[0] not in owned:
                 yield p, "jinja2"

@@ -25,6 +25,21 @@ def test_every_string_has_dutch(area: str | None) -> None:
     assert i18n_catalogues.missing(area) == []
 
 
+def test_every_source_file_belongs_to_one_catalogue() -> None:
+    """No template or module escapes the check above: each is extracted for exactly one
+    catalogue (the core or one area), whatever its kind (.html, .txt mail, .atom feed)."""
+    package = i18n_catalogues.PACKAGE
+    owners: dict[str, list[str]] = {}
+    for area in AREAS:
+        for path, _method in i18n_catalogues.sources(area):
+            owners.setdefault(str(path.relative_to(package)), []).append(area or "core")
+    files = [p for p in package.rglob("*.py")] + [p for p in i18n_catalogues.TEMPLATES.rglob("*") if p.is_file()]
+    expected = {str(p.relative_to(package)) for p in files if "__pycache__" not in p.parts}
+
+    assert {name: found for name, found in owners.items() if len(found) != 1} == {}
+    assert sorted(expected - set(owners)) == []
+
+
 def test_home_page_in_dutch_for_dutch_browser(client: FlaskClient) -> None:
     html = client.get("/", headers={"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.5"}).get_data(as_text=True)
 
