@@ -78,6 +78,8 @@ class PlacementForm(FlaskForm):
     starts = TimeField(_l("Start"), validators=[DataRequired()])
     ends = TimeField(_l("End"), validators=[DataRequired()])
     back = HiddenField()
+    # Set by the "move anyway" button after the warning that a room is too small for the bookings.
+    accept_fewer_seats = HiddenField()
 
 
 class PublishForm(FlaskForm):

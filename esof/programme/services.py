@@ -24,7 +24,7 @@ from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.i18n import conference_zone, local_datetime, to_local
 from esof.programme import scheduling
-from esof.programme.queries import SESSION_SEATS
+from esof.programme.queries import SESSION_SEATS, seats_booked
 from esof.programme.models import (
     Person,
     PersonAvailability,
@@ -237,6 +237,31 @@ def schedule_session(*, item: ProgrammeSession, room_id: int, starts_at: datetim
     slot.room_id, slot.starts_at, slot.ends_at = room_id, starts_at, ends_at
     db.session.flush()
     return slot
+
+
+@dataclass(frozen=True)
+class SeatShortfall:
+    booked: int
+    capacity: int
+    room_name: str
+
+    @property
+    def beyond(self) -> int:
+        return self.booked - self.capacity
+
+
+def seat_shortfall(*, item: ProgrammeSession, room_id: int) -> SeatShortfall | None:
+    """Confirmed bookings that the room would not hold; asked before a move is saved.
+
+    Going ahead is allowed: at the next publication the most recent bookings beyond the
+    capacity move back to the head of the waiting list and those delegates are mailed.
+    """
+    room = db.session.get(Room, room_id)
+    if room is None or not item.needs_booking:
+        return None
+    capacity = min(room.capacity, item.booking_cap) if item.booking_cap is not None else room.capacity
+    booked = seats_booked(item.id)
+    return SeatShortfall(booked, capacity, room.name) if booked > capacity else None
 
 
 def unschedule_session(*, item: ProgrammeSession) -> None:

@@ -387,14 +387,15 @@ def _safe_back(target: str | None) -> str:
     return url_for("programme.schedule_grid")
 
 
-def _render_grid(args: dict, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+def _render_grid(args: dict, *, error: str | None = None, status: int = 200,
+                 pending_move: dict | None = None) -> ResponseReturnValue:
     grid = services.build_schedule_grid(**args)
     venues = db.session.scalars(db.select(Venue).order_by(Venue.name)).all()
     tracks = db.session.scalars(db.select(Track).order_by(Track.name)).all()
     return render_template(
         "programme/schedule_grid.html", grid=grid, days=conference_days(), venues=venues, tracks=tracks,
         all_rooms=services.list_rooms(), args=args, error=error, action_form=ActionForm(),
-        describe=services.describe_issue,
+        describe=services.describe_issue, pending_move=pending_move,
     ), status
 
 
@@ -421,6 +422,20 @@ def schedule_place() -> ResponseReturnValue:
         item = db.session.get(ProgrammeSession, int(form.session_id.data)) if form.session_id.data.isdigit() else None
         if item is None:
             abort(404)
+        shortfall = None if form.accept_fewer_seats.data == "yes" else services.seat_shortfall(
+            item=item, room_id=form.room.data)
+        if shortfall is not None:
+            message = _(
+                "%(room)s holds %(capacity)d, but “%(title)s” has %(booked)d confirmed bookings. If you go "
+                "ahead, at the next publication the %(beyond)d most recent bookings move back to the waiting "
+                "list and those delegates are mailed.",
+                room=shortfall.room_name, capacity=shortfall.capacity, title=item.title,
+                booked=shortfall.booked, beyond=shortfall.beyond)
+            if _wants_json():
+                return jsonify(ok=False, message=message, needs_confirmation=True), 409
+            args = _grid_args()
+            args["day"] = form.day.data
+            return _render_grid(args, error=None, status=409, pending_move={"form": form, "message": message})
         try:
             services.schedule_session(
                 item=item, room_id=form.room.data,

@@ -259,3 +259,34 @@ def test_busy_database_answers_503_with_a_message_not_an_error_page(client, dele
     assert "<h1>Busy, please try again</h1>" in html
     assert "The system is busy, please try again in a moment." in html and "Error code" not in html
     assert live_bookings() == []
+
+
+def test_moving_a_booked_session_to_a_smaller_room_warns_before_saving(app, client) -> None:  # noqa: ANN001
+    from esof.accounts.models import Role
+    from esof.programme.models import ScheduleSlot
+    from esof.venues import services as venues
+
+    item = bookable_session(capacity=3, title="Soil lab")
+    publish()
+    from esof.bookings import services as bookings
+
+    for n in range(3):
+        bookings.book_seat(item=item, delegate=confirmed_delegate(email=f"w{n}@example.org"))
+    small = venues.save_room(venue=item.slot.room.venue, name="Small lab", capacity=1)
+    UserFactory(email="org@example.org", roles=[Role.ORGANISER])
+    db.session.commit()
+    log_in(client, "org@example.org")
+    move = {"session_id": str(item.id), "room": str(small.id), "day": "2022-07-13", "starts": "10:00",
+            "ends": "11:00", "back": "/programme/organiser/schedule"}
+    warned = submit_form(client, "/programme/organiser/schedule/place", move, page="/programme/organiser/schedule")
+    assert warned.status_code == 409
+    html = warned.get_data(as_text=True)
+    assert "Small lab holds 1, but “Soil lab” has 3 confirmed bookings" in html
+    assert "the 2 most recent bookings move back to the waiting list" in html
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ScheduleSlot.room_id).where(ScheduleSlot.session_id == item.id)) != small.id
+    moved = submit_form(client, "/programme/organiser/schedule/place", {**move, "accept_fewer_seats": "yes"},
+                        page="/programme/organiser/schedule")
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ScheduleSlot.room_id).where(ScheduleSlot.session_id == item.id)) == small.id
