@@ -56,3 +56,15 @@ def test_foreign_keys_are_enforced_on_sqlite(app) -> None:  # noqa: ANN001
     db.session.add(Room(venue_id=999_999, name="Nowhere", capacity=10))
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
+
+
+def test_migration_history_is_one_line() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tests.support import REPO_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1, "two migrations claim the same parent: chain them"

@@ -1,13 +1,13 @@
 """checkin: who is behind each door, whether a scan was counted, one occupancy row per door
 
 Revision ID: c1_checkin_door_presence
-Revises: 0001
+Revises: b6_bookings_confirmed_at
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "c1_checkin_door_presence"
-down_revision = "0001"
+down_revision = "b6_bookings_confirmed_at"
 branch_labels = None
 depends_on = None
 

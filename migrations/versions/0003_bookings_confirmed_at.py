@@ -1,13 +1,13 @@
 """bookings: when a booking got its seat
 
 Revision ID: b6_bookings_confirmed_at
-Revises: 0001
+Revises: a3_registration_waitlist
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "b6_bookings_confirmed_at"
-down_revision = "0001"
+down_revision = "a3_registration_waitlist"
 branch_labels = None
 depends_on = None
 
