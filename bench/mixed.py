@@ -37,7 +37,7 @@ POSTGRES_ADMIN_URL = os.environ.get("ESOF_BENCH_POSTGRES_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "esof2022-demo"
 RUSH_CATEGORY = "bench-rush"
-RUSH_PLACES = 150  # the rest of the rush goes onto the waiting list
+RUSH_PLACES = 60  # the rest of the rush goes onto the waiting list
 RUSH_ACCOUNTS = 4000
 
 
