@@ -20,7 +20,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from esof import create_app
-from esof.extensions import db
+from esof.extensions import db, limiter
 from tests.support import (
     POSTGRES_ADMIN_URL,
     QueryCounter,
@@ -61,6 +61,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
+    # Flask-Limiter keeps its settings on the one module-level Limiter, and keeps default
+    # limits once set: a test that sets RATELIMIT_DEFAULT or disables limits would leak
+    # into every app built after it. Start each app from the same state.
+    limiter.limit_manager.set_default_limits([])
+    limiter.limit_manager.set_application_limits([])
+    limiter.enabled = True
     application = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
 
     # The fixtures keep one app context open for the whole test and Flask reuses it for every
