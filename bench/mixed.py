@@ -17,7 +17,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,21 +29,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import free_port
+from bench.common import fresh_postgres_database as fresh_database
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 PYTHON = sys.executable
-POSTGRES_ADMIN_URL = os.environ.get("ESOF_BENCH_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "esof2022-demo"
 RUSH_CATEGORY = "bench-rush"
 RUSH_PLACES = 60  # the rest of the rush goes onto the waiting list
 RUSH_ACCOUNTS = 4000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -67,23 +61,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
-
-
-def _admin(statement: str) -> None:
-    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        conn.execute(sa.text(statement))
-    engine.dispose()
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    name = f"esof_bench_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,24 +44,13 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-POSTGRES_ADMIN_URL = os.environ.get("ESOF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+from bench.common import free_port  # noqa: E402  (after the path is set for `python bench/…`)
+from bench.common import fresh_postgres_database as fresh_database  # noqa: E402
+
 SECRET_KEY = "workshop-rush-bench-secret-not-for-production"
 PERFORMANCE_DOC = REPO / "docs" / "PERFORMANCE.md"
 SECTION = "## Workshop rush"
-
-
-@contextmanager
-def fresh_database():  # noqa: ANN201
-    name = f"esof_rush_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def make_app(database_url: str):  # noqa: ANN201
@@ -138,11 +126,6 @@ def prepare(database_url: str, *, attempts: int, seats: int) -> tuple[int, list[
         db.engine.dispose()
     return session_id, delegates
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -734,7 +734,7 @@ class DemoBuilder:
         weights = [p.weight for p in specs]
         venue_by_location = {name: vid for name, vid in self.venue_ids.items()}
         organiser = self.staff_ids["organiser"]
-        events, revisions, event_meta = [], [], []
+        events, event_meta = [], []
         for i in range(self.sizes.side_events):
             p_index = rng.choices(range(len(specs)), weights=weights)[0]
             partner = specs[p_index]

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from esof.accounts.models import AuditLog, FeedToken, User, new_login_nonce
 from esof.accounts.services import record_audit
 from esof.db import utcnow
-from esof.errors import Conflict, DomainError, NotFound, PermissionDenied, RegistrationClosed, ValidationFailed
+from esof.errors import Conflict, DomainError, PermissionDenied, RegistrationClosed, ValidationFailed
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.mail.services import queue_mail

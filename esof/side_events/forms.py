@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from esof.side_events import recurrence as rec
 from esof.side_events.models import Audience, EventCategory
-from esof.side_events.services import EventInput, input_from_revision  # noqa: F401
+from esof.side_events.services import EventInput
 
 CATEGORY_LABELS = {
     EventCategory.LECTURE: _l("Lecture"),

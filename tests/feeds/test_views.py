@@ -13,8 +13,6 @@ from esof.programme.models import SessionStatus
 from tests.factories import UserFactory
 from tests.feeds.conftest import Programme, at
 from tests.feeds.parsers import parse_with_icaljs
-from tests.support import log_in, submit_form
-
 
 def events_by_title(body: bytes) -> dict[str, dict]:
     return {event["summary"]: event for event in parse_with_icaljs(body)["events"]}
