@@ -271,17 +271,17 @@ Why it holds and what it costs: a booking takes its seat with one conditional
 after locking the delegate's own user row (so one person's overlapping bookings are checked one at
 a time). The seat row stays locked from that UPDATE to the commit, so the bookings of one session
 queue on one row — a few statements each — while every other session and page runs freely. A
-request that waits longer than `BOOKING_LOCK_TIMEOUT_MS` (default 5 s) answers 503 "busy, please
-try again" instead of piling up.
+request that waits longer than `DATABASE_LOCK_TIMEOUT_MS` (default 5 s, set once per connection)
+answers 503 "busy, please try again" instead of piling up.
 
-Reading the figures: one booking is 12 SQL statements (log-in user and roles, session,
-registration, published state, lock timeout, the delegate's row lock, counter row, the delegate's
-bookings, the conditional UPDATE, the waiting-list UPDATE, the INSERT); the counter row is locked
-only for the last three and the commit. On this shared machine (1-minute load 8–10 from other
-test suites) one worker alone, with no lock waits at all, managed 34 bookings/s (200 attempts,
-`--workers 1`), four workers 37/s, and a single in-process request took 17.5 ms: the run is starved
-of CPU, and the row-lock queue could not be told apart from that here. The aim of 200 bookings/s
-was not reached in these conditions; rerun on an idle machine with `--write-docs`.
+Reading the figures: one booking is 8 SQL statements and a commit — the log-in user with its
+roles, the session, its published state and seat counts, the delegate's row lock together with
+the confirmed-registration check, the delegate's live bookings (for "already booked" and
+clashes), the conditional UPDATE (plus the waiting-list UPDATE when full), the INSERT. The
+counter row is locked only from the UPDATE to the commit. On 2 cores the client, four workers
+and PostgreSQL share the CPUs, so the rate is bound by CPU per request, not by the row lock:
+with `GUNICORN_THREADS=4` (more requests waiting on the database at once) the rate did not rise.
+The figures vary by ±20 % between runs on this machine.
 """
 
 

@@ -16,6 +16,12 @@ class DefaultConfig:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory (SQLite in instance/)
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # PostgreSQL: no statement waits longer than this for a lock; it fails, and the places
+    # that take row locks (bookings, registration) answer "busy, try again". Migrations
+    # lift it for their own connection.
+    DATABASE_LOCK_TIMEOUT_MS = 5000
+    # A different limit for booking transactions only (None: the database-wide one).
+    BOOKING_LOCK_TIMEOUT_MS: int | None = None
     ESOF_BASE_URL = "http://127.0.0.1:5000"
     CONFERENCE_TIMEZONE = "Europe/Amsterdam"
     CONFERENCE_NAME = "ESOF 2022"

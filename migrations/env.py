@@ -54,6 +54,9 @@ def run_migrations_online():
     with db.engine.connect() as connection:
         postgres = connection.dialect.name == "postgresql"
         if postgres:
+            # Migrations may wait for the lock (another server migrating) and for tables
+            # that app traffic holds: lift the app's lock_timeout for this connection.
+            connection.execute(sa.text("SET lock_timeout = 0"))
             connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             connection.commit()
         try:

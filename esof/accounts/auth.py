@@ -4,15 +4,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-
-from argon2 import PasswordHasher
 from urllib.parse import urlsplit
 
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+
+from sqlalchemy.orm import joinedload
 
 from esof.accounts.models import Role, User
 from esof.extensions import db, login_manager
@@ -64,7 +65,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, nonce = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Roles come in the same query: this runs on every request of a logged-in user.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or user.login_nonce != nonce or not user.is_active:
         return None
     return user

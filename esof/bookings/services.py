@@ -50,7 +50,6 @@ from esof.registration.models import Registration, RegistrationStatus
 from esof.venues.models import Room, Venue
 
 LIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
-DEFAULT_LOCK_TIMEOUT_MS = 5000
 
 
 # --------------------------------------------------------------------------- refusals
@@ -135,6 +134,7 @@ def _published_rows_stmt(session_ids: Iterable[int]) -> sa.Select[Any]:
             ProgrammeSession.needs_booking, ProgrammeSession.booking_cap, Room.capacity,
             sa.func.coalesce(SessionSeats.confirmed_count, 0),
             sa.func.coalesce(SessionSeats.waitlist_count, 0),
+            SessionSeats.session_id.is_not(None),
         )
         .join(ProgrammeSession, ProgrammeSession.id == PublishedSession.session_id)
         .outerjoin(Room, Room.id == PublishedSession.room_id)
@@ -154,18 +154,19 @@ class PublishedState:
     ends_at: datetime
     cancelled: bool
     counts: SeatCounts
+    has_seats_row: bool = True
 
 
 def _state_from_row(row: Any) -> PublishedState:
     (session_id, title, starts_at, ends_at, published_status, draft_status, needs_booking,
-     booking_cap, room_capacity, booked, waitlisted) = row
+     booking_cap, room_capacity, booked, waitlisted, has_seats_row) = row
     cancelled = SessionStatus.CANCELLED in (published_status, draft_status)
     capacity = session_capacity(room_capacity, booking_cap) if room_capacity is not None else None
     counts = SeatCounts(
         capacity=capacity, booked=booked, waitlisted=waitlisted, needs_booking=needs_booking,
         bookable=needs_booking and not cancelled and capacity is not None,
     )
-    return PublishedState(session_id, title, starts_at, ends_at, cancelled, counts)
+    return PublishedState(session_id, title, starts_at, ends_at, cancelled, counts, bool(has_seats_row))
 
 
 def _published_states(session_ids: Iterable[int]) -> dict[int, PublishedState]:
@@ -223,11 +224,12 @@ def _is_postgresql() -> bool:
 
 
 def _set_lock_timeout() -> None:
-    """PostgreSQL: a lock wait longer than BOOKING_LOCK_TIMEOUT_MS fails (and answers Busy)
-    instead of queueing requests without end. For this transaction only."""
-    if _is_postgresql():
-        timeout = int(current_app.config.get("BOOKING_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS))
-        db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{timeout}ms'"))
+    """PostgreSQL: a lock wait longer than the limit fails (and answers Busy) instead of
+    queueing requests without end. Every connection starts with DATABASE_LOCK_TIMEOUT_MS;
+    BOOKING_LOCK_TIMEOUT_MS, if set, changes it for this transaction only."""
+    timeout = current_app.config.get("BOOKING_LOCK_TIMEOUT_MS")
+    if _is_postgresql() and timeout is not None and timeout != current_app.config["DATABASE_LOCK_TIMEOUT_MS"]:
+        db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(timeout)}ms'"))
 
 
 def _lock_user(user_id: int) -> None:
@@ -235,6 +237,20 @@ def _lock_user(user_id: int) -> None:
     (SQLite has one writer at a time anyway.)"""
     if _is_postgresql():
         db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _lock_confirmed_delegate(user: User) -> None:
+    """Refuse anyone without a confirmed registration and, on PostgreSQL, hold their user row
+    (as _lock_user) — one statement for both, as this runs on every booking."""
+    if not getattr(user, "is_authenticated", False):
+        raise DelegatesOnly()
+    confirmed = sa.exists().where(
+        Registration.user_id == User.id, Registration.status == RegistrationStatus.CONFIRMED)
+    stmt = sa.select(confirmed).select_from(User).where(User.id == user.id)
+    if _is_postgresql():
+        stmt = stmt.with_for_update(of=User)
+    if not db.session.scalar(stmt):
+        raise DelegatesOnly()
 
 
 def _ensure_seats_row(session_id: int) -> None:
@@ -376,12 +392,14 @@ class BookingResult:
 
 def book_seat(*, item: ProgrammeSession, delegate: User) -> BookingResult:
     """Book a seat, or join the waiting list when the session is full."""
-    _require_confirmed_delegate(delegate)
     state = _bookable_state(item.id)
     with busy_on_lock_timeout():
         _set_lock_timeout()
-        _lock_user(delegate.id)
-        _ensure_seats_row(item.id)  # SQLite: the write lock from here on
+        _lock_confirmed_delegate(delegate)
+        if not (state.has_seats_row and _is_postgresql()):
+            # SQLite: always, as the first write takes the write lock for what follows.
+            # PostgreSQL: only the first booking of a session creates the counter row.
+            _ensure_seats_row(item.id)
         live = _live_bookings_with_times(delegate.id)
         existing = next((row[0] for row in live if row[0].session_id == item.id), None)
         if existing is not None:
