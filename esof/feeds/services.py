@@ -149,15 +149,34 @@ def programme_feed_name(filters: programme_queries.ProgrammeFilters) -> str:
     return "ESOF 2022 — " + (" · ".join(parts) if parts else _("Programme"))
 
 
+@dataclass(frozen=True)
+class VersionStamp:
+    id: int
+    number: int
+    published_at: datetime
+
+
+def latest_version_stamp() -> VersionStamp | None:
+    """The latest published version's number and time: the one query a cached feed costs."""
+    row = db.session.execute(
+        sa.select(ScheduleVersion.id, ScheduleVersion.number, ScheduleVersion.published_at)
+        .order_by(ScheduleVersion.number.desc()).limit(1)
+    ).first()
+    return VersionStamp(*row) if row else None
+
+
 def programme_feed(filters: programme_queries.ProgrammeFilters, *, language: str) -> CachedFeed:
-    version = latest_version()
-    name = programme_feed_name(filters)
+    version = latest_version_stamp()
     args = filters.as_args()
     key = f"programme:v{version.number if version else 0}:{language}:" + "&".join(
         f"{k}={v}" for k, v in sorted(args.items()))
 
     def build() -> tuple[bytes, datetime]:
-        rows = programme_queries.published_sessions(version, filters) if version else []
+        name = programme_feed_name(filters)  # 404 for an unknown track or venue
+        rows = []
+        if version is not None:
+            stmt = programme_queries.published_sessions_stmt(version.id, filters)
+            rows = list(db.session.scalars(stmt).unique())
         meta = FeedMeta(
             name=name,
             description=_("ESOF 2022, Leiden, 13–16 July 2022. Times in %(zone)s.",

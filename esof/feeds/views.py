@@ -11,13 +11,15 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from esof.extensions import db
+from esof.extensions import db, limiter
 
 from esof.feeds import services
 from esof.feeds import side_events as side_event_feeds
 from esof.feeds.cache import CachedFeed
 
 bp = Blueprint("feeds", __name__)
+# Public, read-only and cached: no rate limit to count (and nothing to spend time on).
+limiter.exempt(bp)
 
 
 @bp.record_once
@@ -30,7 +32,9 @@ FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies m
 
 
 def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False, private: bool = False) -> Response:
-    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
+    # Most polls of a subscribed calendar end here: answer 304 without touching the body.
+    not_modified = feed.etag in request.if_none_match
+    response = Response(b"" if not_modified else feed.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(feed.etag)
     response.last_modified = feed.last_modified
     response.cache_control.max_age = FEED_MAX_AGE
@@ -42,6 +46,10 @@ def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False
     disposition = "attachment" if download else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
+    if not_modified:
+        response.status_code = 304
+        response.headers.pop("Content-Type", None)
+        return response
     return response.make_conditional(request)
 
 
