@@ -54,3 +54,16 @@ def test_regenerating_the_agenda_address_needs_csrf_and_login(client: FlaskClien
     db.session.commit()
     log_in(client, "d2@example.org")
     assert client.post("/account/agenda-feed").status_code == 400
+
+
+def test_agenda_page_offers_the_agenda_subscription(app: Flask, client: FlaskClient, published: Programme) -> None:
+    from tests.bookings.factories import confirmed_delegate
+
+    confirmed_delegate(email="agenda@example.org")
+    db.session.commit()
+    log_in(client, "agenda@example.org")
+    submit_form(client, "/account/agenda-feed", {}, page="/account/")
+    html = client.get("/programme/agenda").get_data(as_text=True)
+    feed = re.search(r'id="agenda-url"[^>]*value="(http://esof\.test/feeds/agenda/[^"]+\.ics)"', html).group(1)
+    assert 'href="webcal://esof.test/feeds/agenda/' in html
+    assert client.get(feed.removeprefix("http://esof.test")).status_code == 200
