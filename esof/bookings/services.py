@@ -411,7 +411,12 @@ def book_seat(*, item: ProgrammeSession, delegate: User) -> BookingResult:
         if clash is not None:
             raise BookingClash(clash)
         now = utcnow()
-        if _take_seat(item.id, state.counts.capacity or 0):
+        capacity = state.counts.capacity or 0
+        # A failed conditional UPDATE locks nothing: on PostgreSQL a seat may free up before
+        # we join the waiting list. Lock the counter row and try once more, so nobody waits
+        # while a seat is free.
+        if _take_seat(item.id, capacity) or (_is_postgresql() and _lock_seats(item.id)
+                                             and _take_seat(item.id, capacity)):
             booking = Booking(user_id=delegate.id, session_id=item.id, status=BookingStatus.CONFIRMED,
                               confirmed_at=now, created_at=now)
             outcome = Outcome.CONFIRMED

@@ -240,6 +240,7 @@ def retry_failed_mail(*, message: OutboxMessage) -> OutboxMessage:
     """Put a message that was given up on back in the queue (after fixing the cause)."""
     if message.sent_at is None:
         message.failed_at = None
+        message.attempts = 0  # a full set of retries, not one
         message.next_attempt_at = utcnow()
     db.session.flush()
     return message
