@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -26,6 +27,10 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 POSTGRES_ADMIN_URL = os.environ.get("ESOF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+# A fresh key per bench run, shared by the servers and the bench that signs cookies/links.
+BENCH_SECRET_KEY = secrets.token_urlsafe(32)
 
 
 def free_port() -> int:
@@ -52,7 +57,7 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret-not-for-production",
+        "SECRET_KEY": BENCH_SECRET_KEY,
         "ESOF_ENV": "production",
         "ESOF_BASE_URL": "http://127.0.0.1",
         "GUNICORN_ACCESS_LOG": "",  # writing a log line per request would be measured too

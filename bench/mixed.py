@@ -29,7 +29,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import free_port
+from bench.common import BENCH_SECRET_KEY, free_port
 from bench.common import fresh_postgres_database as fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def environment(database_url: str, redis_url: str | None, **extra: str) -> dict[
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ESOF_", "DATABASE_", "REDIS_", "MAIL_"))}
     env.update({
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret-not-for-production",
+        "SECRET_KEY": BENCH_SECRET_KEY,
         # Production minus Secure cookies: Locust talks plain http to 127.0.0.1.
         "ESOF_ENV": "staging",
         "ESOF_BASE_URL": "http://127.0.0.1",

@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from bench.common import BENCH_SECRET_KEY as SECRET_KEY
 from bench.common import app_environment, flask, fresh_postgres_database, gunicorn, hammer
 
-SECRET_KEY = "bench-secret-not-for-production"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -45,10 +45,10 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import free_port  # noqa: E402  (after the path is set for `python bench/…`)
+from bench.common import BENCH_SECRET_KEY as SECRET_KEY  # noqa: E402  (after the path is set)
+from bench.common import free_port  # noqa: E402
 from bench.common import fresh_postgres_database as fresh_database  # noqa: E402
 
-SECRET_KEY = "workshop-rush-bench-secret-not-for-production"
 PERFORMANCE_DOC = REPO / "docs" / "PERFORMANCE.md"
 SECTION = "## Workshop rush"
 
