@@ -43,8 +43,11 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # SIGTERM: finish requ
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # longer than the balancer's idle probe
 
 # Replace each worker after a while, so a slow leak cannot grow without bound.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# A worker takes ~1.5 s to start. Workers share the load evenly, so with a small jitter they
+# all reach the limit together and the server stalls for that long (seen in bench/feeds.py);
+# a jitter of half the limit spreads the restarts out.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 2)
 
 # preload_app off: each worker builds its own app, so no database connection or Redis
 # client made before fork() is ever shared between processes, and `kill -HUP` on the master

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -187,3 +188,29 @@ def markdown_table(results: list[LoadResult], baseline: LoadResult) -> str:
         lines.append(f"| {r.name} | {r.rate:.0f} | {r.rate / baseline.rate:.2f} | {r.p50:.1f} | "
                      f"{r.percentile(99):.1f} | {statuses} |")
     return "\n".join(lines)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """Our own redis-server (rate limits and the feed cache, as in production), if installed."""
+    if shutil.which("redis-server") is None:
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)

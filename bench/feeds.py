@@ -2,9 +2,11 @@
 
     .venv/bin/python -m bench.feeds [--requests N] [--workers W]
 
-Measures, on one server in one run: a trivial endpoint (/livez, the baseline), each feed
-uncached (a second server with ESOF_FEED_CACHE=0), cached, and answered 304; plus the
-in-process render time of the full programme without cache. Prints a Markdown table.
+Measures, in one run: a trivial endpoint (/livez, the baseline), each feed cached and
+answered 304 with Redis (our own redis-server, as with several app servers: the change stamp
+is one Redis read) and without it (one machine: the stamp is one database query), and
+uncached (ESOF_FEED_CACHE=0); plus the in-process render time of each full feed without
+cache. Prints a Markdown table.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bench.common import (
     gunicorn,
     hammer,
     markdown_table,
+    redis_server,
 )
 
 
@@ -55,26 +58,30 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    with fresh_postgres_database() as database_url:
+    with fresh_postgres_database() as database_url, redis_server() as redis_url:
+        assert redis_url, "the feed bench needs redis-server"
         env = app_environment(database_url)
         flask(env, "db", "upgrade", "heads")
         flask(env, "demo-data", "--seed", "2022")
         results: list[LoadResult] = []
-        with gunicorn(env, workers=args.workers) as address:
-            for path in ("/feeds/programme.ics", "/feeds/side-events.ics", "/livez"):
-                hammer(address, path, name="warm-up", total=200, concurrency=args.concurrency)
-            baseline = hammer(address, "/livez", name="trivial endpoint /livez", total=args.requests,
-                              concurrency=args.concurrency)
-            sizes = {}
-            for feed in ("programme.ics", "side-events.ics"):
-                status, body, headers = get(address, f"/feeds/{feed}")
-                assert status == 200
-                sizes[feed] = len(body)
-                results.append(hammer(address, f"/feeds/{feed}", name=f"{feed} cached",
-                                      total=args.requests, concurrency=args.concurrency))
-                results.append(hammer(address, f"/feeds/{feed}", name=f"{feed} 304",
-                                      total=args.requests, concurrency=args.concurrency,
-                                      headers={"If-None-Match": headers["ETag"]}))
+        sizes = {}
+        for label, server_env in (("Redis", app_environment(database_url, REDIS_URL=redis_url)),
+                                  ("no Redis", env)):
+            with gunicorn(server_env, workers=args.workers) as address:
+                for path in ("/feeds/programme.ics", "/feeds/side-events.ics", "/livez"):
+                    hammer(address, path, name="warm-up", total=200, concurrency=args.concurrency)
+                if label == "Redis":
+                    baseline = hammer(address, "/livez", name="trivial endpoint /livez", total=args.requests,
+                                      concurrency=args.concurrency)
+                for feed in ("programme.ics", "side-events.ics"):
+                    status, body, headers = get(address, f"/feeds/{feed}")
+                    assert status == 200
+                    sizes[feed] = len(body)
+                    results.append(hammer(address, f"/feeds/{feed}", name=f"{feed} cached, {label}",
+                                          total=args.requests, concurrency=args.concurrency))
+                    results.append(hammer(address, f"/feeds/{feed}", name=f"{feed} 304, {label}",
+                                          total=args.requests, concurrency=args.concurrency,
+                                          headers={"If-None-Match": headers["ETag"]}))
         with gunicorn(app_environment(database_url, ESOF_FEED_CACHE="0"), workers=args.workers) as address:
             for feed in ("programme.ics", "side-events.ics"):
                 results.append(hammer(address, f"/feeds/{feed}", name=f"{feed} uncached",

@@ -15,21 +15,18 @@ import csv
 import json
 import os
 import platform
-import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import BENCH_SECRET_KEY, free_port
+from bench.common import BENCH_SECRET_KEY, free_port, redis_server, stop
 from bench.common import fresh_postgres_database as fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,16 +36,6 @@ DEMO_PASSWORD = "esof2022-demo"
 RUSH_CATEGORY = "bench-rush"
 RUSH_PLACES = 60  # the rest of the rush goes onto the waiting list
 RUSH_ACCOUNTS = 4000
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def wait_for(url: str, seconds: float = 60) -> None:
@@ -61,22 +48,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
-
-
-@contextmanager
-def redis_server() -> Iterator[str | None]:
-    """Our own redis-server (rate limits and the feed cache, as in production), if installed."""
-    if shutil.which("redis-server") is None:
-        yield None
-        return
-    port = free_port()
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        time.sleep(0.5)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(process)
 
 
 def environment(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:

@@ -31,6 +31,8 @@ class DefaultConfig:
     LANGUAGES = ("en", "nl")
 
     REDIS_URL: str | None = None
+    # Keys of the feed cache and stamps start with this: lets two sites share one Redis.
+    REDIS_KEY_PREFIX = "esof:"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_SIGNUP = "5 per minute;30 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"
@@ -66,6 +68,9 @@ class DefaultConfig:
 
     # Rendered feeds are cached by what they depend on; off only to measure rendering.
     FEED_CACHE_ENABLED = True
+    # With Redis, feeds read a change token instead of the database; this often (per process)
+    # they compare it with the database anyway, to catch writes made outside the app.
+    FEED_STAMP_RECHECK_SECONDS = 60.0
 
     # City of Science side events: every date must fall in this year.
     SIDE_EVENTS_FESTIVAL_YEAR = 2022
@@ -81,6 +86,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "REDIS_KEY_PREFIX": ("REDIS_KEY_PREFIX", str),
     "ESOF_BASE_URL": ("ESOF_BASE_URL", str),
     "CONFERENCE_TIMEZONE": ("CONFERENCE_TIMEZONE", str),
     "MAIL_SERVER": ("MAIL_SERVER", str),
@@ -90,6 +96,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "ESOF_FEED_CACHE": ("FEED_CACHE_ENABLED", _bool),
+    "ESOF_FEED_STAMP_RECHECK_SECONDS": ("FEED_STAMP_RECHECK_SECONDS", float),
 }
 
 

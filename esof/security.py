@@ -1,7 +1,7 @@
-"""HTTP security headers on every response."""
+"""HTTP security headers on every response, and where rate limits are not checked."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,3 +30,21 @@ def register_security_headers(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+# Calendar clients poll these all day; they are public, read-only and cached, and have no limit.
+UNLIMITED_BLUEPRINTS = frozenset({"feeds"})
+
+
+def skip_rate_limit_middleware(app: Flask, check: object) -> None:
+    """Flask-Limiter resolves (and then exempts) every request in a before_request hook, which
+    costs a polled feed about a tenth of its time. Run that hook for other requests only.
+    Limits set with @limiter.limit are checked by their decorator, not by this hook."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    position = hooks.index(check)
+
+    def check_rate_limits() -> None:
+        if request.blueprint not in UNLIMITED_BLUEPRINTS:
+            check()  # type: ignore[operator]
+
+    hooks[position] = check_rate_limits

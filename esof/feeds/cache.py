@@ -11,10 +11,12 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
+from werkzeug.http import http_date, quote_etag
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 24 * 3600
@@ -25,6 +27,15 @@ class CachedFeed:
     body: bytes
     etag: str
     last_modified: datetime
+
+    # Worked out once per cached feed rather than on every poll.
+    @cached_property
+    def etag_header(self) -> str:
+        return quote_etag(self.etag)
+
+    @cached_property
+    def last_modified_header(self) -> str:
+        return http_date(self.last_modified)
 
     def to_redis(self) -> dict[str, bytes]:
         return {"body": self.body, "etag": self.etag.encode(), "lm": self.last_modified.isoformat().encode()}
@@ -71,8 +82,9 @@ class ProcessCache:
 class FeedCache:
     """Redis first (shared by every app server), the process cache as fallback."""
 
-    def __init__(self, redis_url: str | None) -> None:
+    def __init__(self, redis_url: str | None, prefix: str = "esof:") -> None:
         self.local = ProcessCache()
+        self.prefix = prefix + "feed:"
         self.redis: Any = None
         self.redis_down_since: float | None = None
         if redis_url:
@@ -98,7 +110,7 @@ class FeedCache:
         import redis
 
         try:
-            fields = self.redis.hgetall(f"esof:feed:{key}")
+            fields = self.redis.hgetall(f"{self.prefix}{key}")
         except redis.RedisError as exc:
             self._redis_failed(exc)
             return None
@@ -119,8 +131,8 @@ class FeedCache:
 
         try:
             pipe = self.redis.pipeline()
-            pipe.hset(f"esof:feed:{key}", mapping=feed.to_redis())
-            pipe.expire(f"esof:feed:{key}", TTL_SECONDS)
+            pipe.hset(f"{self.prefix}{key}", mapping=feed.to_redis())
+            pipe.expire(f"{self.prefix}{key}", TTL_SECONDS)
             pipe.execute()
             self.redis_down_since = None
         except redis.RedisError as exc:
@@ -131,5 +143,5 @@ def feed_cache() -> FeedCache:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("esof_feed_cache")
     if cache is None:
-        cache = app.extensions["esof_feed_cache"] = FeedCache(app.config.get("REDIS_URL"))
+        cache = app.extensions["esof_feed_cache"] = FeedCache(app.config.get("REDIS_URL"), app.config["REDIS_KEY_PREFIX"])
     return cache

@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import get_locale
 
 from esof.accounts.services import external_url
 
 
 def feed_links(endpoint: str, **args: Any) -> dict[str, str]:
+    # A feed's language comes from its address alone, so a Dutch page offers the Dutch feed.
+    language = str(get_locale() or "")
+    if language and language != current_app.config["BABEL_DEFAULT_LOCALE"]:
+        args.setdefault("lang", language)
     https = external_url(endpoint, **{k: v for k, v in args.items() if v})
     webcal = "webcal://" + https.split("://", 1)[1]
     return {

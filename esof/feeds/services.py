@@ -20,6 +20,7 @@ from esof.errors import NotFound, ValidationFailed
 from esof.extensions import db
 from esof.feeds.cache import CachedFeed, feed_cache
 from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
+from esof.feeds.stamps import PROGRAMME, stamps
 from esof.i18n import local_date
 from esof.programme import queries as programme_queries
 from esof.programme.models import PublishedSession, ScheduleVersion, SessionStatus, Track
@@ -157,7 +158,7 @@ class VersionStamp:
 
 
 def latest_version_stamp() -> VersionStamp | None:
-    """The latest published version's number and time: the one query a cached feed costs."""
+    """The latest published version's number and time (without Redis, the one query a cached feed costs)."""
     row = db.session.execute(
         sa.select(ScheduleVersion.id, ScheduleVersion.number, ScheduleVersion.published_at)
         .order_by(ScheduleVersion.number.desc()).limit(1)
@@ -166,13 +167,13 @@ def latest_version_stamp() -> VersionStamp | None:
 
 
 def programme_feed(filters: programme_queries.ProgrammeFilters, *, language: str) -> CachedFeed:
-    version = latest_version_stamp()
     args = filters.as_args()
-    key = f"programme:v{version.number if version else 0}:{language}:" + "&".join(
+    key = f"programme:{stamps().current(PROGRAMME)}:{language}:" + "&".join(
         f"{k}={v}" for k, v in sorted(args.items()))
 
     def build() -> tuple[bytes, datetime]:
         name = programme_feed_name(filters)  # 404 for an unknown track or venue
+        version = latest_version_stamp()
         rows = []
         if version is not None:
             stmt = programme_queries.published_sessions_stmt(version.id, filters)

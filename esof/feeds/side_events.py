@@ -19,6 +19,7 @@ from esof.extensions import db
 from esof.feeds.cache import CachedFeed
 from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
 from esof.feeds.services import EPOCH, cached_render, uid_domain, uncached_render
+from esof.feeds.stamps import SIDE_EVENTS, stamps
 from esof.i18n import conference_zone
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS
 from esof.side_events.models import (
@@ -155,7 +156,7 @@ def feed_name(calendar_filter: CalendarFilter) -> str:
 def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> CachedFeed:
     args = calendar_filter.to_args()
     query = "&".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in args.items())
-    key = f"side-events:{change_stamp()}:{language}:{query}"
+    key = f"side-events:{stamps().current(SIDE_EVENTS)}:{language}:{query}"
 
     def build() -> tuple[bytes, datetime]:
         rows = db.session.execute(_approved_stmt(calendar_filter)).unique().all()

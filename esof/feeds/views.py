@@ -5,9 +5,9 @@ request; HEAD works like GET without a body.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,37 +25,38 @@ limiter.exempt(bp)
 @bp.record_once
 def register_template_helpers(state) -> None:  # noqa: ANN001
     from esof.feeds.links import register_link_helpers
+    from esof.feeds.stamps import listen_for_feed_changes
 
     register_link_helpers(state.app)
+    listen_for_feed_changes()
 
 FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies may keep 5 minutes
 
 
 def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False, private: bool = False) -> Response:
-    # Most polls of a subscribed calendar end here: answer 304 without touching the body.
-    not_modified = feed.etag in request.if_none_match
-    response = Response(b"" if not_modified else feed.body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(feed.etag)
-    response.last_modified = feed.last_modified
-    response.cache_control.max_age = FEED_MAX_AGE
-    if private:
-        response.cache_control.private = True
-    else:
-        response.cache_control.public = True
     # A single item is offered as a file to open once, never as a subscription.
     disposition = "attachment" if download else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if not_modified:
-        response.status_code = 304
+    headers = {
+        "ETag": feed.etag_header,
+        "Last-Modified": feed.last_modified_header,
+        "Cache-Control": f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}",
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Access-Control-Allow-Origin": "*",
+    }
+    # Most polls of a subscribed calendar end here: answer 304 without touching the body.
+    if feed.etag in request.if_none_match:
+        response = Response(status=304, headers=headers)
         response.headers.pop("Content-Type", None)
         return response
+    response = Response(feed.body, content_type="text/calendar; charset=utf-8", headers=headers)
     return response.make_conditional(request)
 
 
 def feed_language() -> str:
+    """From the address only: calendar servers poll without cookies, and shared caches
+    must not keep one visitor's language for everyone. Pages add ?lang=nl for Dutch."""
     chosen = request.args.get("lang", "")
-    return chosen if chosen in ("en", "nl") else str(get_locale() or "en")
+    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @bp.get("/feeds/programme.ics")

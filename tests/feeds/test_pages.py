@@ -18,6 +18,18 @@ def test_programme_page_offers_a_subscription_matching_its_filter(client: FlaskC
     assert "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fesof.test%2Ffeeds%2Fprogramme.ics" in html
 
 
+def test_a_dutch_page_offers_the_dutch_feed_and_a_feed_speaks_what_its_address_says(
+    client: FlaskClient, published: Programme
+) -> None:
+    client.get("/language/nl")
+    html = client.get("/programme/?track=health&day=2022-07-13").get_data(as_text=True)
+    assert 'href="webcal://esof.test/feeds/programme.ics?track=health&amp;day=2022-07-13&amp;lang=nl"' in html
+    # Calendar servers poll without cookies, so the address alone decides the language:
+    # this browser's Dutch preference does not leak into a (publicly cacheable) feed.
+    assert "X-WR-CALNAME:ESOF 2022 — Health track" in client.get("/feeds/programme.ics?track=health").text
+    assert "X-WR-CALNAME:ESOF 2022 — Track Health" in client.get("/feeds/programme.ics?track=health&lang=nl").text
+
+
 def test_session_page_offers_a_download_and_google_template(client: FlaskClient, published: Programme) -> None:
     html = client.get(f"/programme/sessions/{published.opening.id}").get_data(as_text=True)
     assert f'href="/programme/sessions/{published.opening.id}.ics" download' in html

@@ -1,0 +1,230 @@
+"""Change stamps: the part of a cached feed's key that says which data it was rendered from.
+
+Without Redis the stamp is read from the database on every poll (one small query). With
+Redis, every app server reads a generation token instead (one GET, no database at all), and
+any commit that touched what feeds show replaces the token right after it commits. SQLAlchemy
+session events notice those commits, so no write path has to remember to do it. Writes that
+bypass the ORM session (psql, another tool, a commit made while Redis was down) are caught by
+comparing the database stamp with the one recorded beside the token, at most every
+FEED_STAMP_RECHECK_SECONDS per process.
+
+The order is what keeps feeds fresh: a reader takes the token before it reads the database,
+and a writer replaces the token only after its commit, so an entry cached under a token
+never holds data older than the commit that produced that token.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+log = logging.getLogger(__name__)
+
+PROGRAMME = "programme"
+SIDE_EVENTS = "side-events"
+TOPICS_KEY = "esof_feed_topics"
+
+
+def watched_models() -> dict[type, tuple[str, ...]]:
+    """Which rows each feed shows; a commit touching one of them changes that feed's stamp."""
+    from esof.programme.models import (
+        Person,
+        ProgrammeSession,
+        PublishedSession,
+        ScheduleVersion,
+        SessionSpeaker,
+        Track,
+    )
+    from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventRevision
+    from esof.venues.models import Room, Venue
+
+    return {
+        ScheduleVersion: (PROGRAMME,), PublishedSession: (PROGRAMME,),
+        # Live rows that a published session's text and place come from.
+        ProgrammeSession: (PROGRAMME,), Person: (PROGRAMME,), SessionSpeaker: (PROGRAMME,),
+        Track: (PROGRAMME,), Room: (PROGRAMME,),
+        Venue: (PROGRAMME, SIDE_EVENTS),
+        SideEvent: (SIDE_EVENTS,), SideEventRevision: (SIDE_EVENTS,), PartnerOrganisation: (SIDE_EVENTS,),
+    }
+
+
+def database_stamps() -> dict[str, Callable[[], str]]:
+    from esof.feeds.services import latest_version_stamp
+    from esof.feeds.side_events import change_stamp
+
+    def programme() -> str:
+        version = latest_version_stamp()
+        return f"v{version.number}" if version else "v0"
+
+    return {PROGRAMME: programme, SIDE_EVENTS: change_stamp}
+
+
+# --------------------------------------------------------------------------- noticing commits
+
+_WATCHED: dict[type, tuple[str, ...]] | None = None
+
+
+def _topics_of(classes: Iterable[type]) -> set[str]:
+    global _WATCHED
+    if _WATCHED is None:
+        _WATCHED = watched_models()
+    topics: set[str] = set()
+    for cls in classes:
+        topics.update(_WATCHED.get(cls, ()))
+    return topics
+
+
+def _note(session: Session, topics: set[str]) -> None:
+    if topics:
+        session.info.setdefault(TOPICS_KEY, set()).update(topics)
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    changed = {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
+    _note(session, _topics_of(changed))
+
+
+def _on_orm_execute(state: ORMExecuteState) -> None:
+    # Bulk UPDATE/DELETE/INSERT statements bypass the flush, so look at what they target.
+    if state.is_update or state.is_delete or state.is_insert:
+        _note(state.session, _topics_of(mapper.class_ for mapper in state.all_mappers))
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: nothing is visible to others yet
+        return
+    topics = session.info.pop(TOPICS_KEY, None)
+    if topics and has_app_context():
+        stamps().changed(topics)
+
+
+def _after_rollback(session: Session) -> None:
+    # Back to a SAVEPOINT, the outer transaction's changes may still be committed: keep them.
+    if not session.in_nested_transaction():
+        session.info.pop(TOPICS_KEY, None)
+
+
+def listen_for_feed_changes() -> None:
+    for name, handler in (("after_flush", _after_flush), ("do_orm_execute", _on_orm_execute),
+                          ("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not sa.event.contains(Session, name, handler):
+            sa.event.listen(Session, name, handler)
+
+
+# --------------------------------------------------------------------------- reading stamps
+
+
+class DatabaseStamps:
+    """No Redis: ask the database every time (one small query per poll)."""
+
+    def current(self, topic: str) -> str:
+        return "db:" + database_stamps()[topic]()
+
+    def changed(self, topics: Iterable[str]) -> None:
+        """Nothing to do: the next read sees the commit."""
+
+
+class RedisStamps:
+    """A generation token per topic in Redis, shared by every app server."""
+
+    def __init__(self, redis_url: str, recheck_seconds: float, prefix: str = "esof:") -> None:
+        import redis
+
+        self.prefix = prefix + "feed-stamp:"
+        self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self.recheck_seconds = recheck_seconds
+        self.checked_at: dict[str, float] = {}
+        self.unsent: set[str] = set()  # changes committed while Redis was unreachable
+        self.down_since: float | None = None
+        self.lock = threading.Lock()
+        self.fallback = DatabaseStamps()
+
+    def key(self, topic: str) -> str:
+        return self.prefix + topic
+
+    def _usable(self) -> bool:
+        # After a failure, try Redis again at most every 2 seconds, not on every request.
+        return self.down_since is None or time.monotonic() - self.down_since > 2
+
+    def _failed(self, exc: Exception) -> None:
+        if self.down_since is None:
+            log.warning("Feed stamps: Redis unavailable (%s); reading stamps from the database", exc)
+        self.down_since = time.monotonic()
+
+    def current(self, topic: str) -> str:
+        if not self._usable():
+            return self.fallback.current(topic)
+        try:
+            if self.unsent:
+                self._replace(set(self.unsent))
+                self.unsent.clear()
+            if self._recheck_due(topic):
+                self._recheck(topic)
+            token = self.redis.hget(self.key(topic), "gen")
+            if token is None:
+                token = self._start(topic)
+        except self.errors as exc:
+            self._failed(exc)
+            return self.fallback.current(topic)
+        if self.down_since is not None:
+            log.info("Feed stamps: Redis is back")
+            self.down_since = None
+        return "gen:" + token.decode()
+
+    def changed(self, topics: Iterable[str]) -> None:
+        topics = set(topics)
+        try:
+            self._replace(topics)
+        except self.errors as exc:
+            self._failed(exc)
+            self.unsent.update(topics)
+
+    def _replace(self, topics: set[str]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for topic in topics:
+            pipe.hset(self.key(topic), "gen", secrets.token_hex(8))
+        pipe.execute()
+
+    def _start(self, topic: str) -> bytes:
+        # Redis lost the token (restart, eviction): a fresh random one, never an old value
+        # that a process might still hold entries for. HSETNX: concurrent starters agree.
+        self.redis.hsetnx(self.key(topic), "gen", secrets.token_hex(8))
+        return self.redis.hget(self.key(topic), "gen")
+
+    def _recheck_due(self, topic: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if now - self.checked_at.get(topic, -1e9) < self.recheck_seconds:
+                return False
+            self.checked_at[topic] = now
+            return True
+
+    def _recheck(self, topic: str) -> None:
+        """Catch writes the session events could not see: compare with the database stamp."""
+        in_database = database_stamps()[topic]().encode()
+        recorded = self.redis.hget(self.key(topic), "db")
+        if recorded != in_database:
+            self.redis.hset(self.key(topic), mapping={"gen": secrets.token_hex(8), "db": in_database})
+
+
+def stamps() -> DatabaseStamps | RedisStamps:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get("esof_feed_stamps")
+    if found is None:
+        found = app.extensions["esof_feed_stamps"] = make_stamps(app)
+    return found
+
+
+def make_stamps(app: Flask) -> Any:
+    if app.config.get("REDIS_URL"):
+        return RedisStamps(app.config["REDIS_URL"], app.config["FEED_STAMP_RECHECK_SECONDS"],
+                           app.config["REDIS_KEY_PREFIX"])
+    return DatabaseStamps()

@@ -1,0 +1,170 @@
+"""With Redis, a polled feed reads a change token instead of the database, and every change
+that feeds show replaces the token: on the same app server and on any other, at once."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+
+from esof.extensions import db
+from esof.feeds import stamps as feed_stamps
+from esof.programme import services as programme
+from esof.programme.models import SessionStatus
+from esof.side_events.models import SideEvent, SideEventRevision
+from tests.conftest import QueryCounter, make_app
+from tests.feeds.conftest import Programme, at
+from tests.factories import UserFactory
+from tests.feeds.parsers import parse_with_icaljs
+from tests.feeds.test_side_events_feed import make_calendar
+from tests.support import REDIS_TEST_URL, require_service
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """Keys of this test only, removed afterwards (tests may share one Redis)."""
+    require_service("Redis", REDIS_TEST_URL)
+    prefix = f"esof-test-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def app_config(redis_prefix: str) -> dict[str, Any]:
+    return {"REDIS_URL": REDIS_TEST_URL, "REDIS_KEY_PREFIX": redis_prefix}
+
+
+@pytest.fixture
+def second_server(app: Flask, app_config: dict[str, Any]) -> Flask:
+    """Another app server on the same database and the same Redis."""
+    return make_app(app.config["SQLALCHEMY_DATABASE_URI"], **app_config)
+
+
+def feed_events(response: Any) -> dict[str, dict[str, Any]]:
+    return {event["summary"]: event for event in parse_with_icaljs(response.data)["events"]}
+
+
+def test_a_polled_feed_costs_no_query_with_redis(app: Flask, published: Programme, count_queries: QueryCounter) -> None:
+    client = app.test_client()
+    first = client.get("/feeds/programme.ics")
+    count_queries.reset()
+    again = client.get("/feeds/programme.ics")
+    not_modified = client.get("/feeds/programme.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.data == first.data and not_modified.status_code == 304
+    assert count_queries.count == 0
+
+
+def test_a_publish_on_one_server_is_in_the_other_servers_feed_on_the_next_poll(
+    app: Flask, second_server: Flask, published: Programme
+) -> None:
+    with second_server.app_context():
+        before = second_server.test_client().get("/feeds/programme.ics")
+        assert feed_events(before)["Opening ceremony"]["start"] == "2022-07-13T07:00:00.000Z"
+
+    # The organiser works on the first server: moves the opening an hour, cancels the panel.
+    programme.schedule_session(item=published.opening, room_id=published.rooms["nave"],
+                               starts_at=at(13, 10), ends_at=at(13, 11, 30))
+    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
+    programme.publish_schedule(actor=published.organiser)
+    db.session.commit()
+
+    with second_server.app_context():
+        after = second_server.test_client().get("/feeds/programme.ics",
+                                                headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    events = feed_events(after)
+    assert events["Opening ceremony"]["start"] == "2022-07-13T08:00:00.000Z"
+    assert events["Opening ceremony"]["sequence"] == 1
+    assert events["Vaccines, trust & society"]["status"] == "CANCELLED"
+
+
+def test_a_rolled_back_change_keeps_the_cached_feed(app: Flask, published: Programme,
+                                                   count_queries: QueryCounter) -> None:
+    client = app.test_client()
+    client.get("/feeds/programme.ics")
+    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
+    programme.publish_schedule(actor=published.organiser)
+    db.session.flush()
+    db.session.rollback()
+    count_queries.reset()
+    assert "CANCELLED" not in client.get("/feeds/programme.ics").text
+    assert count_queries.statements == []
+
+
+def test_a_bulk_update_through_the_session_changes_the_side_events_feed(app: Flask) -> None:
+    made = make_calendar()
+    client = app.test_client()
+    before = client.get("/feeds/side-events.ics?lang=en")
+    db.session.execute(sa.update(SideEventRevision)
+                       .where(SideEventRevision.event_id == made["lecture"].id)
+                       .values(title_en="Stars over Leiden, renamed"))
+    db.session.commit()
+    after = client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert "Stars over Leiden, renamed" in feed_events(after)
+
+
+def outside_the_app(app: Flask, statement: str, **params: Any) -> None:
+    """A write by another tool: its own connection, no app session, no session events."""
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement), params)
+    engine.dispose()
+
+
+def test_a_write_from_outside_the_app_is_caught_by_the_recheck(app: Flask) -> None:
+    app.config["FEED_STAMP_RECHECK_SECONDS"] = 0  # the default is 60: caught within a minute
+    made = make_calendar()
+    client = app.test_client()
+    before = client.get("/feeds/side-events.ics?lang=en")
+    lecture: SideEvent = made["lecture"]
+    outside_the_app(app, "UPDATE side_event SET state = 'withdrawn', updated_at = :now WHERE id = :id",
+                    now=datetime.now() + timedelta(seconds=1), id=lecture.id)
+    after = client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert len(parse_with_icaljs(after.data)["events"]) == len(parse_with_icaljs(before.data)["events"]) - 1
+
+
+def test_tokens_lost_by_redis_never_bring_back_an_old_feed(app: Flask, second_server: Flask, published: Programme,
+                                                          redis_prefix: str) -> None:
+    with second_server.app_context():
+        poller = second_server.test_client()
+        cached = poller.get("/feeds/programme.ics")
+    # Redis restarts empty while the organiser publishes: the new token never reaches it.
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
+    programme.publish_schedule(actor=published.organiser)
+    db.session.commit()
+    for key in client.scan_iter(f"{redis_prefix}*"):
+        client.delete(key)
+    with second_server.app_context():
+        after = poller.get("/feeds/programme.ics", headers={"If-None-Match": cached.headers["ETag"]})
+    assert after.status_code == 200
+    assert feed_events(after)["Vaccines, trust & society"]["status"] == "CANCELLED"
+
+
+def test_without_redis_feeds_read_the_stamp_from_the_database(app: Flask) -> None:
+    assert isinstance(feed_stamps.make_stamps(make_app("sqlite://")), feed_stamps.DatabaseStamps)
+
+
+def test_a_commit_that_touches_nothing_feeds_show_keeps_the_token(app: Flask, published: Programme) -> None:
+    store = feed_stamps.stamps()
+    token = store.current(feed_stamps.PROGRAMME)
+    side_token = store.current(feed_stamps.SIDE_EVENTS)
+    UserFactory()
+    db.session.commit()
+    assert store.current(feed_stamps.PROGRAMME) == token
+    assert store.current(feed_stamps.SIDE_EVENTS) == side_token
+    programme.save_track(name="Climate")
+    db.session.commit()
+    assert store.current(feed_stamps.PROGRAMME) != token
+    assert store.current(feed_stamps.SIDE_EVENTS) == side_token
