@@ -15,7 +15,8 @@ class DefaultConfig:
     ESOF_ENV = "development"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory (SQLite in instance/)
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Dead connections are caught at checkout by esof/db_events.py, not by pool_pre_ping.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     # PostgreSQL: no statement waits longer than this for a lock; it fails, and the places
     # that take row locks (bookings, registration) answer "busy, try again". Migrations
     # lift it for their own connection.

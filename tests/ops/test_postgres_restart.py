@@ -1,7 +1,7 @@
 """PostgreSQL restarted under load (our own cluster, `pg_ctl restart -m fast`).
 
 The app servers keep running: requests caught by the restart fail, the next ones work again
-(pool_pre_ping replaces the dead connections), and every registration and booking that was
+(the pool's checkout check replaces the dead connections), and every registration and booking that was
 answered with success is in the database afterwards.
 """
 from __future__ import annotations

@@ -39,12 +39,12 @@ def test_default_workers_are_capped() -> None:
     assert [settings["default_workers"](n) for n in (1, 2, 4, 8, 16)] == [3, 5, 9, 17, 17]
 
 
-def test_pool_options_from_environment_keep_pre_ping() -> None:
-    assert engine_options_from_environment({}) == {"pool_pre_ping": True}
+def test_pool_options_from_environment() -> None:
+    assert engine_options_from_environment({}) == {}
     assert engine_options_from_environment({
         "DATABASE_URL": "postgresql://db/esof", "DATABASE_POOL_SIZE": "4", "DATABASE_MAX_OVERFLOW": "2",
         "DATABASE_POOL_RECYCLE": "1800", "DATABASE_POOL_TIMEOUT": "10", "DATABASE_CONNECT_TIMEOUT": "3",
-    }) == {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 2, "pool_recycle": 1800,
+    }) == {"pool_size": 4, "max_overflow": 2, "pool_recycle": 1800,
            "pool_timeout": 10, "connect_args": {"connect_timeout": 3}}
     with pytest.raises(ValueError):
         engine_options_from_environment({"DATABASE_POOL_SIZE": "many"})
