@@ -80,13 +80,14 @@ def register_extensions(app: Flask) -> None:
     from esof import i18n
     from esof.accounts.auth import handle_unauthorized, load_user
     from esof.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from esof.security import skip_rate_limit_middleware
+    from esof.security import SessionInterface, skip_rate_limit_middleware
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     skip_rate_limit_middleware(app, limiter._check_request_limit)
+    app.session_interface = SessionInterface()
     # Set before init_app: Flask-Babel reads the directories once, there.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_directories())
     babel.init_app(

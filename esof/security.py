@@ -1,7 +1,9 @@
-"""HTTP security headers on every response, and where rate limits are not checked."""
+"""HTTP security headers on every response; what the public calendar feeds skip (rate limits,
+the session cookie)."""
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,8 +34,9 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
-# Calendar clients poll these all day; they are public, read-only and cached, and have no limit.
-UNLIMITED_BLUEPRINTS = frozenset({"feeds"})
+# Calendar clients poll these all day: public, read-only, cached, the same for everybody.
+# No rate limit, and no session cookie in the answer, so shared caches may keep them.
+FEED_BLUEPRINTS = frozenset({"feeds"})
 
 
 def skip_rate_limit_middleware(app: Flask, check: object) -> None:
@@ -44,7 +47,18 @@ def skip_rate_limit_middleware(app: Flask, check: object) -> None:
     position = hooks.index(check)
 
     def check_rate_limits() -> None:
-        if request.blueprint not in UNLIMITED_BLUEPRINTS:
+        if request.blueprint not in FEED_BLUEPRINTS:
             check()  # type: ignore[operator]
 
     hooks[position] = check_rate_limits
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a feed answer whose session nobody changed
+    neither refreshes the cookie nor says `Vary: Cookie` (Flask-Login reads the session after
+    every request, which would otherwise add it): a feed is the same whoever asks."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.blueprint in FEED_BLUEPRINTS and not session.modified:
+            return
+        super().save_session(app, session, response)

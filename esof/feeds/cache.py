@@ -6,6 +6,7 @@ If Redis goes away the app keeps answering from the process cache and logs it.
 """
 from __future__ import annotations
 
+import gzip
 import logging
 import threading
 import time
@@ -36,6 +37,19 @@ class CachedFeed:
     @cached_property
     def last_modified_header(self) -> str:
         return http_date(self.last_modified)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
+
+    @property
+    def gzip_etag(self) -> str:
+        # Another representation of the same calendar needs its own strong tag (RFC 9110 8.8.3).
+        return self.etag + "-gzip"
+
+    @cached_property
+    def gzip_etag_header(self) -> str:
+        return quote_etag(self.gzip_etag)
 
     def to_redis(self) -> dict[str, bytes]:
         return {"body": self.body, "etag": self.etag.encode(), "lm": self.last_modified.isoformat().encode()}

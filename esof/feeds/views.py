@@ -34,21 +34,28 @@ FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies m
 
 
 def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False, private: bool = False) -> Response:
+    # Calendar servers accept gzip: a feed shrinks to about a tenth, compressed once per version.
+    gzipped = request.accept_encodings.quality("gzip") > 0
     # A single item is offered as a file to open once, never as a subscription.
     disposition = "attachment" if download else "inline"
     headers = {
-        "ETag": feed.etag_header,
+        "ETag": feed.gzip_etag_header if gzipped else feed.etag_header,
         "Last-Modified": feed.last_modified_header,
         "Cache-Control": f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}",
         "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Vary": "Accept-Encoding",
         "Access-Control-Allow-Origin": "*",
     }
     # Most polls of a subscribed calendar end here: answer 304 without touching the body.
-    if feed.etag in request.if_none_match:
+    # Either encoding's tag will do: both name the same calendar.
+    if feed.etag in request.if_none_match or feed.gzip_etag in request.if_none_match:
         response = Response(status=304, headers=headers)
         response.headers.pop("Content-Type", None)
         return response
-    response = Response(feed.body, content_type="text/calendar; charset=utf-8", headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    response = Response(feed.gzipped if gzipped else feed.body, content_type="text/calendar; charset=utf-8",
+                        headers=headers)
     return response.make_conditional(request)
 
 

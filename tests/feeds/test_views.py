@@ -1,6 +1,8 @@
 """Feeds over HTTP: content, filters, caching headers, changes after publishing, agendas."""
 from __future__ import annotations
 
+import gzip
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -159,3 +161,16 @@ def test_cached_feed_is_served_without_rendering_again(client: FlaskClient, publ
     client.get("/feeds/programme.ics")
     # One query to find the latest version, none to load sessions.
     assert count_queries.count == 1
+
+
+def test_feeds_are_gzipped_for_clients_that_accept_it(client: FlaskClient, published: Programme) -> None:
+    plain = client.get("/feeds/programme.ics")
+    packed = client.get("/feeds/programme.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == packed.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    assert packed.headers["ETag"] != plain.headers["ETag"]  # two representations, two strong tags
+    for etag in (plain.headers["ETag"], packed.headers["ETag"]):
+        again = client.get("/feeds/programme.ics", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
