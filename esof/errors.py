@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -60,6 +63,28 @@ class SlotClash(Conflict):
 class Busy(DomainError):
     status_code = 503
     default_message = _l("The system is busy, please try again in a moment.")
+
+
+def is_lock_failure(exc: sa.exc.DBAPIError) -> bool:
+    """A lock that was not granted in time (or a deadlock): worth retrying, not a bug."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in {"55P03", "40P01", "40001", "57014"}:  # lock_not_available, deadlock, serialization, cancel
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+@contextmanager
+def busy_on_lock_timeout() -> Iterator[None]:
+    """Turn a lock wait past the database's limit into Busy ("try again"), not a 500.
+
+    Shared by every area that takes row locks; also usable as a decorator."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if is_lock_failure(exc):
+            raise Busy() from exc
+        raise
 
 
 def wants_json() -> bool:

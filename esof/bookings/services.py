@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -48,7 +47,7 @@ from esof.bookings.seats import (
     take_seat,
 )
 from esof.db import utcnow
-from esof.errors import Busy, Conflict, PermissionDenied, SlotClash
+from esof.errors import Conflict, PermissionDenied, SlotClash, busy_on_lock_timeout
 from esof.extensions import db
 from esof.i18n import to_local
 from esof.mail.services import queue_mail
@@ -217,25 +216,6 @@ def seats_over_capacity(session: ProgrammeSession, new_room: Room) -> int:
 
 
 # --------------------------------------------------------------------------- locking
-
-
-def is_lock_failure(exc: sa.exc.DBAPIError) -> bool:
-    """A lock that was not granted in time (or a deadlock): worth retrying, not a bug."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate in {"55P03", "40P01", "40001", "57014"}:  # lock_not_available, deadlock, serialization, cancel
-        return True
-    message = str(exc.orig).lower()
-    return "database is locked" in message or "database table is locked" in message
-
-
-@contextmanager
-def busy_on_lock_timeout() -> Iterator[None]:
-    try:
-        yield
-    except sa.exc.OperationalError as exc:
-        if is_lock_failure(exc):
-            raise Busy() from exc
-        raise
 
 
 def _set_lock_timeout() -> None:
