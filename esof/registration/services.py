@@ -3,10 +3,20 @@ payments, tickets and the delegate's personal data.
 
 Capacity is never read-checked-written in Python. A place is taken by one conditional
 UPDATE (``confirmed_count < capacity``) on the category row and, for onsite categories, one
-on the conference settings row; a status change is one conditional UPDATE on the
-registration row. On PostgreSQL the row locks serialise competitors; on SQLite the single
-writer does. Every function flushes and never commits; mails are queued in the outbox in the
-same transaction and leave only if the caller commits.
+on the conference settings row; a status change (registration or payment) is one conditional
+UPDATE on the registration row. On PostgreSQL the row locks serialise competitors; on SQLite
+the single writer does. Every function flushes and never commits; mails are queued in the
+outbox in the same transaction and leave only if the caller commits.
+
+Lock order (PostgreSQL): every transaction that changes places, waiting-list numbers or a
+category's capacity locks the one conference settings row first (:func:`_lock_places`),
+and only then category and registration rows. A promotion run touches several categories
+and the settings row; two transactions taking them in different orders would deadlock.
+With the settings row first they queue there instead, and what they lock after it no
+other place-changing transaction holds. Everything else here (profile, approval, payment,
+ticket) locks one registration row only, so it cannot close a cycle. A lock not granted
+within DATABASE_LOCK_TIMEOUT_MS (or a deadlock all the same) raises
+:class:`esof.errors.Busy`, which the views answer with 503 and Retry-After.
 """
 from __future__ import annotations
 
@@ -26,7 +36,14 @@ from flask_babel import lazy_gettext as _l
 from esof.accounts.models import AuditLog, FeedToken, User, new_login_nonce
 from esof.accounts.services import record_audit
 from esof.db import utcnow
-from esof.errors import Conflict, DomainError, PermissionDenied, RegistrationClosed, ValidationFailed
+from esof.errors import (
+    Conflict,
+    DomainError,
+    PermissionDenied,
+    RegistrationClosed,
+    ValidationFailed,
+    busy_on_lock_timeout,
+)
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.mail.services import queue_mail
@@ -220,6 +237,23 @@ def category_offers(now: datetime | None = None) -> list[CategoryOffer]:
 
 # --- places: the atomic part -------------------------------------------------------------
 
+def _lock_places() -> ConferenceSettings:
+    """Hold the conference settings row for the rest of the transaction, and return it fresh.
+
+    Taken before any category or registration row by everything that changes places, so
+    all such transactions queue here in one order and never deadlock (SQLite ignores the
+    FOR clause; its single writer already serialises them). FOR NO KEY UPDATE, the lock an
+    UPDATE takes anyway, leaves foreign-key checks of inserts unblocked.
+    """
+    settings = db.session.scalar(
+        sa.select(ConferenceSettings)
+        .where(ConferenceSettings.id == SETTINGS_ID)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return settings if settings is not None else conference_settings()
+
+
 class Claim(enum.Enum):
     TAKEN = "taken"
     CATEGORY_FULL = "category-full"
@@ -227,7 +261,10 @@ class Claim(enum.Enum):
 
 
 def _claim_place(category_id: int, attendance: Attendance) -> Claim:
-    """Take one place in the category (and the onsite cap), or none at all."""
+    """Take one place in the category (and the onsite cap), or none at all.
+
+    The caller holds _lock_places(), so the settings row is already ours when the category
+    row is locked here."""
     taken = db.session.execute(
         sa.update(RegistrationCategory)
         .where(
@@ -338,9 +375,11 @@ def waitlist_rank(registration: Registration) -> int | None:
     )
 
 
+@busy_on_lock_timeout()
 def promote_waitlisted(*, now: datetime | None = None) -> list[Registration]:
     """Give free places to waiting delegates in the order they joined; mail each of them."""
     now = now or utcnow()
+    _lock_places()  # before any category row: see the module's lock order
     promoted: list[Registration] = []
     full: set[int] = set()
     onsite_full = False
@@ -424,6 +463,7 @@ def _new_payment_reference() -> str:
     raise Conflict()
 
 
+@busy_on_lock_timeout()
 def register_delegate(
     *,
     user: User,
@@ -476,6 +516,9 @@ def register_delegate(
         ticket_nonce=secrets.token_hex(16),
         created_at=now,
     )
+    # From here on places and waiting-list numbers change: settings row first. Holding it
+    # also makes the queue check below see every waiting person committed before us.
+    _lock_places()
     db.session.add(registration)
     try:
         db.session.flush()
@@ -508,6 +551,7 @@ def register_delegate(
     return registration
 
 
+@busy_on_lock_timeout()
 def update_profile(*, registration: Registration, profile: DelegateProfile, actor: User) -> Registration:
     if not registration.is_active:
         raise StatusChanged()
@@ -520,6 +564,7 @@ def update_profile(*, registration: Registration, profile: DelegateProfile, acto
     return registration
 
 
+@busy_on_lock_timeout()
 def cancel_registration(
     *,
     registration: Registration,
@@ -530,6 +575,7 @@ def cancel_registration(
 ) -> list[Registration]:
     """Cancel; a released place goes to the next person waiting. Returns who was promoted."""
     now = now or utcnow()
+    _lock_places()  # before the registration and category rows: see the module's lock order
     db.session.refresh(registration, with_for_update=True)
     previous = registration.status
     if previous == RegistrationStatus.CANCELLED:
@@ -551,6 +597,7 @@ def cancel_registration(
 
 # --- organisers --------------------------------------------------------------------------
 
+@busy_on_lock_timeout()
 def approve_registration(*, registration: Registration, actor: User, now: datetime | None = None) -> Registration:
     now = now or utcnow()
     if not _transition(
@@ -562,6 +609,7 @@ def approve_registration(*, registration: Registration, actor: User, now: dateti
     return registration
 
 
+@busy_on_lock_timeout()
 def reject_registration(*, registration: Registration, actor: User) -> list[Registration]:
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise StatusChanged()
@@ -590,6 +638,7 @@ CATEGORY_FIELDS = (
 )
 
 
+@busy_on_lock_timeout()
 def save_category(
     *, actor: User, category: RegistrationCategory | None = None, **values: Any
 ) -> RegistrationCategory:
@@ -609,7 +658,11 @@ def save_category(
     if values.get("access_code") == "":
         values["access_code"] = None
     creating = category is None
-    if category is None:
+    _lock_places()  # a larger capacity promotes: settings row before the category row
+    if category is not None:
+        # Compare with the capacity as it is now, not as the organiser's page showed it.
+        db.session.refresh(category, with_for_update={"key_share": True})
+    else:
         category = RegistrationCategory(confirmed_count=0, attendance=values.get("attendance", Attendance.ONSITE))
         db.session.add(category)
     before = {name: getattr(category, name, None) for name in CATEGORY_FIELDS}
@@ -629,10 +682,11 @@ def _more_room(before: int | None, after: int | None) -> bool:
     return after is None and before is not None or (before is not None and after is not None and after > before)
 
 
+@busy_on_lock_timeout()
 def set_onsite_cap(*, cap: int | None, actor: User) -> ConferenceSettings:
     if cap is not None and cap < 0:
         raise ValidationFailed()
-    settings = conference_settings()
+    settings = _lock_places()
     before = settings.onsite_cap
     settings.onsite_cap = cap
     db.session.flush()
@@ -668,6 +722,7 @@ def verify_ticket_token(token: str, *, max_age: int | None = None) -> Registrati
     return registration
 
 
+@busy_on_lock_timeout()
 def reissue_ticket(*, registration: Registration, actor: User) -> Registration:
     """A new nonce: every earlier token (a lost phone, a shared screenshot) stops working."""
     registration.ticket_nonce = secrets.token_hex(16)
@@ -744,6 +799,7 @@ def export_personal_data(user: User) -> dict[str, Any]:
     }
 
 
+@busy_on_lock_timeout()
 def erase_account(*, user: User, now: datetime | None = None) -> None:
     """Erase the user's personal data; anonymous registration rows stay for the statistics.
 
