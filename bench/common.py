@@ -59,7 +59,9 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
     env.update({
         "DATABASE_URL": database_url,
         "SECRET_KEY": BENCH_SECRET_KEY,
-        "ESOF_ENV": "production",
+        # Not "production", which refuses to start without MAIL_SERVER: a bench sends no mail
+        # (it stays in the outbox; no worker runs). Staging differs only in Secure cookies and HSTS.
+        "ESOF_ENV": "staging",
         "ESOF_BASE_URL": "http://127.0.0.1",
         "GUNICORN_ACCESS_LOG": "",  # writing a log line per request would be measured too
         # Steady state: a worker replaced mid-run (a 1.5 s start) would land in one scenario only.

@@ -57,7 +57,7 @@ def make_app(database_url: str):  # noqa: ANN201
     from esof import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY,
-                       "ESOF_ENV": "production", "TESTING": False, "REDIS_URL": None,
+                       "ESOF_ENV": "staging", "TESTING": False, "REDIS_URL": None,
                        "RATELIMIT_STORAGE_URI": "memory://"})
 
 
@@ -131,7 +131,9 @@ def prepare(database_url: str, *, attempts: int, seats: int) -> tuple[int, list[
 @contextmanager
 def gunicorn(database_url: str, workers: int):  # noqa: ANN201
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "ESOF_ENV": "production",
+    # Staging, not production (which requires MAIL_SERVER): the bench sends no mail; staging
+    # differs only in Secure cookies and HSTS, which this plain-HTTP client ignores.
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "ESOF_ENV": "staging",
            "ESOF_BASE_URL": f"http://127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "", "GUNICORN_LOG_LEVEL": "warning"}
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(

@@ -33,11 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def finalise_config(app: Flask) -> None:
     """Derive settings that depend on others, and refuse unsafe production settings."""
     production = app.config["ESOF_ENV"] == "production"
+    if production:
+        problems = settings.production_problems(app.config)
+        if problems:  # all of them at once, so one restart fixes them
+            raise settings.ConfigurationError(" ".join(problems))
     if not app.config.get("SECRET_KEY"):
-        if production:
-            raise settings.ConfigurationError(
-                "SECRET_KEY must be set in production (environment variable SECRET_KEY)."
-            )
         app.config["SECRET_KEY"] = settings.development_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "esof.sqlite")

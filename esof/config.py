@@ -5,10 +5,13 @@ environment variable and a developer can keep local tweaks in instance/config.py
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class DefaultConfig:
@@ -131,3 +134,42 @@ def development_secret_key(instance_path: Path) -> str:
 
 class ConfigurationError(RuntimeError):
     """The app refuses to start with settings that are unsafe or incomplete."""
+
+
+def is_local_base_url(url: str) -> bool:
+    """True for an address only this machine can open, or no address at all.
+
+    Mails and calendar feeds carry links built on ESOF_BASE_URL; a delegate cannot follow
+    a link to the development default or to localhost.
+    """
+    parts = urlsplit(url or "")
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def production_problems(config: Mapping[str, Any]) -> list[str]:
+    """What stops a production server from starting: each is a setting without which it
+    would run but fail people quietly (forged sessions, dead links, mail nobody receives)."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY must be set in production (environment variable SECRET_KEY).")
+    if is_local_base_url(config.get("ESOF_BASE_URL", "")):
+        problems.append(
+            f"ESOF_BASE_URL must be the public address of the site in production, such as "
+            f"https://esof2022.example.org (links in mails and feeds use it); it is "
+            f"{config.get('ESOF_BASE_URL')!r}."
+        )
+    if not config.get("MAIL_SERVER"):
+        problems.append(
+            "MAIL_SERVER must be set in production: without it mails are only written to "
+            "instance/mail/ and nobody receives them. A server that must not send mail "
+            "(a bench, a trial copy) runs with ESOF_ENV=staging instead."
+        )
+    return problems

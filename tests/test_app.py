@@ -10,21 +10,82 @@ from esof import create_app
 from esof.config import ConfigurationError, normalise_database_url
 
 
-def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("ESOF_ENV", "production")
-    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
-        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+PRODUCTION = {
+    "ESOF_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "ESOF_BASE_URL": "https://esof2022.example.org",
+    "MAIL_SERVER": "smtp.example.org",
+}
 
 
-def test_production_with_secret_key_uses_secure_cookies(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ESOF_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+def production_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **changes: str | None) -> None:
+    """A complete production environment, with `changes` (None: the variable is not set)."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    production_environment(monkeypatch, tmp_path, SECRET_KEY=None)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    assert str(refused.value) == "SECRET_KEY must be set in production (environment variable SECRET_KEY)."
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [None, "http://127.0.0.1:5000", "http://localhost:8000", "http://127.0.0.1", "http://[::1]:5000",
+     "esof2022.example.org", ""],
+)
+def test_production_refuses_to_start_with_a_base_url_nobody_can_open(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, base_url: str | None
+) -> None:
+    production_environment(monkeypatch, tmp_path, ESOF_BASE_URL=base_url)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    shown = repr(base_url or "http://127.0.0.1:5000")  # unset or empty: the default
+    assert str(refused.value) == (
+        "ESOF_BASE_URL must be the public address of the site in production, such as "
+        f"https://esof2022.example.org (links in mails and feeds use it); it is {shown}."
+    )
+
+
+def test_production_refuses_to_start_without_mail_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    production_environment(monkeypatch, tmp_path, MAIL_SERVER=None)
+    with pytest.raises(ConfigurationError, match="^MAIL_SERVER must be set in production") as refused:
+        create_app()
+    assert "ESOF_ENV=staging" in str(refused.value)
+
+
+def test_production_names_every_missing_setting_at_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    production_environment(monkeypatch, tmp_path, SECRET_KEY=None, ESOF_BASE_URL=None, MAIL_SERVER=None)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    message = str(refused.value)
+    assert [f"{name} must be" in message for name in ("SECRET_KEY", "ESOF_BASE_URL", "MAIL_SERVER")] == [True] * 3
+
+
+def test_staging_starts_without_mail_server_on_a_local_address(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The explicit way to run production code that must not send mail (benches, trials)."""
+    production_environment(monkeypatch, tmp_path, ESOF_ENV="staging", ESOF_BASE_URL="http://127.0.0.1:8000",
+                           MAIL_SERVER=None)
+    app = create_app()
+    assert (app.config["ESOF_ENV"], app.config["MAIL_SERVER"], app.config["MAIL_SEND_INLINE"]) == (
+        "staging", None, False)
+
+
+def test_production_with_complete_settings_uses_secure_cookies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    production_environment(monkeypatch, tmp_path)
     app = create_app()
     assert app.config["SECRET_KEY"] == "s" * 40
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["MAIL_SERVER"] == "smtp.example.org"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.sqlite"
 
 

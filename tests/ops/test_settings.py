@@ -1,13 +1,16 @@
 """gunicorn.conf.py and the production settings of wsgi.py, read from the environment."""
 from __future__ import annotations
 
+import os
 import runpy
+import subprocess
+from pathlib import Path
 
 import pytest
 from flask import Flask, request
 
 from esof.ops import engine_options_from_environment, trust_proxies
-from tests.ops.processes import REPO
+from tests.ops.processes import PYTHON, REPO
 
 
 def gunicorn_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
@@ -80,3 +83,36 @@ def test_redis_rate_limit_storage_falls_back_to_memory() -> None:
     without = make_app("sqlite://")
     assert without.config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED" not in without.config
+
+
+def import_wsgi(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess:
+    """Load wsgi.py as gunicorn does, in a process whose only settings are these."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("ESOF_", "MAIL_", "DATABASE_", "REDIS_", "SECRET_KEY"))}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path}/esof.sqlite", "SECRET_KEY": "k" * 40, **settings})
+    return subprocess.run([PYTHON, "-c", "import wsgi"], cwd=REPO, env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
+
+
+def test_wsgi_refuses_to_start_on_the_default_address_without_mail_server(tmp_path: Path) -> None:
+    """wsgi.py means production unless told otherwise: no dead links in mails, no lost mail."""
+    result = import_wsgi(tmp_path)
+
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("esof.config.ConfigurationError: ESOF_BASE_URL must be the public address")
+    assert "'http://127.0.0.1:5000'" in last_line
+    assert "MAIL_SERVER must be set in production" in last_line
+
+
+def test_wsgi_starts_with_a_public_address_and_mail_server(tmp_path: Path) -> None:
+    result = import_wsgi(tmp_path, ESOF_BASE_URL="https://esof2022.example.org", MAIL_SERVER="smtp.example.org")
+
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_wsgi_in_staging_starts_without_mail_server(tmp_path: Path) -> None:
+    """The explicit opt-out the benches and the ops tests use: staging sends no mail by itself."""
+    result = import_wsgi(tmp_path, ESOF_ENV="staging", ESOF_BASE_URL="http://127.0.0.1:8000")
+
+    assert (result.returncode, result.stderr) == (0, "")
