@@ -95,10 +95,41 @@ def create_user(
     return user
 
 
-def sign_up(*, email: str, password: str, display_name: str, language: str) -> User:
-    user = create_user(email=email, password=password, display_name=display_name, language=language)
-    send_verification_mail(user)
-    return user
+def sign_up(*, email: str, password: str, display_name: str, language: str) -> User | None:
+    """Create an account and mail a confirmation link; for a known address, mail its owner.
+
+    Returns the new account, or None when the address already had one. The caller answers
+    the same either way and logs nobody in, so the form does not tell who has an account;
+    both ways hash the password and render a mail, so the time taken does not tell either.
+    """
+    email = normalise_email(email)
+    check_password_strength(password, email)  # before the look-up: a weak password is refused alike
+    owner = find_user_by_email(email)
+    if owner is None:
+        try:
+            user = create_user(email=email, password=password, display_name=display_name, language=language)
+        except EmailTaken:
+            # A concurrent sign-up with this address got there first and mails the address itself.
+            return None
+        send_verification_mail(user)
+        return user
+    hash_password(password)  # the cost of the new account's hash, thrown away
+    if owner.is_active:
+        mail_sign_up_attempt(owner)
+    return None
+
+
+def mail_sign_up_attempt(user: User) -> None:
+    """Tell an account's owner that someone signed up with their address, with a way back in."""
+    queue_mail(
+        to=user.email,
+        template="signup_existing_account",
+        language=user.language,
+        user=user,
+        login_link=external_url("accounts.login"),
+        reset_link=password_reset_link(user),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
 
 
 def send_verification_mail(user: User) -> None:
@@ -156,15 +187,19 @@ def request_password_reset(*, email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce})
     queue_mail(
         to=user.email,
         template="reset_password",
         language=user.language,
         user=user,
-        link=external_url("accounts.reset_password", token=token),
+        link=password_reset_link(user),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
+
+
+def password_reset_link(user: User) -> str:
+    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce})
+    return external_url("accounts.reset_password", token=token)
 
 
 def user_for_reset_token(token: str) -> User:

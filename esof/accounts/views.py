@@ -1,8 +1,11 @@
 """Account pages: sign up, verify, log in and out, reset a password, the account page."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -33,6 +36,16 @@ def safe_next(target: str | None) -> str:
     return target if target and is_safe_redirect(target) else url_for("accounts.account_detail")
 
 
+# The browser that signed up is logged in by the confirmation link of that address, and only
+# that browser: a link opened elsewhere proves the mailbox, not who chose the password.
+SIGNED_UP_ADDRESS = "signed_up_address"
+
+
+def address_digest(email: str) -> str:
+    """Kept in the session cookie instead of the address itself."""
+    return hashlib.sha256(services.normalise_email(email).encode()).hexdigest()
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @_limit("RATELIMIT_SIGNUP")
 def signup() -> ResponseReturnValue:
@@ -41,30 +54,37 @@ def signup() -> ResponseReturnValue:
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=form.email.data,
                 password=form.password.data,
                 display_name=form.display_name.data,
                 language=form.language.data,
             )
         except DomainError as exc:
-            field = form.email if isinstance(exc, services.EmailTaken) else form.password
-            field.errors.append(exc.message)
+            form.password.errors.append(exc.message)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Welcome! We sent you a link to confirm your email address."), "success")
-            return redirect(url_for("accounts.account_detail"))
+            # One answer for a new and a known address (the mail tells them apart), and no
+            # log-in: a session cookie holding a user id would tell them apart too.
+            session[SIGNED_UP_ADDRESS] = address_digest(form.email.data)
+            session["lang"] = form.language.data  # the pages follow the chosen language
+            with force_locale(form.language.data):
+                flash(_("Check your inbox: we sent a mail to %(email)s with the next step.",
+                        email=services.normalise_email(form.email.data)), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/signup.html", form=form), 200 if not form.errors else 422
 
 
 @bp.get("/verify/<token>")
 def verify_email(token: str) -> ResponseReturnValue:
     try:
-        services.verify_email(token)
+        user = services.verify_email(token)
     except DomainError as exc:
         return render_template("accounts/verify_failed.html", message=exc.message), 400
     db.session.commit()
+    if not current_user.is_authenticated and session.get(SIGNED_UP_ADDRESS) == address_digest(user.email):
+        session.pop(SIGNED_UP_ADDRESS)
+        login_user(user)
     flash(_("Thank you, your email address is confirmed."), "success")
     return redirect(url_for("accounts.account_detail") if current_user.is_authenticated else url_for("accounts.login"))
 

@@ -69,6 +69,22 @@ def test_signup_attempts_over_limit_get_429(app: Flask) -> None:
     assert db.session.scalars(sa.select(User.email).order_by(User.email)).all() == ["a0@example.org", "a1@example.org"]
 
 
+def test_signup_attempts_with_a_known_address_count_toward_the_limit(app: Flask) -> None:
+    """Probing addresses through the sign-up form costs the same limited attempts."""
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+
+    def sign_up(email: str) -> int:
+        data = {"display_name": "A", "email": email, "password": "long enough pw", "language": "en"}
+        return submit_form(app.test_client(), "/account/signup", data).status_code
+
+    statuses = [sign_up(email) for email in ("ada@example.org", "new@example.org", "ada@example.org")]
+
+    assert statuses == [302, 302, 429]
+    assert db.session.scalars(sa.select(User.email).order_by(User.email)).all() == [
+        "ada@example.org", "new@example.org"]
+
+
 def test_password_reset_requests_over_limit_get_429(app: Flask) -> None:
     client = app.test_client()
 

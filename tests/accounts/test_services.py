@@ -1,6 +1,8 @@
 """Account rules without HTTP: sign-up, verification, log-in checks, reset, roles, profile."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -67,17 +69,41 @@ def test_sign_up_mail_is_in_the_users_language(app: Flask) -> None:
     assert message.language == "nl"
 
 
-def test_sign_up_duplicate_email_in_other_case_is_refused(app: Flask) -> None:
+def test_sign_up_known_address_in_other_case_creates_nothing_and_mails_the_owner(app: Flask) -> None:
     first = UserFactory(email="ada@example.org", display_name="First Ada")
     db.session.commit()
 
-    with pytest.raises(services.EmailTaken) as caught:
-        services.sign_up(email="ADA@Example.org", password=PASSWORD, display_name="Other", language="en")
+    outcome = services.sign_up(email="ADA@Example.org", password=PASSWORD, display_name="Other", language="nl")
+    db.session.commit()
 
-    assert caught.value.message == "An account with this email address already exists."
-    db.session.rollback()
+    assert outcome is None
     assert [(u.id, u.display_name) for u in users_with_email("ada@example.org")] == [(first.id, "First Ada")]
-    assert outbox() == []
+    assert check_password(first, PASSWORD) is False
+    [message] = outbox()
+    assert (message.to_address, message.language, message.subject) == (
+        "ada@example.org", "en", "Someone tried to create an ESOF 2022 account with your address",
+    )
+    assert services.user_for_reset_token(token_from_link(link_in(message))) is first
+
+
+def test_sign_up_takes_as_long_for_a_known_address_as_for_a_new_one(app: Flask) -> None:
+    """The time of the answer must not tell a known address either: both hash the password."""
+    app.config.update(PASSWORD_HASH_TIME_COST=3, PASSWORD_HASH_MEMORY_COST=65536)  # production cost
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+
+    def seconds(email: str) -> float:
+        started = time.perf_counter()
+        services.sign_up(email=email, password=PASSWORD, display_name="Someone", language="en")
+        elapsed = time.perf_counter() - started
+        db.session.rollback()
+        return elapsed
+
+    known = min(seconds("ada@example.org") for _ in range(3))
+    new = min(seconds(f"new{n}@example.org") for n in range(3))
+
+    # Without the hash a known address answered in a few ms against ~50+ ms for a new one.
+    assert known > 0.6 * new, (known, new)
 
 
 @pytest.mark.parametrize(
@@ -95,6 +121,17 @@ def test_sign_up_weak_password_is_refused(app: Flask, password: str, message: st
     assert caught.value.message == message
     db.session.rollback()
     assert users_with_email("ada@example.org") == []
+
+
+def test_sign_up_weak_password_is_refused_for_a_known_address_too(app: Flask) -> None:
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.sign_up(email="ada@example.org", password="short", display_name="Ada", language="en")
+
+    assert caught.value.message == "Use at least 10 characters."
+    assert outbox() == []
 
 
 # --- email verification ----------------------------------------------------------------------

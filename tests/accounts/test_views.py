@@ -44,7 +44,7 @@ def user(app: Flask) -> User:
 # --- sign-up ---------------------------------------------------------------------------------
 
 
-def test_signup_creates_account_logs_in_and_queues_mail(client: FlaskClient) -> None:
+def test_signup_creates_account_queues_mail_and_logs_nobody_in(client: FlaskClient) -> None:
     response = submit_form(
         client,
         "/account/signup",
@@ -52,9 +52,11 @@ def test_signup_creates_account_logs_in_and_queues_mail(client: FlaskClient) -> 
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account/"
-    # The new user chose Dutch, so the welcome is in Dutch already.
-    assert flashes(client) == [("success", "Welkom! We hebben je een link gestuurd om je e-mailadres te bevestigen.")]
+    assert response.headers["Location"] == "/account/login"
+    # The new user chose Dutch, so the answer is in Dutch already.
+    assert flashes(client) == [
+        ("success", "Kijk in je inbox: we hebben een mail met de volgende stap gestuurd naar ada@example.org.")
+    ]
     user = user_by_email("ada@example.org")
     assert (user.display_name, user.language, user.roles, user.is_verified) == (
         "Ada Lovelace", "nl", {Role.DELEGATE}, False,
@@ -63,20 +65,116 @@ def test_signup_creates_account_logs_in_and_queues_mail(client: FlaskClient) -> 
     [message] = outbox()
     assert message.to_address == "ada@example.org"
     assert link_in(message).startswith("/account/verify/")
+    assert is_logged_in(client) is False
 
 
-def test_signup_duplicate_email_in_other_case_is_refused(client: FlaskClient, user: User) -> None:
+def signup_answer(app: Flask, email: str) -> dict[str, object]:
+    """What a browser sees when signing up with `email`: the answer, its cookie, the next page.
+
+    The address itself (echoed in the flash) and per-browser random values are masked."""
+    client = app.test_client()
     response = submit_form(
-        client,
-        "/account/signup",
+        client, "/account/signup",
+        {"display_name": "Somebody", "email": email, "password": PASSWORD, "language": "en"},
+    )
+    with client.session_transaction() as session:
+        session_keys = sorted(session.keys())
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return {
+        "status": response.status_code,
+        "location": response.headers["Location"],
+        "body": response.get_data(as_text=True),
+        "headers": sorted(
+            (name, value.split(";", 1)[1] if name == "Set-Cookie" else value)  # the attributes, not the value
+            for name, value in response.headers.items()
+            # The limit's counters: one count and one clock for both answers.
+            if name not in ("X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After")
+        ),
+        "session keys": session_keys,
+        "next page": page.replace(csrf_token_from(page), "").replace(email.lower(), "ADDRESS"),
+        "logged in": is_logged_in(client),
+    }
+
+
+def test_signup_with_a_known_address_answers_exactly_as_for_a_new_one(app: Flask, user: User) -> None:
+    known = signup_answer(app, "ADA@example.org")
+    new = signup_answer(app, "grace@example.org")
+
+    assert known == new
+    assert (new["status"], new["location"], new["logged in"]) == (302, "/account/login", False)
+    assert "Check your inbox: we sent a mail to ADDRESS with the next step." in new["next page"]
+    assert "already exists" not in new["next page"]
+
+
+def test_signup_with_a_known_address_mails_the_owner_and_changes_nothing(
+    client: FlaskClient, user: User
+) -> None:
+    old_hash = user.password_hash
+
+    submit_form(
+        client, "/account/signup",
         {"display_name": "Impostor", "email": "ADA@example.ORG", "password": PASSWORD, "language": "en"},
     )
 
-    assert response.status_code == 422
-    assert "An account with this email address already exists." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    stored = user_by_email("ada@example.org")
+    assert (stored.display_name, stored.password_hash, stored.is_verified) == ("Ada", old_hash, True)
+    [message] = outbox()
+    assert (message.to_address, message.subject) == (
+        "ada@example.org", "Someone tried to create an ESOF 2022 account with your address",
+    )
+    assert message.body_text.startswith("Dear Ada,\n\nSomeone, perhaps you, tried to create an ESOF 2022 account")
+    assert "If it was you, log in with your password:\n\nhttp://esof.test/account/login\n" in message.body_text
+    assert 'href="http://esof.test/account/login"' in message.body_html
+    # The reset link in it works: the owner who forgot the password gets back in.
+    reset = link_in(message)
+    assert reset.startswith("/account/password-reset/")
+    response = submit_form(client, reset, {"password": "brand new secret", "confirm": "brand new secret"})
+    assert response.headers["Location"] == "/account/login"
+    log_in(client, "ada@example.org", "brand new secret")
+
+
+def test_signup_with_a_known_address_mails_the_owner_in_the_owners_language(client: FlaskClient) -> None:
+    UserFactory(email="piet@example.org", display_name="Piet", language="nl")
+    db.session.commit()
+
+    submit_form(
+        client, "/account/signup",
+        {"display_name": "Someone", "email": "piet@example.org", "password": PASSWORD, "language": "en"},
+    )
+
+    [message] = outbox()
+    assert (message.language, message.subject) == (
+        "nl", "Iemand probeerde met jouw adres een ESOF 2022-account aan te maken",
+    )
+    assert message.body_text.startswith("Beste Piet,")
+
+
+def test_signup_with_the_address_of_a_deactivated_account_mails_nobody(client: FlaskClient) -> None:
+    UserFactory(email="gone@example.org", is_active_account=False)
+    db.session.commit()
+
+    response = submit_form(
+        client, "/account/signup",
+        {"display_name": "Someone", "email": "gone@example.org", "password": PASSWORD, "language": "en"},
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/account/login")
     assert outbox() == []
-    assert is_logged_in(client) is False
+
+
+@pytest.mark.parametrize("email", ["ada@example.org", "grace@example.org"])
+def test_signup_weak_password_is_refused_alike_for_known_and_new_address(
+    client: FlaskClient, user: User, email: str
+) -> None:
+    response = submit_form(
+        client, "/account/signup",
+        {"display_name": "Somebody", "email": email, "password": email, "language": "en"},
+    )
+
+    assert response.status_code == 422
+    assert "Do not use your email address as password." in response.get_data(as_text=True)
+    assert outbox() == []
 
 
 @pytest.mark.parametrize(
@@ -117,6 +215,34 @@ def test_verification_link_from_mail_confirms_address(client: FlaskClient) -> No
     assert response.headers["Location"] == "/account/"
     assert user_by_email("ada@example.org").is_verified is True
     assert "Thank you, your email address is confirmed." in client.get("/account/").get_data(as_text=True)
+
+
+def test_verification_link_in_another_browser_confirms_but_logs_nobody_in(app: Flask) -> None:
+    submit_form(
+        app.test_client(),
+        "/account/signup",
+        {"display_name": "Ada", "email": "ada@example.org", "password": PASSWORD, "language": "en"},
+    )
+    other_browser = app.test_client()
+
+    response = other_browser.get(link_in(outbox()[0]))
+
+    assert response.headers["Location"] == "/account/login"
+    assert user_by_email("ada@example.org").is_verified is True
+    assert is_logged_in(other_browser) is False
+
+
+def test_signup_with_a_known_unconfirmed_address_sends_no_confirmation_link(app: Flask) -> None:
+    """Whoever signs up with Ada's address never holds a link that would log them in as Ada."""
+    UserFactory(email="ada@example.org", email_verified_at=None)
+    db.session.commit()
+    attacker = app.test_client()
+    submit_form(attacker, "/account/signup",
+                {"display_name": "X", "email": "ada@example.org", "password": PASSWORD, "language": "en"})
+    [message] = outbox()
+
+    assert link_in(message).startswith("/account/password-reset/")  # not a confirmation link
+    assert is_logged_in(attacker) is False
 
 
 def test_verification_link_expired_says_so(client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
