@@ -173,10 +173,39 @@ def test_language_switch_offers_the_other_language(client: FlaskClient) -> None:
     page = parse(client.get("/account/login").get_data(as_text=True))
 
     switch = page.find("nav", class_="language-switch")
-    assert [(a.attrs["lang"], a.attrs["href"], a.text) for a in switch.find_all("a")] == [
-        ("nl", "/language/nl?next=/account/login", "Nederlands")
+    form = switch.find("form")
+    # A visitor's switch changes only this browser: a GET, so public pages need no session.
+    assert (form.attrs["method"], form.attrs["action"]) == ("get", "/language/nl")
+    assert [(i.attrs["type"], i.attrs["name"], i.attrs["value"]) for i in form.find_all("input")] == [
+        ("hidden", "next", "/account/login")
     ]
+    button = form.find("button")
+    assert (button.attrs["type"], button.attrs["lang"], button.text) == ("submit", "nl", "Nederlands")
     assert switch.find("span", aria_current="true").text == "English"
+
+
+def test_language_switch_gives_a_visitor_no_cookie(client: FlaskClient) -> None:
+    """A CSRF token in every page's switch would put a session cookie on every public page."""
+    response = client.get("/")
+
+    assert response.headers.get("Set-Cookie") is None
+    assert parse(response.get_data(as_text=True)).find("nav", class_="language-switch").find("form")
+
+
+def test_language_switch_of_a_logged_in_person_posts_with_csrf_token(site: Flask) -> None:
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+    client = site.test_client()
+    log_in(client, "ada@example.org")
+
+    page = parse(client.get("/programme/?day=2022-07-13").get_data(as_text=True))
+
+    form = page.find("nav", class_="language-switch").find("form")
+    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/language/nl")
+    assert [(i.attrs["type"], i.attrs["name"]) for i in form.find_all("input")] == [
+        ("hidden", "csrf_token"), ("hidden", "next")]
+    assert form.find("input", name="next").attrs["value"] == "/programme/?day=2022-07-13"
+    assert form.find("button").text == "Nederlands"
 
 
 def test_language_switch_turns_pages_dutch_and_back(client: FlaskClient) -> None:

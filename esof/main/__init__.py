@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from esof.accounts.auth import is_safe_redirect
+from esof.accounts.services import set_language as set_account_language
 from esof.extensions import db, limiter
 
 bp = Blueprint("main", __name__)
@@ -43,11 +44,26 @@ def healthz() -> ResponseReturnValue:
 
 
 @bp.get("/language/<code>")
-def set_language(code: str) -> ResponseReturnValue:
+def language_link(code: str) -> ResponseReturnValue:
+    """A plain link (shared, bookmarked, the switch of a visitor without a session): the
+    language of this browser only. It never writes to the database, so a link or an image
+    on another site cannot change anybody's account."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-        if current_user.is_authenticated and current_user.language != code:
-            current_user.language = code
+    return redirect(_same_site(request.args.get("next", "")))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str) -> ResponseReturnValue:
+    """The switch in the layout (a form with a CSRF token): this browser, and for a logged-in
+    person the account's language too, which their mails follow."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            set_account_language(current_user, code)
             db.session.commit()
-    target = request.args.get("next", "")
-    return redirect(target if is_safe_redirect(target) else url_for("main.home"))
+    return redirect(_same_site(request.form.get("next", "")))
+
+
+def _same_site(target: str) -> str:
+    return target if is_safe_redirect(target) else url_for("main.home")

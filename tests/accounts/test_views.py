@@ -601,3 +601,48 @@ def test_language_switch_refuses_other_sites(client: FlaskClient) -> None:
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert '<html lang="nl">' in client.get("/").get_data(as_text=True)
+
+
+def switch_language(client: FlaskClient, code: str, next_path: str, page: str = "/account/") -> object:
+    """Press the language button in the layout of `page`, as a browser would."""
+    return submit_form(client, f"/language/{code}", {"next": next_path}, page=page)
+
+
+def test_language_switch_saves_the_account_language(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = switch_language(client, "nl", "/account/")
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/account/")
+    assert user_by_email("ada@example.org").language == "nl"  # the mails follow it
+    assert '<html lang="nl">' in client.get("/account/").get_data(as_text=True)
+
+
+def test_language_switch_post_refuses_other_sites(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = switch_language(client, "nl", "//evil.example")
+
+    assert response.headers["Location"] == "/"
+    assert user_by_email("ada@example.org").language == "nl"
+
+
+def test_language_switch_without_csrf_token_changes_nothing(client: FlaskClient, user: User) -> None:
+    log_in(client, "ada@example.org")
+
+    response = client.post("/language/nl", data={"next": "/account/"})
+
+    assert response.status_code == 400
+    assert user_by_email("ada@example.org").language == "en"
+    assert '<html lang="en">' in client.get("/account/").get_data(as_text=True)
+
+
+def test_language_link_changes_this_browser_but_never_the_account(client: FlaskClient, user: User) -> None:
+    """A GET can come from a link or an image on any site: it must not write to the database."""
+    log_in(client, "ada@example.org")
+
+    response = client.get("/language/nl", query_string={"next": "/account/"})
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/account/")
+    assert '<html lang="nl">' in client.get("/account/").get_data(as_text=True)
+    assert user_by_email("ada@example.org").language == "en"
