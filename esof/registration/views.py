@@ -4,7 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial, wraps
+from typing import Any
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -14,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,9 +29,9 @@ from flask_babel import format_currency, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from esof.accounts.auth import check_password, roles_required
+from esof.accounts.auth import check_password, is_safe_redirect, roles_required
 from esof.accounts.models import Role
-from esof.errors import DomainError
+from esof.errors import Busy, DomainError, busy_on_lock_timeout, wants_json
 from esof.extensions import db
 from esof.i18n import to_local
 from esof.registration import queries, services
@@ -53,6 +57,8 @@ from esof.registration.models import (
 bp = Blueprint("registration", __name__, url_prefix="/registration")
 
 PAGE_SIZE = 50
+# Seconds a client should wait before sending again a request that found the database busy.
+RETRY_AFTER = "1"
 
 
 @bp.app_template_filter("euro")
@@ -110,6 +116,39 @@ def _own_registration(registration_id: int) -> Registration:
     return registration
 
 
+def _busy(exc: Busy, page: Callable[[], str]) -> ResponseReturnValue:
+    """503 with Retry-After: a row lock was not granted in time, nothing was saved. JSON for
+    API clients, otherwise `page` (a friendly page, never the error page)."""
+    db.session.rollback()
+    headers = {"Retry-After": RETRY_AFTER}
+    if wants_json():
+        return jsonify(ok=False, error="Busy", message=exc.message), 503, headers
+    return page(), 503, headers
+
+
+def _busy_page(message: str) -> str:
+    # Back to the page the form was on, when that page is on this site.
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.netloc != request.host or not is_safe_redirect(back):
+        back = url_for("main.home")
+    return render_template("registration/busy.html", message=message, back=back)
+
+
+def answers_busy(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """A lock wait past DATABASE_LOCK_TIMEOUT_MS, in a service or at commit, answers 503."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        try:
+            with busy_on_lock_timeout():
+                return view(*args, **kwargs)
+        except Busy as exc:
+            return _busy(exc, partial(_busy_page, exc.message))
+
+    return wrapper
+
+
 # --- delegates ---------------------------------------------------------------------------
 
 @bp.route("/", methods=["GET", "POST"])
@@ -128,22 +167,32 @@ def registration_form() -> ResponseReturnValue:
     form.country.choices = _country_choices()
     if form.validate_on_submit():
         try:
-            registration = services.register_delegate(
-                user=current_user,
-                category_code=form.category.data,
-                profile=_profile_from(form),
-                consent=bool(form.consent.data),
-                access_code=form.access_code.data or "",
-            )
+            with busy_on_lock_timeout():
+                registration = services.register_delegate(
+                    user=current_user,
+                    category_code=form.category.data,
+                    profile=_profile_from(form),
+                    consent=bool(form.consent.data),
+                    access_code=form.access_code.data or "",
+                )
+                db.session.commit()
         except services.AlreadyRegistered:
             db.session.rollback()  # a racing double submit: the first one won
             flash(_("You are already registered; nothing was changed."), "info")
             return redirect(url_for("registration.registration_form"))
+        except Busy as exc:
+            # The filled-in form again, so sending it once more is one click.
+            form.form_errors.append(
+                _("Many people are registering at this moment and yours could not be saved in time. "
+                  "Nothing was saved: please send the form again.")
+            )
+            return _busy(exc, lambda: render_template(
+                "registration/registration_form.html", form=form, offers=offers, language=_language()
+            ))
         except DomainError as exc:
             db.session.rollback()
             _show_error(form, exc)
         else:
-            db.session.commit()
             flash(_status_message(registration), "success")
             return redirect(url_for("registration.registration_detail", registration_id=registration.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -175,6 +224,7 @@ def registration_detail(registration_id: int) -> ResponseReturnValue:
 
 @bp.route("/<int:registration_id>/edit", methods=["GET", "POST"])
 @login_required
+@answers_busy
 def registration_edit(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration(registration_id)
     if not registration.is_active:
@@ -184,6 +234,8 @@ def registration_edit(registration_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.update_profile(registration=registration, profile=_profile_from(form), actor=current_user)
+        except Busy:
+            raise  # answered by @answers_busy: 503, not a form error
         except DomainError as exc:
             db.session.rollback()
             _show_error(form, exc)
@@ -197,6 +249,7 @@ def registration_edit(registration_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:registration_id>/cancel")
 @login_required
+@answers_busy
 def registration_cancel(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration(registration_id)
     form = ConfirmForm()
@@ -204,6 +257,8 @@ def registration_cancel(registration_id: int) -> ResponseReturnValue:
         abort(400)
     try:
         services.cancel_registration(registration=registration, actor=current_user)
+    except Busy:
+        raise  # answered by @answers_busy: 503, not a flash
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -257,6 +312,7 @@ def ticket_qr() -> ResponseReturnValue:
 
 @bp.post("/ticket/reissue")
 @login_required
+@answers_busy
 def ticket_reissue() -> ResponseReturnValue:
     registration = _confirmed_registration()
     if not ConfirmForm().validate_on_submit():
@@ -289,6 +345,7 @@ def privacy_export() -> ResponseReturnValue:
 
 @bp.post("/privacy/erase")
 @login_required
+@answers_busy
 def account_erase() -> ResponseReturnValue:
     form = EraseAccountForm()
     if form.validate_on_submit():
@@ -418,6 +475,8 @@ def _organiser_action(registration_id: int, action: str) -> ResponseReturnValue:
         else:
             services.cancel_registration(registration=registration, actor=current_user, reason="organiser")
             message = _("The registration is cancelled.")
+    except Busy:
+        raise  # answered by @answers_busy: 503, not a flash
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -429,24 +488,28 @@ def _organiser_action(registration_id: int, action: str) -> ResponseReturnValue:
 
 @bp.post("/organiser/<int:registration_id>/approve")
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_approve(registration_id: int) -> ResponseReturnValue:
     return _organiser_action(registration_id, "approve")
 
 
 @bp.post("/organiser/<int:registration_id>/reject")
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_reject(registration_id: int) -> ResponseReturnValue:
     return _organiser_action(registration_id, "reject")
 
 
 @bp.post("/organiser/<int:registration_id>/cancel")
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_cancel(registration_id: int) -> ResponseReturnValue:
     return _organiser_action(registration_id, "cancel")
 
 
 @bp.post("/organiser/<int:registration_id>/payment")
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_payment(registration_id: int) -> ResponseReturnValue:
     registration = db.get_or_404(Registration, registration_id)
     form = PaymentForm()
@@ -462,6 +525,7 @@ def organiser_payment(registration_id: int) -> ResponseReturnValue:
 
 @bp.route("/organiser/settings", methods=["GET", "POST"])
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_settings() -> ResponseReturnValue:
     settings = services.conference_settings()
     form = OnsiteCapForm(obj=settings)
@@ -512,6 +576,7 @@ def _category_values(form: CategoryForm) -> dict[str, object]:
 @bp.route("/organiser/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
 @bp.route("/organiser/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_category_edit(category_id: int | None) -> ResponseReturnValue:
     category = db.get_or_404(RegistrationCategory, category_id) if category_id else None
     form = CategoryForm(obj=category)
@@ -524,6 +589,8 @@ def organiser_category_edit(category_id: int | None) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.save_category(actor=current_user, category=category, **_category_values(form))
+        except Busy:
+            raise  # answered by @answers_busy: 503, not a form error
         except DomainError as exc:
             db.session.rollback()
             form.code.errors = [*form.code.errors, exc.message]
