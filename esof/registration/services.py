@@ -617,14 +617,34 @@ def reject_registration(*, registration: Registration, actor: User) -> list[Regi
     return cancel_registration(registration=registration, actor=None, reason="rejected")
 
 
+@busy_on_lock_timeout()
 def set_payment_status(
     *, registration: Registration, status: PaymentStatus, actor: User, now: datetime | None = None
 ) -> Registration:
+    """Move the payment status on from the one this request read, in one conditional UPDATE.
+
+    Two organisers marking the same registration paid at once: the first change counts (one
+    audit entry, one mail); the other finds it already made and changes nothing. If the
+    status meanwhile became something else, StatusChanged: the organiser should look again.
+    """
     previous = registration.payment_status
     if previous == status:
         return registration
-    registration.payment_status = status
-    registration.paid_at = (now or utcnow()) if status == PaymentStatus.PAID else None
+    moved = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id, Registration.payment_status == previous)
+        .values(
+            payment_status=status,
+            paid_at=(now or utcnow()) if status == PaymentStatus.PAID else None,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(registration)
+    if moved != 1:
+        if registration.payment_status == status:
+            return registration  # someone else made the same change first
+        raise StatusChanged()
     record_audit(actor, "registration-payment", registration, previous=previous.value, status=status.value)
     db.session.flush()
     if status == PaymentStatus.PAID:

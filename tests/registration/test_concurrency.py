@@ -202,3 +202,47 @@ def test_registrations_cancellations_and_promotions_at_once_on_postgresql_never_
     assert Counter(o for o in outcomes if o in ("confirmed", "waitlisted")).total() == 20
     assert sum(o.startswith("cancelled") for o in outcomes) == 12
     assert_within_caps_and_queues_served_in_order([c.id for c in categories])
+
+
+@pytest.mark.postgres
+def test_organisers_marking_one_registration_paid_at_once_send_one_mail_and_record_one_change(pg_app) -> None:
+    from esof.accounts.models import AuditLog
+    from esof.mail.models import OutboxMessage
+    from esof.registration.models import PaymentStatus
+
+    registration = register(UserFactory(), CategoryFactory(code="regular", fee_cents=45000))
+    registration_id, email = registration.id, registration.user.email
+    organiser_ids = [UserFactory(roles=[Role.ORGANISER]).id for _ in range(4)]
+    db.session.commit()
+    barrier = threading.Barrier(len(organiser_ids))
+    errors: list[str] = []
+
+    def mark_paid(organiser_id: int) -> None:
+        with pg_app.app_context():
+            try:
+                mine = db.session.get(Registration, registration_id)
+                assert mine.payment_status == PaymentStatus.PENDING  # what each organiser's page showed
+                barrier.wait()
+                services.set_payment_status(
+                    registration=mine, status=PaymentStatus.PAID, actor=db.session.get(User, organiser_id)
+                )
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001
+                db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=mark_paid, args=(oid,)) for oid in organiser_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db.session.expire_all()
+    paid = db.session.get(Registration, registration_id)
+    assert paid.payment_status == PaymentStatus.PAID and paid.paid_at is not None
+    subjects = db.session.scalars(sa.select(OutboxMessage.subject).where(OutboxMessage.to_address == email)).all()
+    assert subjects.count("We received your payment for ESOF 2022") == 1
+    changes = db.session.scalars(sa.select(AuditLog.detail).where(AuditLog.action == "registration-payment")).all()
+    assert changes == [{"previous": "pending", "status": "paid"}]

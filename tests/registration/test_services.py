@@ -262,6 +262,39 @@ def test_mark_paid_records_time_audit_and_mail(app) -> None:
     assert (registration.payment_status, registration.paid_at) == (PaymentStatus.WAIVED, None)
 
 
+def other_organiser_sets_payment(registration_id: int, status: PaymentStatus) -> None:
+    """A change committed by another request while this one holds a loaded registration."""
+    with db.engine.begin() as other:
+        other.execute(sa.update(Registration).where(Registration.id == registration_id).values(payment_status=status))
+
+
+def test_mark_paid_after_someone_else_did_changes_nothing_more(app) -> None:
+    organiser = UserFactory(roles=[Role.ORGANISER])
+    registration = register(UserFactory(), CategoryFactory())
+    db.session.commit()
+    assert registration.payment_status == PaymentStatus.PENDING  # what this organiser's page showed
+    other_organiser_sets_payment(registration.id, PaymentStatus.PAID)
+    services.set_payment_status(registration=registration, status=PaymentStatus.PAID, actor=organiser)
+    db.session.commit()
+    assert registration.payment_status == PaymentStatus.PAID
+    assert [m.subject for m in mails_to(registration.user)] == ["Your registration for ESOF 2022 is confirmed"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "registration-payment")) == 0
+
+
+def test_payment_status_changed_meanwhile_refuses_and_keeps_it(app) -> None:
+    organiser = UserFactory(roles=[Role.ORGANISER])
+    registration = register(UserFactory(), CategoryFactory())
+    db.session.commit()
+    assert registration.payment_status == PaymentStatus.PENDING
+    other_organiser_sets_payment(registration.id, PaymentStatus.WAIVED)
+    with pytest.raises(services.StatusChanged):
+        services.set_payment_status(registration=registration, status=PaymentStatus.PAID, actor=organiser)
+    db.session.rollback()
+    assert (registration.payment_status, registration.paid_at) == (PaymentStatus.WAIVED, None)
+    assert [m.subject for m in mails_to(registration.user)] == ["Your registration for ESOF 2022 is confirmed"]
+
+
 def test_ticket_token_verifies_to_its_registration(app) -> None:
     registration = register(UserFactory(), CategoryFactory())
     token = services.ticket_token(registration)
