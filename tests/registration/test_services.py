@@ -354,11 +354,9 @@ def test_erase_account_anonymises_keeps_counts_and_promotes(app) -> None:
     mine = register(user, category, profile=profile(dietary_needs="vegan"))
     waiting = register(UserFactory(), category)
     received: list[int] = []
-    account_erasing.connect(lambda sender: received.append(sender.id), weak=False)
-    try:
+    # Only this receiver, for this call: bookings' own receiver must stay connected.
+    with account_erasing.connected_to(lambda sender: received.append(sender.id)):
         services.erase_account(user=user)
-    finally:
-        account_erasing.receivers.clear()
     db.session.commit()
     assert received == [user.id]
     row = db.session.get(Registration, mine.id)
