@@ -9,7 +9,12 @@ import sqlalchemy as sa
 
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
-from esof.registration.models import ConferenceSettings, Registration, RegistrationCategory, RegistrationStatus
+from esof.registration.models import (
+    ConferenceSettings,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+)
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, form_data, register
 from tests.support import csrf_token_from, log_in
