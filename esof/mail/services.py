@@ -1,7 +1,9 @@
 """Queue mails in the outbox (same transaction as their cause) and deliver them.
 
 Delivery goes over SMTP when MAIL_SERVER is set, otherwise into instance/mail/ and the
-log. A failed attempt is retried with exponential back-off; nothing is dropped.
+log. A failed attempt is retried with exponential back-off (capped at 6 hours). The outbox
+gives up on a message only for its own faults (a 5xx refusal of it, or MAIL_MAX_ATTEMPTS
+failures of its own); a server that is down or answers "try later" never makes it give up.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc5322_date
 from pathlib import Path
@@ -95,20 +98,34 @@ class DeliveryReport:
 
 
 class ServerUnavailable(Exception):
-    """Connecting, greeting or logging in failed: no message can go out right now."""
+    """Connecting, greeting or logging in failed, or the connection broke: no message can go
+    out right now. Never counts towards giving up on a message."""
+
+
+class MessageUnsendable(Exception):
+    """This message cannot be handed over as it stands (it cannot be built, or its address
+    needs SMTPUTF8 which the relay lacks): the message's fault, not the server's."""
 
 
 # Answers about one message (a refused recipient, a rejected body): retry or give up on it
 # and carry on with the next one. Anything else is about the server: stop the batch.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
 
+# Longer than any one hand-over (each SMTP step times out after MAIL_TIMEOUT_SECONDS, 10 s by
+# default), so a live sender keeps its lease; short enough that a crashed sender's message
+# waits minutes, not hours.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def _reply_codes(exc: Exception) -> list[int]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [code for code, _ in exc.recipients.values()]
+    return [getattr(exc, "smtp_code", 0)]
+
 
 def is_permanent(exc: Exception) -> bool:
     """A 5xx answer about this message: retrying will not help."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(500 <= code < 600 for code, _ in exc.recipients.values())
-    code = getattr(exc, "smtp_code", 0)
-    return 500 <= code < 600
+    return all(500 <= code < 600 for code in _reply_codes(exc))
 
 
 class _Transport:
@@ -129,8 +146,12 @@ class _Transport:
             self.smtp = self._connect()
         try:
             self.smtp.send_message(email)
-        except MESSAGE_ERRORS:
+        except MESSAGE_ERRORS as exc:
+            if 421 in _reply_codes(exc):  # the server is closing the session, whatever the message
+                raise ServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
             raise
+        except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
+            raise MessageUnsendable(f"{type(exc).__name__}: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # the connection broke mid-way
             raise ServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
@@ -160,66 +181,110 @@ class _Transport:
 
 
 def claim_due_messages(limit: int, now: datetime) -> list[OutboxMessage]:
-    stmt = (
+    """Take up to `limit` due messages that no other sender holds.
+
+    PostgreSQL: row locks (SKIP LOCKED) that last until the caller commits the outcome.
+    SQLite: a lease, committed here before anything is sent; committing the outcome with
+    `_release` ends it, and a sender that crashes loses it after CLAIM_LEASE.
+    """
+    due = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         .where(OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
         # Several workers: each takes rows no other worker holds, so none is sent twice.
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(db.session.scalars(stmt))
+        return list(db.session.scalars(due.limit(limit).with_for_update(skip_locked=True)))
+    # No row locks: one conditional UPDATE takes free rows under SQLite's single write lock,
+    # so two senders (inline delivery and `flask send-mail`) never take the same message.
+    token = uuid.uuid4().hex
+    free = sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.where(free).with_only_columns(OutboxMessage.id).limit(limit)))
+        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # the lease must be visible to other senders before we send
+    return list(db.session.scalars(due.where(OutboxMessage.claim_token == token)))
 
 
-def deliver_due_mail(limit: int = 100) -> DeliveryReport:
+def _release(message: OutboxMessage) -> None:
+    message.claim_token = None
+    message.claimed_until = None
+
+
+def deliver_due_mail(limit: int = 100, *, now: datetime | None = None) -> DeliveryReport:
     """Send what is due, one committed transaction per message, and report the outcome.
 
     A message-level refusal backs off that message and goes on with the next. When the
     server is unreachable, the message in hand backs off and the batch stops: the others
-    keep their place and their attempt count, and the server is not hammered.
+    keep their place, and the server is not hammered. `now` fixes the clock for the pass
+    (what is due, the next attempt), for tests that simulate hours of outage.
     """
     report = DeliveryReport()
     transport = _Transport()
     try:
         for _ in range(limit):
-            batch = claim_due_messages(1, utcnow())
+            moment = now or utcnow()
+            batch = claim_due_messages(1, moment)
             if not batch:
                 break
             message = batch[0]
             try:
-                transport.send(build_email(message), message)
+                transport.send(_build(message), message)
             except ServerUnavailable as exc:
                 transport.reset()
-                _record_failure(message, str(exc), report, permanent=False)
+                _record_failure(message, str(exc), report, now=moment, own_fault=False)
+                _release(message)
                 db.session.commit()
                 report.server_down = True
                 log.warning("Mail server unavailable (%s); stopping this batch", exc)
                 break
             except MESSAGE_ERRORS as exc:
-                _record_failure(message, f"{type(exc).__name__}: {exc}", report, permanent=is_permanent(exc))
+                # A 4xx ("try later") is the server's state, however it is worded: it waits.
+                permanent = is_permanent(exc)
+                _record_failure(message, f"{type(exc).__name__}: {exc}", report, now=moment,
+                                own_fault=permanent, permanent=permanent)
+            except MessageUnsendable as exc:
+                _record_failure(message, str(exc), report, now=moment, own_fault=True)
             else:
                 message.attempts += 1
-                message.sent_at = utcnow()
+                message.sent_at = moment
                 message.last_error = ""
                 report.sent += 1
+            _release(message)
             db.session.commit()
     finally:
-        db.session.rollback()  # releases a claimed row if sending blew up unexpectedly
+        # Releases a PostgreSQL row lock if sending blew up unexpectedly; a SQLite lease
+        # stays until it expires, so such a message is not retried in a tight loop.
+        db.session.rollback()
         transport.close()
     return report
 
 
-def _record_failure(message: OutboxMessage, error: str, report: DeliveryReport, *, permanent: bool) -> None:
+def _build(message: OutboxMessage) -> EmailMessage:
+    try:
+        return build_email(message)
+    except (ValueError, TypeError, MessageError) as exc:  # e.g. a line break in a header
+        raise MessageUnsendable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _record_failure(
+    message: OutboxMessage, error: str, report: DeliveryReport, *, now: datetime, own_fault: bool,
+    permanent: bool = False,
+) -> None:
     message.attempts += 1
     message.last_error = error[:2000]
-    if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        message.failed_at = utcnow()
+    if own_fault:
+        message.message_failures += 1
+    if permanent or message.message_failures >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.failed_at = now
         report.gave_up += 1
         log.error("Giving up on mail %s after %d attempts: %s", message.id, message.attempts, error)
     else:
-        message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+        message.next_attempt_at = now + retry_delay(message.attempts)
         report.failed += 1
         log.warning("Mail %s not sent (%s); retrying later", message.id, error)
 
@@ -241,6 +306,7 @@ def retry_failed_mail(*, message: OutboxMessage) -> OutboxMessage:
     if message.sent_at is None:
         message.failed_at = None
         message.attempts = 0  # a full set of retries, not one
+        message.message_failures = 0
         message.next_attempt_at = utcnow()
     db.session.flush()
     return message

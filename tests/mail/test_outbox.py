@@ -1,9 +1,12 @@
 """The outbox against a real SMTP server (aiosmtpd) on a free localhost port."""
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import Message
 
 import pytest
@@ -11,9 +14,15 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
+from esof.db import utcnow
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
-from esof.mail.services import deliver_due_mail, queue_mail
+from esof.mail.services import (
+    CLAIM_LEASE,
+    claim_due_messages,
+    deliver_due_mail,
+    queue_mail,
+)
 from esof.registration.models import RegistrationStatus
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, register
@@ -32,25 +41,34 @@ class Inbox:
         self.messages: list[Message] = []
         self.refuse: set[str] = set()
 
-    async def handle_RCPT(self, server, session, envelope: Envelope, address: str, options) -> str:  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope: Envelope, address: str, options) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope: Envelope) -> str:  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope: Envelope) -> str:
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         return "250 Message accepted"
 
 
+class SlowInbox(Inbox):
+    """Takes 50 ms per message, so senders working at once overlap on every message."""
+
+    async def handle_DATA(self, server, session, envelope: Envelope) -> str:
+        await asyncio.sleep(0.05)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, **options: object) -> None:
         self.port = port
         self.inbox = Inbox()
+        self.options = options  # aiosmtpd SMTP settings, e.g. enable_SMTPUTF8=False
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **self.options)
         self.controller.start()
 
     def stop(self) -> None:
@@ -202,9 +220,7 @@ def test_outbox_page_for_organisers_lists_failed_and_retries(app, client, smtp) 
 
 
 @pytest.mark.postgres
-def test_several_workers_on_postgresql_send_each_message_once(pg_app, smtp) -> None:  # noqa: D103
-    import threading
-
+def test_several_workers_on_postgresql_send_each_message_once(pg_app, smtp) -> None:
     smtp.start()
     queue_verification_mails(24)
     reports = []
@@ -222,3 +238,44 @@ def test_several_workers_on_postgresql_send_each_message_once(pg_app, smtp) -> N
     assert sum(r.sent for r in reports) == 24
     assert len(smtp.inbox.messages) == 24
     assert len({m["Message-ID"] for m in smtp.inbox.messages}) == 24
+
+
+def test_two_senders_on_one_sqlite_file_send_each_message_once(app, smtp) -> None:
+    # Inline delivery after a request and `flask send-mail` at the same moment.
+    smtp.inbox = SlowInbox()
+    smtp.start()
+    queue_verification_mails(12)
+    reports = []
+    start = threading.Barrier(2)
+
+    def sender() -> None:
+        with app.app_context():
+            start.wait()
+            reports.append(deliver_due_mail())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(f"d{i}@example.org" for i in range(12))
+    assert sum(r.sent for r in reports) == 12
+    assert all(r.sent > 0 for r in reports), reports  # both really sent
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.claimed_until)).all()
+    assert rows == [(1, None)] * 12
+
+
+def test_message_held_by_a_crashed_sender_on_sqlite_goes_out_once_its_lease_expires(app, smtp) -> None:
+    smtp.start()
+    [message] = queue_verification_mails(1)
+    now = utcnow()
+    # A sender claims the message and dies before sending: its lease is committed, nothing else.
+    assert [m.id for m in claim_due_messages(1, now)] == [message.id]
+    db.session.remove()
+    assert deliver_due_mail(now=now + timedelta(minutes=1)).sent == 0
+    assert smtp.inbox.messages == []
+    assert deliver_due_mail(now=now + CLAIM_LEASE + timedelta(seconds=1)).sent == 1
+    assert deliver_due_mail(now=now + 2 * CLAIM_LEASE).sent == 0
+    assert [m["Message-ID"] for m in smtp.inbox.messages] == [message.message_id]
