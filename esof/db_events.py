@@ -36,12 +36,15 @@ def _server_spoke(dbapi_connection: Any) -> bool:
 
 
 def _ping(dbapi_connection: Any) -> None:
+    # Autocommit so the ping leaves no transaction open; an AUTOCOMMIT engine's connection
+    # (the one that creates and drops databases) must get its own setting back.
+    autocommit_before = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     try:
         dbapi_connection.execute("SELECT 1")
     finally:
         if not dbapi_connection.closed:
-            dbapi_connection.autocommit = False
+            dbapi_connection.autocommit = autocommit_before
 
 
 def _check_postgresql_connection(dbapi_connection: Any, record: Any, _proxy: Any) -> None:

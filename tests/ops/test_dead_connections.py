@@ -3,6 +3,8 @@ administrator) are replaced at checkout, so the next request works; and a health
 no extra round trip per request (pool_pre_ping's SELECT 1 is gone)."""
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -13,11 +15,14 @@ from tests.support import POSTGRES_ADMIN_URL
 
 
 def terminate_sessions_of(database: str) -> int:
+    """Ends every session on the database and waits until they are gone, as after a restart
+    (without the wait, the next request could race the server's goodbye message)."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         ended = conn.execute(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database}).scalar_one()
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) "
+            "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+            {"name": database}).scalar_one()
     admin.dispose()
     return ended
 
@@ -53,3 +58,24 @@ def test_only_a_long_idle_connection_is_pinged(pg_app: Flask, monkeypatch) -> No
         record.info["idle_since"] -= db_events.IDLE_PING_SECONDS + 1
     assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
     assert len(pings) == 1
+
+
+def test_a_pinged_autocommit_connection_stays_in_autocommit(pg_app: Flask) -> None:  # noqa: ARG001  (registers the pool events)
+    """The engine that creates and drops test databases runs in AUTOCOMMIT; after a ping it
+    must still be able to run DROP DATABASE, which refuses to run inside a transaction."""
+    name = f"esof_ping_{secrets.token_hex(4)}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        for record in list(admin.pool._pool.queue):  # noqa: SLF001
+            record.info["idle_since"] -= db_events.IDLE_PING_SECONDS + 1
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+            assert conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_database WHERE datname = %(name)s",
+                {"name": name}).scalar_one() == 0
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
