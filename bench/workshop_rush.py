@@ -7,7 +7,8 @@
 2. publishes one session that needs booking in a 40-seat room, and adds `attempts` delegates
    with confirmed registrations. Their log-in cookies are signed here with the server's
    SECRET_KEY (what a log-in would set), so the timed part measures booking, not Argon2;
-3. starts gunicorn (4 sync workers, wsgi:app, ESOF_ENV=production) on a free local port;
+3. starts gunicorn (4 sync workers, wsgi:app, ESOF_ENV=staging: production settings without a
+   mail server) on a free local port;
 4. baseline: the same number of GET /healthz (one SELECT 1) with the same client concurrency;
 5. the rush: every delegate POSTs /programme/sessions/<id>/book once (with its CSRF token,
    Accept: application/json), `concurrency` at a time;
@@ -250,8 +251,8 @@ def markdown(args: argparse.Namespace, base: Run, rush: Run, db_state: dict[str,
     return f"""{SECTION}
 
 `bench/workshop_rush.py` ({when}; {cpus} CPUs shared with the client, Python {platform.python_version()},
-PostgreSQL on localhost, gunicorn {args.workers} sync workers, ESOF_ENV=production; 1-minute
-load average {load_before:.1f} when the run started — other work on the machine shares the CPUs).
+PostgreSQL on localhost, gunicorn {args.workers} sync workers, ESOF_ENV=staging (production
+settings, no mail server); 1-minute load average {load_before:.1f} when the run started — other work on the machine shares the CPUs).
 {args.attempts} delegates with confirmed registrations each POST
 `/programme/sessions/<id>/book` once, {args.concurrency} at a time, on one session with
 {args.seats} seats. The baseline is `GET /healthz` (one `SELECT 1`) with the same client in the
