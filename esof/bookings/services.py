@@ -60,6 +60,7 @@ from esof.programme.models import (
 )
 from esof.registration.models import Registration, RegistrationStatus
 from esof.venues.models import Room, Venue
+from esof.venues.signals import BookingsBeyondCapacity
 
 LIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 
@@ -529,8 +530,12 @@ def sessions_out_of_balance(version: ScheduleVersion) -> list[int]:
         .where(PublishedSession.version_id == version.id,
                (SessionSeats.confirmed_count > 0) | (SessionSeats.waitlist_count > 0))
     ).all()
+    return _out_of_balance(ids)
+
+
+def _out_of_balance(session_ids: Iterable[int]) -> list[int]:
     out = []
-    for sid, state in _published_states(ids).items():
+    for sid, state in _published_states(session_ids).items():
         counts = state.counts
         if not counts.bookable:
             continue
@@ -541,12 +546,42 @@ def sessions_out_of_balance(version: ScheduleVersion) -> list[int]:
 
 def reconcile_published_seats(version: ScheduleVersion) -> list[ReconcileResult]:
     """After a publication: every session whose seats no longer match its room."""
+    return _reconcile_each(sessions_out_of_balance(version))
+
+
+def _reconcile_each(session_ids: Iterable[int]) -> list[ReconcileResult]:
     results = []
-    for session_id in sessions_out_of_balance(version):
+    for session_id in session_ids:
         session = db.session.get(ProgrammeSession, session_id)
         if session is not None:
             results.append(reconcile_capacity(session))
     return results
+
+
+def _published_in_room(room_id: int) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(PublishedSession.session_id)
+        .where(PublishedSession.version_id == _latest_version_id(), PublishedSession.room_id == room_id)
+    ))
+
+
+def bookings_beyond_room_capacity(room: Room, *, capacity: int) -> list[BookingsBeyondCapacity]:
+    """Published sessions in the room whose confirmed bookings `capacity` seats would not hold."""
+    states = _published_states(_published_in_room(room.id))
+    caps = {session_id: cap for session_id, cap in db.session.execute(
+        sa.select(ProgrammeSession.id, ProgrammeSession.booking_cap).where(ProgrammeSession.id.in_(list(states))))}
+    found = []
+    for session_id, state in sorted(states.items(), key=lambda pair: pair[1].starts_at):
+        seats_left = session_capacity(capacity, caps.get(session_id))
+        if state.counts.bookable and state.counts.booked > seats_left:
+            found.append(BookingsBeyondCapacity(state.title, state.counts.booked, seats_left))
+    return found
+
+
+def reconcile_room(room: Room) -> list[ReconcileResult]:
+    """After a room's capacity changed: every published session in it, at once (capacity is
+    read live, so waiting lists must not wait for the next publication)."""
+    return _reconcile_each(_out_of_balance(_published_in_room(room.id)))
 
 
 # --------------------------------------------------------------------------- stars
@@ -761,11 +796,15 @@ def personal_data(user: User) -> dict[str, Any]:
 
 def connect_to_other_areas() -> None:
     """Listen to the registration and programme areas without them importing bookings."""
-    from esof.programme.signals import schedule_published
+    from esof.programme.signals import booking_cap_changed, schedule_published
     from esof.registration.gdpr import register_personal_data_section
     from esof.registration.signals import account_erasing, registration_cancelled
+    from esof.venues.signals import room_capacity_changed, room_capacity_lowering
 
     account_erasing.connect(release_bookings_of, weak=False)
     registration_cancelled.connect(release_seats_of, weak=False)
     register_personal_data_section("bookings", personal_data)
     schedule_published.connect(reconcile_published_seats, weak=False)
+    booking_cap_changed.connect(reconcile_capacity, weak=False)
+    room_capacity_changed.connect(reconcile_room, weak=False)
+    room_capacity_lowering.connect(bookings_beyond_room_capacity, weak=False)

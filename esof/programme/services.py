@@ -38,7 +38,7 @@ from esof.programme.models import (
     Track,
 )
 from esof.programme.scheduling import Issue, IssueCode, OpeningHours, PlacedSession
-from esof.programme.signals import schedule_published
+from esof.programme.signals import booking_cap_changed, schedule_published
 from esof.venues.models import Room, Venue, VenueOpeningHours
 from esof.venues.services import conference_days, slugify
 
@@ -162,6 +162,7 @@ def save_session(
         found = set(db.session.scalars(sa.select(Person.id).where(Person.id.in_(speaker_ids))))
         if found != set(speaker_ids):
             raise UnknownPerson()
+    cap_before = None if item is None else (item.needs_booking, item.booking_cap)
     if item is None:
         item = ProgrammeSession()
         db.session.add(item)
@@ -184,6 +185,8 @@ def save_session(
         if person_id not in current:
             item.speaker_links.append(link)
     db.session.flush()
+    if cap_before is not None and cap_before != (item.needs_booking, item.booking_cap):
+        booking_cap_changed.send(item)
     return item
 
 
@@ -260,6 +263,24 @@ def seat_shortfall(*, item: ProgrammeSession, room_id: int) -> SeatShortfall | N
     if room is None or not item.needs_booking:
         return None
     capacity = min(room.capacity, item.booking_cap) if item.booking_cap is not None else room.capacity
+    booked = seats_booked(item.id)
+    return SeatShortfall(booked, capacity, room.name) if booked > capacity else None
+
+
+def cap_shortfall(*, item: ProgrammeSession, needs_booking: bool, booking_cap: int | None) -> SeatShortfall | None:
+    """Confirmed bookings that a lower seat limit would not hold in the session's published
+    room; asked before the limit is saved, which takes effect at once."""
+    if item.id is None or not needs_booking or booking_cap is None:
+        return None
+    room = db.session.scalar(
+        sa.select(Room).join(PublishedSession, PublishedSession.room_id == Room.id)
+        .where(PublishedSession.session_id == item.id,
+               PublishedSession.version_id == sa.select(ScheduleVersion.id)
+               .order_by(ScheduleVersion.number.desc()).limit(1).scalar_subquery())
+    )
+    if room is None:
+        return None
+    capacity = min(room.capacity, booking_cap)
     booked = seats_booked(item.id)
     return SeatShortfall(booked, capacity, room.name) if booked > capacity else None
 

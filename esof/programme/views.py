@@ -330,6 +330,12 @@ def session_edit(session_id: int) -> ResponseReturnValue:
     item = db.get_or_404(ProgrammeSession, session_id)
     form = _session_form(item)
     if form.validate_on_submit():
+        shortfall = None if form.accept_fewer_seats.data == "yes" else services.cap_shortfall(
+            item=item, needs_booking=form.needs_booking.data, booking_cap=form.booking_cap.data)
+        if shortfall is not None:
+            return render_template(
+                "programme/session_form.html", form=form, item=item, action_form=ActionForm(),
+                rooms=services.list_rooms(), days=conference_days(), shortfall=shortfall), 409
         try:
             services.save_session(item=item, **_session_fields(form))
         except DomainError as exc:

@@ -1,7 +1,16 @@
 """Venue forms: shape checks only; rules live in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 LAYOUTS = [
@@ -34,6 +43,8 @@ class RoomForm(FlaskForm):
     allows_parallel = BooleanField(
         _l("Several items may run here at once (poster hall, exhibition floor)")
     )
+    # Sent as "yes" by the "save anyway" button of the warning that bookings would not fit.
+    accept_fewer_seats = HiddenField()
 
 
 class OpeningHoursForm(FlaskForm):

@@ -11,6 +11,11 @@ from flask_babel import lazy_gettext as _l
 from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.venues.models import Room, Venue, VenueOpeningHours
+from esof.venues.signals import (
+    BookingsBeyondCapacity,
+    room_capacity_changed,
+    room_capacity_lowering,
+)
 
 
 class VenueNameTaken(Conflict):
@@ -133,6 +138,7 @@ def save_room(
         clash = clash.where(Room.id != room.id)
     if db.session.scalar(clash) is not None:
         raise RoomNameTaken()
+    capacity_before = None if room is None else room.capacity
     if room is None:
         room = Room(venue=venue)
         db.session.add(room)
@@ -143,7 +149,20 @@ def save_room(
     room.step_free = step_free
     room.allows_parallel = allows_parallel
     db.session.flush()
+    if capacity_before is not None and capacity_before != capacity:
+        room_capacity_changed.send(room)
     return room
+
+
+def bookings_beyond(*, room: Room, capacity: int) -> list[BookingsBeyondCapacity]:
+    """Published sessions in the room whose confirmed bookings `capacity` would not hold;
+    asked before a lower capacity is saved (the bookings area answers)."""
+    if room.id is None or capacity >= room.capacity:
+        return []
+    found: list[BookingsBeyondCapacity] = []
+    for _receiver, answer in room_capacity_lowering.send(room, capacity=capacity):
+        found.extend(answer or ())
+    return found
 
 
 def delete_room(*, room: Room) -> None:

@@ -137,6 +137,11 @@ def room_edit(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit():
+        beyond = [] if form.accept_fewer_seats.data == "yes" else services.bookings_beyond(
+            room=room, capacity=form.capacity.data)
+        if beyond:
+            return render_template("venues/room_form.html", form=form, venue=room.venue, room=room,
+                                   bookings_beyond=beyond), 409
         try:
             services.save_room(room=room, venue=room.venue, **_room_fields(form))
         except DomainError as exc:

@@ -15,6 +15,8 @@ from esof.programme import services as programme_services
 from esof.programme.models import SessionStatus
 from esof.registration import services as registration_services
 from esof.registration.models import RegistrationStatus
+from esof.venues import services as venue_services
+from esof.venues.signals import BookingsBeyondCapacity
 from tests.bookings.factories import at, bookable_session, confirmed_delegate, move_session, publish
 from tests.factories import UserFactory
 from tests.venues.factories import RoomFactory, VenueFactory
@@ -267,19 +269,80 @@ def test_publishing_a_larger_room_promotes_in_order(any_app) -> None:
     assert len(outbox()) == 2
 
 
-def test_reconcile_capacity_after_a_lower_cap(app) -> None:
-    item = bookable_session(capacity=10)
+def save_cap(item, cap: int | None) -> None:  # noqa: ANN001
+    programme_services.save_session(item=item, title=item.title, format=item.format, needs_booking=True,
+                                    booking_cap=cap)
+    db.session.commit()
+
+
+def test_a_lower_seat_limit_moves_the_latest_bookings_back_at_once(any_app) -> None:
+    item = bookable_session(capacity=10, title="Soil lab")
     publish()
-    users = [confirmed_delegate() for _ in range(3)]
+    users = [confirmed_delegate(email=f"c{i}@example.org") for i in range(4)]
     for user in users:
         book(item, user)
-    programme_services.save_session(item=item, title=item.title, format=item.format, needs_booking=True,
-                                    booking_cap=2)
-    result = services.reconcile_capacity(item)
+    assert programme_services.cap_shortfall(item=item, needs_booking=True, booking_cap=2) == (
+        programme_services.SeatShortfall(4, 2, item.slot.room.name))
+    assert programme_services.cap_shortfall(item=item, needs_booking=True, booking_cap=4) is None
+    save_cap(item, 2)  # the limit is read live: no publication needed
+    assert confirmed_users(item.id) == {users[0].id, users[1].id}
+    assert waiting(item.id) == [(users[2].id, 1), (users[3].id, 2)]
+    assert seats(item.id) == (2, 2)
+    subject = "Your seat in “Soil lab”: back on the waiting list"
+    assert outbox()[-2:] == [("c2@example.org", subject), ("c3@example.org", subject)]
+
+
+def test_a_higher_seat_limit_promotes_the_waiting_at_once(any_app) -> None:
+    item = bookable_session(capacity=10, cap=1)
+    publish()
+    users = [confirmed_delegate() for _ in range(4)]
+    for user in users:
+        book(item, user)
+    mails_before = len(outbox())
+    save_cap(item, 3)
+    assert confirmed_users(item.id) == {users[0].id, users[1].id, users[2].id}
+    assert waiting(item.id) == [(users[3].id, 1)]
+    assert len(outbox()) == mails_before + 2
+    # A newcomer now waits behind the one still waiting instead of passing them.
+    assert book(item, confirmed_delegate()).position == 2
+    assert seats(item.id) == (3, 2)
+
+
+def test_a_larger_room_capacity_promotes_the_waiting_at_once(any_app) -> None:
+    item = bookable_session(capacity=2)
+    publish()
+    users = [confirmed_delegate() for _ in range(5)]
+    for user in users:
+        book(item, user)
+    room = item.slot.room
+    venue_services.save_room(room=room, venue=room.venue, name=room.name, capacity=4)
     db.session.commit()
-    assert [b.user_id for b in result.demoted] == [users[2].id]
-    assert waiting(item.id) == [(users[2].id, 1)]
-    assert seats(item.id) == (2, 1)
+    assert confirmed_users(item.id) == {u.id for u in users[:4]}
+    assert waiting(item.id) == [(users[4].id, 1)]
+    assert seats(item.id) == (4, 1)
+
+
+def test_a_smaller_room_capacity_is_warned_about_then_moves_latest_bookings_back(any_app) -> None:
+    room = RoomFactory(capacity=6)
+    early = bookable_session(room=room, title="Morning lab", starts=at(13, "09:00"))
+    late = bookable_session(room=room, title="Evening lab", cap=5, starts=at(13, "18:00"))
+    quiet = bookable_session(room=room, title="Quiet lab", starts=at(14, "09:00"))
+    publish()
+    morning = [confirmed_delegate() for _ in range(6)]
+    for user in morning:
+        book(early, user)
+    for _ in range(4):
+        book(late, confirmed_delegate())
+    book(quiet, confirmed_delegate())
+    assert venue_services.bookings_beyond(room=room, capacity=3) == [
+        BookingsBeyondCapacity("Morning lab", 6, 3), BookingsBeyondCapacity("Evening lab", 4, 3)]
+    assert venue_services.bookings_beyond(room=room, capacity=6) == []
+    assert seats(early.id) == (6, 0)  # asking changes nothing
+    venue_services.save_room(room=room, venue=room.venue, name=room.name, capacity=3)
+    db.session.commit()
+    assert confirmed_users(early.id) == {u.id for u in morning[:3]}
+    assert waiting(early.id) == [(morning[3].id, 1), (morning[4].id, 2), (morning[5].id, 3)]
+    assert [seats(s.id) for s in (early, late, quiet)] == [(3, 3), (3, 1), (1, 0)]
 
 
 # ------------------------------------------------------------------ counts, stars, agenda

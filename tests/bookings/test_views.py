@@ -290,3 +290,70 @@ def test_moving_a_booked_session_to_a_smaller_room_warns_before_saving(app, clie
     assert moved.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(ScheduleSlot.room_id).where(ScheduleSlot.session_id == item.id)) == small.id
+
+
+def organiser_logged_in(client) -> None:  # noqa: ANN001
+    from esof.accounts.models import Role
+
+    UserFactory(email="org@example.org", roles=[Role.ORGANISER])
+    db.session.commit()
+    log_in(client, "org@example.org")
+
+
+def seat_rows(session_id: int) -> tuple[int, int]:
+    return db.session.execute(sa.select(SessionSeats.confirmed_count, SessionSeats.waitlist_count)
+                              .where(SessionSeats.session_id == session_id)).one().tuple()
+
+
+def test_lowering_a_room_capacity_below_the_bookings_warns_before_saving(app, client) -> None:  # noqa: ANN001
+    from esof.bookings import services as bookings
+    from esof.venues.models import Room
+
+    item = bookable_session(capacity=4, title="Soil lab")
+    room = item.slot.room
+    publish()
+    for n in range(4):
+        bookings.book_seat(item=item, delegate=confirmed_delegate(email=f"r{n}@example.org"))
+    organiser_logged_in(client)
+    url = f"/organiser/venues/rooms/{room.id}/edit"
+    fields = {"name": room.name, "capacity": "1", "layout": "theatre", "step_free": "y"}
+    warned = submit_form(client, url, fields)
+    assert warned.status_code == 409
+    html = warned.get_data(as_text=True)
+    assert "“Soil lab” has 4 confirmed bookings; 1 seats remain." in html
+    assert 'name="accept_fewer_seats" value="yes"' in html and 'value="1"' in html  # the form comes back filled in
+    db.session.expire_all()
+    assert (db.session.get(Room, room.id).capacity, seat_rows(item.id)) == (4, (4, 0))
+    saved = submit_form(client, url, {**fields, "accept_fewer_seats": "yes"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Room, room.id).capacity, seat_rows(item.id)) == (1, (1, 3))
+    # Raising it again brings the three back in order, without a warning.
+    assert submit_form(client, url, {**fields, "capacity": "10"}).status_code == 302
+    db.session.expire_all()
+    assert seat_rows(item.id) == (4, 0)
+
+
+def test_lowering_a_seat_limit_below_the_bookings_warns_before_saving(app, client) -> None:  # noqa: ANN001
+    from esof.bookings import services as bookings
+    from esof.programme.models import ProgrammeSession
+
+    item = bookable_session(capacity=10, title="Soil lab")
+    publish()
+    for n in range(3):
+        bookings.book_seat(item=item, delegate=confirmed_delegate(email=f"s{n}@example.org"))
+    organiser_logged_in(client)
+    url = f"/programme/organiser/sessions/{item.id}"
+    fields = {"title": "Soil lab", "format": str(item.format), "language": "en", "track": "0",
+              "expected_audience": "10", "needs_booking": "y", "booking_cap": "2"}
+    warned = submit_form(client, url, fields)
+    assert warned.status_code == 409
+    html = warned.get_data(as_text=True)
+    assert "offers 2 seats, but “Soil lab” has 3 confirmed bookings" in html
+    assert "the 1 most recent bookings move back to the head of the waiting list" in html
+    db.session.expire_all()
+    assert (db.session.get(ProgrammeSession, item.id).booking_cap, seat_rows(item.id)) == (None, (3, 0))
+    saved = submit_form(client, url, {**fields, "accept_fewer_seats": "yes"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(ProgrammeSession, item.id).booking_cap, seat_rows(item.id)) == (2, (2, 1))
