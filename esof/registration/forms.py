@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -17,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from esof.registration.models import Attendance, PaymentStatus
 
@@ -78,6 +79,9 @@ class PaymentForm(FlaskForm):
             (PaymentStatus.WAIVED.value, _l("waived")),
         ],
     )
+    # The status the organiser's page showed: a change made meanwhile by someone else is not
+    # silently overwritten.
+    seen_status = HiddenField(validators=[Optional(), AnyOf([s.value for s in PaymentStatus])])
 
 
 class OnsiteCapForm(FlaskForm):

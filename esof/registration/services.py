@@ -619,16 +619,18 @@ def reject_registration(*, registration: Registration, actor: User) -> list[Regi
 
 @busy_on_lock_timeout()
 def set_payment_status(
-    *, registration: Registration, status: PaymentStatus, actor: User, now: datetime | None = None
+    *, registration: Registration, status: PaymentStatus, actor: User, seen: PaymentStatus | None = None,
+    now: datetime | None = None,
 ) -> Registration:
-    """Move the payment status on from the one this request read, in one conditional UPDATE.
+    """Move the payment status on from the one the organiser saw (`seen`, else the one this
+    request read), in one conditional UPDATE.
 
     Two organisers marking the same registration paid at once: the first change counts (one
     audit entry, one mail); the other finds it already made and changes nothing. If the
     status meanwhile became something else, StatusChanged: the organiser should look again.
     """
-    previous = registration.payment_status
-    if previous == status:
+    previous = seen or registration.payment_status
+    if previous == status and registration.payment_status == status:
         return registration
     moved = db.session.execute(
         sa.update(Registration)

@@ -515,11 +515,17 @@ def organiser_payment(registration_id: int) -> ResponseReturnValue:
     form = PaymentForm()
     if not form.validate_on_submit():
         abort(400)
-    services.set_payment_status(
-        registration=registration, status=PaymentStatus(form.payment_status.data), actor=current_user
-    )
-    db.session.commit()
-    flash(_("The payment status is saved."), "success")
+    try:
+        services.set_payment_status(
+            registration=registration, status=PaymentStatus(form.payment_status.data), actor=current_user,
+            seen=PaymentStatus(form.seen_status.data) if form.seen_status.data else None,
+        )
+    except services.StatusChanged as exc:
+        db.session.rollback()
+        flash(exc.message, "error")  # the page shows the status as it is now
+    else:
+        db.session.commit()
+        flash(_("The payment status is saved."), "success")
     return redirect(url_for("registration.organiser_registration", registration_id=registration_id))
 
 

@@ -385,3 +385,21 @@ def test_category_code_must_be_unique(app) -> None:
     CategoryFactory(code="regular")
     with pytest.raises(services.CategoryCodeTaken):
         services.save_category(actor=organiser, code="regular", name="Again", fee_cents=0, attendance=Attendance.ONSITE)
+
+
+def test_a_payment_change_from_a_stale_page_is_refused(app) -> None:
+    organiser = UserFactory(roles=[Role.ORGANISER])
+    registration = register(UserFactory(), CategoryFactory())
+    db.session.commit()
+    other_organiser_sets_payment(registration.id, PaymentStatus.PAID)
+    db.session.expire_all()  # this request reads "paid", but the organiser's page showed "pending"
+    with pytest.raises(services.StatusChanged):
+        services.set_payment_status(registration=registration, status=PaymentStatus.WAIVED, actor=organiser,
+                                    seen=PaymentStatus.PENDING)
+    db.session.rollback()
+    assert registration.payment_status == PaymentStatus.PAID
+    # From the page as it is now, the same change goes through.
+    services.set_payment_status(registration=registration, status=PaymentStatus.WAIVED, actor=organiser,
+                                seen=PaymentStatus.PAID)
+    db.session.commit()
+    assert registration.payment_status == PaymentStatus.WAIVED

@@ -282,6 +282,24 @@ def test_organiser_marks_paid_approves_rejects_with_audit(app, client) -> None:
     assert actions == ["registration-payment", "registration-approve", "registration-reject"]
 
 
+def test_payment_status_changed_by_another_organiser_is_not_overwritten(app, client) -> None:
+    registration = register(UserFactory(), CategoryFactory())
+    organiser(client)
+    page = f"/registration/organiser/{registration.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="seen_status" type="hidden" value="pending"' in html
+    token = csrf_token_from(html)
+    db.session.execute(sa.update(Registration).where(Registration.id == registration.id)
+                       .values(payment_status=PaymentStatus.PAID))  # another organiser, meanwhile
+    db.session.commit()
+    response = client.post(f"{page}/payment", data={"csrf_token": token, "payment_status": "waived",
+                                                    "seen_status": "pending"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "This registration has changed in the meantime. Please look again." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).payment_status == PaymentStatus.PAID
+
+
 def test_organiser_edits_category_and_onsite_cap(app, client) -> None:
     category = CategoryFactory(code="regular", capacity=0)
     waiting = register(UserFactory(), category)
