@@ -4,8 +4,8 @@ on PostgreSQL.
     .venv/bin/python -m bench.registration_rush [--flows 500] [--concurrency 16] [--workers 4]
 
 Each flow is what a browser does: GET the sign-up form, POST it (the password is hashed with
-Argon2id at production cost, and the person is logged in), open the confirmation link from the
-mail (the bench signs the same token the mail carries, with the server's key, after reading
+Argon2id at production cost; nobody is logged in yet), open the confirmation link from the
+mail, which logs that browser in (the bench signs the same token the mail carries, with the server's key, after reading
 the new account's id), GET the registration form, POST it with a category and consent.
 Every person has their own client address (X-Forwarded-For, ESOF_PROXY_HOPS=1), as behind a
 load balancer, so the per-address sign-up limit does not apply across people. The baseline is

@@ -40,6 +40,9 @@ class DefaultConfig:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_SIGNUP = "5 per minute;30 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"
+    # Mails that anyone can make us send to an address (a sign-up with a known address, a
+    # password-reset link), per address and kind, whatever the number of senders' IPs.
+    RATELIMIT_MAIL_PER_ADDRESS = "3 per hour;10 per day"
     RATELIMIT_HEADERS_ENABLED = True
 
     # Argon2id; tests lower the cost so the suite stays fast.

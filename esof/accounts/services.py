@@ -1,6 +1,7 @@
 """Account rules: sign-up, verification, log-in checks, password reset, roles."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -8,12 +9,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import parse_many
 
 from esof.accounts.auth import check_password, hash_password, spend_password_check_time
 from esof.accounts.models import AuditLog, Role, User, new_login_nonce
 from esof.db import utcnow
 from esof.errors import Conflict, DomainError, ValidationFailed
-from esof.extensions import db
+from esof.extensions import db, limiter
 from esof.mail.services import queue_mail
 from esof.tokens import InvalidToken, make_token, read_token
 
@@ -104,6 +106,7 @@ def sign_up(*, email: str, password: str, display_name: str, language: str) -> U
     """
     email = normalise_email(email)
     check_password_strength(password, email)  # before the look-up: a weak password is refused alike
+    may_mail_owner = may_mail_address("sign-up", email)  # counted for any address, so timing tells nothing
     owner = find_user_by_email(email)
     if owner is None:
         try:
@@ -114,9 +117,22 @@ def sign_up(*, email: str, password: str, display_name: str, language: str) -> U
         send_verification_mail(user)
         return user
     hash_password(password)  # the cost of the new account's hash, thrown away
-    if owner.is_active:
+    if owner.is_active and may_mail_owner:
         mail_sign_up_attempt(owner)
     return None
+
+
+def may_mail_address(kind: str, email: str) -> bool:
+    """Count a mail of this kind to this address; False once RATELIMIT_MAIL_PER_ADDRESS is
+    reached. The per-IP limits on the forms do not stop many IPs from flooding one inbox.
+
+    The counters live where the rate limiter keeps its own (Redis when configured), under a
+    hash of the address rather than the address itself."""
+    if not limiter.enabled:
+        return True
+    key = hashlib.sha256(email.encode()).hexdigest()[:32]
+    limits = parse_many(current_app.config["RATELIMIT_MAIL_PER_ADDRESS"])
+    return all([limiter.limiter.hit(item, "mail-per-address", kind, key) for item in limits])  # every window counts
 
 
 def mail_sign_up_attempt(user: User) -> None:
@@ -184,8 +200,9 @@ def authenticate(*, email: str, password: str) -> User:
 
 def request_password_reset(*, email: str) -> None:
     """Mail a reset link if the account exists; the caller says the same thing either way."""
+    may_mail = may_mail_address("password-reset", normalise_email(email))
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not may_mail:
         return
     queue_mail(
         to=user.email,

@@ -12,6 +12,7 @@ from flask import Flask
 
 from esof.accounts.models import User
 from esof.extensions import db
+from esof.mail.models import OutboxMessage
 from tests.conftest import make_app
 from tests.factories import UserFactory
 from tests.support import DEMO_PASSWORD, REDIS_TEST_URL, IsolatedClient, require_service, submit_form
@@ -20,6 +21,7 @@ LOW_LIMITS = {
     "RATELIMIT_LOGIN": "3 per minute",
     "RATELIMIT_SIGNUP": "2 per minute",
     "RATELIMIT_PASSWORD_RESET": "2 per minute",
+    "RATELIMIT_MAIL_PER_ADDRESS": "2 per hour",
 }
 
 
@@ -93,6 +95,35 @@ def test_password_reset_requests_over_limit_get_429(app: Flask) -> None:
     ]
 
     assert statuses == [302, 302, 429]
+
+
+def test_mails_to_one_address_are_capped_however_many_addresses_ask(app: Flask) -> None:
+    """Sign-ups with a known address and reset requests each send its owner a mail; from
+    many IPs they would flood the inbox, so only the first two of each kind go out."""
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+
+    def from_address(n: int) -> Any:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
+        return client
+
+    sign_ups = [submit_form(from_address(n), "/account/signup", {
+        "display_name": "A", "email": "Ada@example.org", "password": "long enough pw", "language": "en"}).status_code
+        for n in range(4)]
+    resets = [submit_form(from_address(10 + n), "/account/password-reset", {"email": "ada@example.org"}).status_code
+              for n in range(4)]
+
+    assert sign_ups == [302] * 4 and resets == [302] * 4  # the answer does not change
+    subjects = db.session.scalars(sa.select(OutboxMessage.subject).where(OutboxMessage.to_address == "ada@example.org")
+                                  .order_by(OutboxMessage.id)).all()
+    assert len(subjects) == 4 and subjects[0] == subjects[1] != subjects[2] == subjects[3]
+    # Another address has counters of its own.
+    UserFactory(email="bob@example.org")
+    db.session.commit()
+    submit_form(from_address(20), "/account/password-reset", {"email": "bob@example.org"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.to_address == "bob@example.org")) == 1
 
 
 # --- Redis: several app servers share one counter ------------------------------------------------
