@@ -301,8 +301,9 @@ def organiser_logged_in(client) -> None:  # noqa: ANN001
 
 
 def seat_rows(session_id: int) -> tuple[int, int]:
-    return db.session.execute(sa.select(SessionSeats.confirmed_count, SessionSeats.waitlist_count)
-                              .where(SessionSeats.session_id == session_id)).one().tuple()
+    confirmed, waiting = db.session.execute(sa.select(SessionSeats.confirmed_count, SessionSeats.waitlist_count)
+                                            .where(SessionSeats.session_id == session_id)).one()
+    return confirmed, waiting
 
 
 def test_lowering_a_room_capacity_below_the_bookings_warns_before_saving(app, client) -> None:  # noqa: ANN001
