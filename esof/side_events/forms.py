@@ -183,14 +183,24 @@ class EventForm(FlaskForm):
         self.booking_url.data, self.image_url.data = data.booking_url, data.image_url
 
 
-class RejectForm(FlaskForm):
+class ModerationForm(FlaskForm):
+    """The revision the moderator's page showed: a decision is about that text, or none.
+
+    The review page always sends both; a request without them decides about whatever waits.
+    """
+
+    seen_revision_id = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+    seen_version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+
+
+class RejectForm(ModerationForm):
     reason = TextAreaField(
         _l("Reason for the partner"), validators=[DataRequired(), Length(max=2000)],
         description=_l("The partner receives this by email."),
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(ModerationForm):
     pass
 
 

@@ -199,6 +199,12 @@ class SideEventRevision(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     reviewed_at: Mapped[datetime | None]
+    # Optimistic concurrency: every ORM UPDATE of a revision is "WHERE id = ? AND version = ?"
+    # and raises StaleDataError if someone else changed the row first. The moderation page
+    # sends the version it showed, so an approval is of the text the moderator read.
+    version: Mapped[int] = mapped_column(server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     event: Mapped[SideEvent] = relationship(back_populates="revisions")
     venue: Mapped[Venue | None] = relationship()

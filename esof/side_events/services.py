@@ -6,6 +6,8 @@ so pages, the API and the CLI give the same answers. Functions flush, never comm
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from esof.accounts.models import Role, User
 from esof.accounts.services import (
@@ -71,6 +74,31 @@ class InvitationNeedsLogin(DomainError):
 
 class NothingToModerate(Conflict):
     default_message = _l("This event has no change waiting for moderation.")
+
+
+class RevisionChanged(Conflict):
+    """The waiting change is not the one the user read: someone edited or moderated it meanwhile."""
+
+    default_message = _l("This event changed while you were reviewing it. Review it again as it is now, then decide.")
+
+
+EDITED_MEANWHILE = _l(
+    "A moderator decided on this event, or another editor saved it, while you were editing."
+    " Nothing was saved: save again to send your changes for moderation."
+)
+
+
+@contextmanager
+def revision_unchanged(message: Any = None) -> Iterator[None]:
+    """Turn StaleDataError into RevisionChanged (also usable as a decorator).
+
+    A revision's UPDATE names the version this request read; if another request changed the
+    row first, the UPDATE finds no row and the whole change must roll back.
+    """
+    try:
+        yield
+    except StaleDataError as exc:
+        raise RevisionChanged(message) from exc
 
 
 class OrganisationExists(Conflict):
@@ -448,8 +476,13 @@ def submit_side_event(
     return event
 
 
+@revision_unchanged(EDITED_MEANWHILE)
 def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> SideEventRevision:
-    """Replace the waiting edit, or start one; an approved version stays public meanwhile."""
+    """Replace the waiting edit, or start one; an approved version stays public meanwhile.
+
+    Only a revision that is still pending is changed in place: if a moderator approved or
+    rejected it after this request read it, RevisionChanged, and nothing is saved.
+    """
     ensure_can_edit(author, event)
     values = _revision_values(data)
     revision = pending_revision(event)
@@ -481,12 +514,33 @@ def _author_address(revision: SideEventRevision, event: SideEvent) -> tuple[str,
     return None
 
 
-def approve_side_event(*, event: SideEvent, moderator: User) -> SideEventRevision:
-    if not can_moderate_side_events(moderator):
-        raise PermissionDenied()
+def _revision_to_moderate(
+    event: SideEvent, seen_revision_id: int | None, seen_version: int | None
+) -> SideEventRevision:
+    """The pending revision, which must be the one the moderator saw, if they say which."""
     revision = pending_revision(event)
     if revision is None:
         raise NothingToModerate()
+    if seen_revision_id is not None and seen_revision_id != revision.id:
+        raise RevisionChanged()
+    if seen_version is not None and seen_version != revision.version:
+        raise RevisionChanged()
+    return revision
+
+
+@revision_unchanged()
+def approve_side_event(
+    *, event: SideEvent, moderator: User, seen_revision_id: int | None = None, seen_version: int | None = None
+) -> SideEventRevision:
+    """Publish the pending revision: the one the moderator saw (`seen_revision_id`,
+    `seen_version`), else the one this request read.
+
+    Two moderators deciding at once: the first decision counts; the other's UPDATE finds the
+    revision changed (RevisionChanged) or nothing pending (NothingToModerate), and rolls back.
+    """
+    if not can_moderate_side_events(moderator):
+        raise PermissionDenied()
+    revision = _revision_to_moderate(event, seen_revision_id, seen_version)
     previous = approved_revision(event)
     if previous is not None:
         previous.status = RevisionStatus.SUPERSEDED
@@ -511,15 +565,18 @@ def approve_side_event(*, event: SideEvent, moderator: User) -> SideEventRevisio
     return revision
 
 
-def reject_side_event(*, event: SideEvent, moderator: User, reason: str) -> SideEventRevision:
+@revision_unchanged()
+def reject_side_event(
+    *, event: SideEvent, moderator: User, reason: str, seen_revision_id: int | None = None,
+    seen_version: int | None = None,
+) -> SideEventRevision:
+    """Refuse the pending revision (the one the moderator saw); the same race rules as approving."""
     if not can_moderate_side_events(moderator):
         raise PermissionDenied()
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(_l("Give the partner a reason for the rejection."))
-    revision = pending_revision(event)
-    if revision is None:
-        raise NothingToModerate()
+    revision = _revision_to_moderate(event, seen_revision_id, seen_version)
     revision.status = RevisionStatus.REJECTED
     revision.reviewed_by_id = moderator.id
     revision.reviewed_at = utcnow()

@@ -224,6 +224,10 @@ def event_edit(event_id: int) -> ResponseReturnValue:
             services.edit_side_event(event=event, data=form.to_input(), author=current_user)
         except services.EventInputRejected as exc:
             _put_error_on_form(form, exc)
+        except services.RevisionChanged as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            return render_template("side_events/event_form.html", form=form, event=event), 409
         else:
             db.session.commit()
             if event.state is EventState.APPROVED:
@@ -264,11 +268,16 @@ def moderation_review(event_id: int) -> ResponseReturnValue:
     return _render_review(event, ApproveForm(), RejectForm())
 
 
-def _render_review(event: SideEvent, approve_form: ApproveForm, reject_form: RejectForm, status: int = 200) -> ResponseReturnValue:
+def _render_review(
+    event: SideEvent, approve_form: ApproveForm, reject_form: RejectForm, status: int = 200,
+    changed: str | None = None,
+) -> ResponseReturnValue:
+    """The page shows the waiting revision as it is now, and its forms send its id and version."""
     return render_template(
         "side_events/moderation_review.html", event=event,
         pending=services.pending_revision(event), approved=services.approved_revision(event),
         changes=services.revision_changes(event), approve_form=approve_form, reject_form=reject_form,
+        changed=changed,
     ), status
 
 
@@ -280,7 +289,13 @@ def moderation_approve(event_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_review(event, form, RejectForm(), 422)
     try:
-        services.approve_side_event(event=event, moderator=current_user)
+        services.approve_side_event(
+            event=event, moderator=current_user,
+            seen_revision_id=form.seen_revision_id.data, seen_version=form.seen_version.data,
+        )
+    except services.RevisionChanged as exc:
+        db.session.rollback()
+        return _render_review(event, form, RejectForm(formdata=None), 409, changed=exc.message)
     except services.NothingToModerate as exc:
         flash(exc.message, "error")
     else:
@@ -297,7 +312,13 @@ def moderation_reject(event_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_review(event, ApproveForm(), form, 422)
     try:
-        services.reject_side_event(event=event, moderator=current_user, reason=form.reason.data)
+        services.reject_side_event(
+            event=event, moderator=current_user, reason=form.reason.data,
+            seen_revision_id=form.seen_revision_id.data, seen_version=form.seen_version.data,
+        )
+    except services.RevisionChanged as exc:
+        db.session.rollback()  # the reason stays in the form for a second look
+        return _render_review(event, ApproveForm(formdata=None), form, 409, changed=exc.message)
     except services.NothingToModerate as exc:
         flash(exc.message, "error")
     else:
