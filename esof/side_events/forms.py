@@ -20,7 +20,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms import widgets
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from esof.side_events import recurrence as rec
 from esof.side_events.models import Audience, EventCategory
@@ -184,13 +184,10 @@ class EventForm(FlaskForm):
 
 
 class ModerationForm(FlaskForm):
-    """The revision the moderator's page showed: a decision is about that text, or none.
+    """The revision the moderator's page showed: a decision is about that text, or none."""
 
-    The review page always sends both; a request without them decides about whatever waits.
-    """
-
-    seen_revision_id = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
-    seen_version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+    seen_revision_id = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
+    seen_version = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
 
 
 class RejectForm(ModerationForm):

@@ -481,11 +481,13 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
     """Replace the waiting edit, or start one; an approved version stays public meanwhile.
 
     Only a revision that is still pending is changed in place: if a moderator approved or
-    rejected it after this request read it, RevisionChanged, and nothing is saved.
+    rejected it after this request read it, RevisionChanged, and nothing is saved. The same
+    when two editors start a change at once: the one-pending-revision index lets one through.
     """
     ensure_can_edit(author, event)
     values = _revision_values(data)
     revision = pending_revision(event)
+    starting = revision is None
     if revision is None:
         revision = SideEventRevision(**values, status=RevisionStatus.PENDING, created_by_id=author.id)
         event.revisions.append(revision)
@@ -498,7 +500,12 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
         event.state = EventState.SUBMITTED
     event.rejection_reason = ""
     event.updated_at = utcnow()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if starting:  # another editor's change started meanwhile (values were validated above)
+            raise RevisionChanged(EDITED_MEANWHILE) from exc
+        raise
     record_audit(author, "edit-side-event", event)
     return revision
 

@@ -1,6 +1,7 @@
 """Side-event test helpers: organisations, editors and events made through the services."""
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from typing import Any
 
@@ -68,3 +69,10 @@ def make_event(
     if approve_by is not None:
         services.approve_side_event(event=event, moderator=approve_by)
     return event
+
+
+def seen_fields(review_page: str) -> dict[str, str]:
+    """The hidden fields of the review page's approve form (the revision and version it shows),
+    as the browser would send them."""
+    approve = review_page[review_page.index("/approve"):review_page.index("/reject")]
+    return dict(re.findall(r'name="(seen_revision_id|seen_version)" type="hidden" value="(\d+)"', approve))

@@ -6,7 +6,6 @@ NothingToModerate), nothing of theirs is saved and no mail goes out.
 """
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, time
@@ -21,7 +20,14 @@ from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.side_events import services
 from esof.side_events.models import EventState, RevisionStatus, SideEvent, SideEventOccurrence
-from tests.side_events.factories import PartnerOrganisationFactory, event_input, make_editor, make_event, make_organiser
+from tests.side_events.factories import (
+    PartnerOrganisationFactory,
+    event_input,
+    make_editor,
+    make_event,
+    make_organiser,
+    seen_fields,
+)
 from tests.support import csrf_token_from, log_in
 
 
@@ -208,11 +214,6 @@ def test_moderators_racing_on_postgresql_decide_once(pg_app: Flask, actions: lis
 
 # --- the review page ----------------------------------------------------------------------
 
-def seen_fields(html: str) -> dict[str, str]:
-    """The approve form's hidden fields, as the browser would send them."""
-    approve = html[html.index("/approve"):html.index("/reject")]
-    return dict(re.findall(r'name="(seen_revision_id|seen_version)" type="hidden" value="(\d+)"', approve))
-
 
 def test_approve_after_partner_edit_shows_the_new_text_and_publishes_nothing(app: Flask, client: FlaskClient) -> None:
     org = PartnerOrganisationFactory()
@@ -274,3 +275,23 @@ def test_reject_after_partner_edit_keeps_the_reason_and_mails_nobody(app: Flask,
     event = db.session.get(SideEvent, event.id)
     assert (event.state, services.pending_revision(event).title_en) == (EventState.SUBMITTED, "Planets over Leiden")
     assert mails() == []
+
+
+def test_two_editors_starting_a_change_at_once_keep_the_first(any_app: Flask, org, editor, organiser) -> None:  # noqa: ANN001
+    event = make_event(org, editor, approve_by=organiser)
+    db.session.commit()
+    assert services.pending_revision(event) is None  # this editor's request read: nothing waiting
+
+    with any_app.app_context():  # another editor's request, with its own database session
+        other = db.session.get(SideEvent, event.id)
+        services.edit_side_event(event=other, data=event_input(title_en="First change"),
+                                 author=db.session.get(User, editor.id))
+        db.session.commit()
+
+    with pytest.raises(services.RevisionChanged):
+        services.edit_side_event(event=event, data=event_input(title_en="Second change"), author=editor)
+    db.session.rollback()
+
+    event = db.session.get(SideEvent, event.id)
+    assert services.pending_revision(event).title_en == "First change"
+    assert services.approved_revision(event).title_en == "Stars over Leiden"

@@ -18,7 +18,7 @@ from esof.side_events.models import Audience, EventCategory, EventState, Revisio
 from esof.side_events.queries import CalendarFilter
 from esof.side_events.recurrence import Frequency, Recurrence
 from tests.factories import UserFactory
-from tests.side_events.factories import PartnerOrganisationFactory, make_editor, make_event, make_organiser
+from tests.side_events.factories import PartnerOrganisationFactory, make_editor, make_event, make_organiser, seen_fields
 from tests.support import log_in, submit_form
 
 
@@ -361,7 +361,7 @@ def test_moderation_queue_shows_what_changed_and_approve_publishes(client: Flask
     assert "<del>Stars over Leiden</del>" in review and "<ins>Planets over Leiden</ins>" in review
     assert "<ins>2022-07-14 14:00 – 2022-07-14 16:00 Europe/Amsterdam</ins>" in review
     assert "Title (Dutch)" not in review  # unchanged fields are not listed
-    response = submit_form(client, f"/calendar/moderation/{event.id}/approve", {},
+    response = submit_form(client, f"/calendar/moderation/{event.id}/approve", seen_fields(review),
                            page=f"/calendar/moderation/{event.id}")
     assert response.status_code == 302
     db.session.expire_all()
@@ -375,10 +375,14 @@ def test_moderation_reject_mails_reason_to_partner(client: FlaskClient, org, edi
     db.session.commit()
     log_in(client, organiser.email)
     page = f"/calendar/moderation/{event.id}"
-    empty = submit_form(client, f"/calendar/moderation/{event.id}/reject", {"reason": ""}, page=page)
+    seen = seen_fields(client.get(page).get_data(as_text=True))
+    empty = submit_form(client, f"/calendar/moderation/{event.id}/reject", {"reason": "", **seen}, page=page)
     assert empty.status_code == 422
+    unseen = submit_form(client, f"/calendar/moderation/{event.id}/reject", {"reason": "Het adres ontbreekt."},
+                         page=page)
+    assert unseen.status_code == 422  # a decision names the revision it is about
     response = submit_form(client, f"/calendar/moderation/{event.id}/reject",
-                           {"reason": "Het adres ontbreekt."}, page=page)
+                           {"reason": "Het adres ontbreekt.", **seen}, page=page)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(SideEvent, event.id).state is EventState.REJECTED
