@@ -4,19 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) pairs.
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover
-    SelectChoice = None  # type: ignore[assignment,misc]
+from esof.form_choices import choices
 
 # Language names are written in their own language, so everyone finds theirs.
 LANGUAGE_NAMES = (("en", "English"), ("nl", "Nederlands"))
 
 
 def language_choices() -> list:
-    if SelectChoice is None:  # pragma: no cover
-        return list(LANGUAGE_NAMES)
-    return [SelectChoice(value=code, label=name) for code, name in LANGUAGE_NAMES]
+    return choices(LANGUAGE_NAMES)
 
 
 class SignUpForm(FlaskForm):

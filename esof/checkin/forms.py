@@ -7,6 +7,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SearchField, SelectFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from esof.checkin.models import Direction
+from esof.form_choices import choices
 from esof.registration.models import PaymentStatus, RegistrationStatus
 
 DIRECTION_CHOICES = [(Direction.IN.value, _l("In (entering)")), (Direction.OUT.value, _l("Out (leaving)"))]
@@ -20,7 +21,7 @@ class DoorForm(FlaskForm):
 
     # Choices are the venues and rooms, set by the view.
     door = SelectField(_l("Door"), validators=[DataRequired()])
-    direction = RadioField(_l("Direction"), choices=DIRECTION_CHOICES, default=Direction.IN.value)
+    direction = RadioField(_l("Direction"), choices=choices(DIRECTION_CHOICES), default=Direction.IN.value)
 
 
 class SearchForm(FlaskForm):
@@ -54,12 +55,12 @@ class BadgeFilterForm(FlaskForm):
     category = SelectField(_l("Category"), validators=[Optional()], validate_choice=False)
     status = SelectField(
         _l("Registration status"), validators=[Optional()], default=RegistrationStatus.CONFIRMED.value,
-        choices=[("", _l("Any status")), (RegistrationStatus.CONFIRMED.value, _l("Confirmed")),
-                 (RegistrationStatus.AWAITING_APPROVAL.value, _l("Awaiting approval")),
-                 (RegistrationStatus.WAITLISTED.value, _l("Waiting list"))],
+        choices=choices([("", _l("Any status")), (RegistrationStatus.CONFIRMED.value, _l("Confirmed")),
+                         (RegistrationStatus.AWAITING_APPROVAL.value, _l("Awaiting approval")),
+                         (RegistrationStatus.WAITLISTED.value, _l("Waiting list"))]),
     )
     payment = SelectField(
         _l("Payment"), validators=[Optional()],
-        choices=[("", _l("Any payment status")), (PaymentStatus.PAID.value, _l("Paid")),
-                 (PaymentStatus.WAIVED.value, _l("Waived")), (PaymentStatus.PENDING.value, _l("Pending"))],
+        choices=choices([("", _l("Any payment status")), (PaymentStatus.PAID.value, _l("Paid")),
+                         (PaymentStatus.WAIVED.value, _l("Waived")), (PaymentStatus.PENDING.value, _l("Pending"))]),
     )

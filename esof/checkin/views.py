@@ -18,6 +18,7 @@ from esof.checkin.forms import BadgeFilterForm, DoorForm, ScanForm, SearchForm
 from esof.checkin.models import Direction
 from esof.errors import DomainError
 from esof.extensions import db
+from esof.form_choices import choices
 from esof.registration.models import Attendance, Registration, RegistrationCategory
 from esof.registration.queries import RegistrationFilters, filtered_registrations
 from esof.registration.services import list_categories, ticket_token
@@ -33,7 +34,7 @@ BADGE_PREVIEW = 50
 def _index_page(scan_form: ScanForm | None = None, error: str | None = None, status: int = 200) -> ResponseReturnValue:
     doors = services.list_doors()
     door_form = DoorForm(request.args if request.method == "GET" else None)
-    door_form.door.choices = [("", _("Choose a door…"))] + [(d.key, d.label) for d in doors]
+    door_form.door.choices = choices([("", _("Choose a door…")), *((d.key, d.label) for d in doors)])
     door_key = request.args.get("door") or (scan_form.door.data if scan_form else "")
     direction = request.args.get("direction") or (scan_form.direction.data if scan_form else "in")
     door_form.door.data, door_form.direction.data = door_key, direction
@@ -128,7 +129,7 @@ def occupancy_json() -> ResponseReturnValue:
 def _badge_filters() -> tuple[BadgeFilterForm, sa.Select]:
     form = BadgeFilterForm(request.args)
     categories = list_categories()
-    form.category.choices = [("", _("Every category"))] + [(c.code, c.name) for c in categories]
+    form.category.choices = choices([("", _("Every category")), *((c.code, c.name) for c in categories)])
     if "status" not in request.args:
         form.status.data = form.status.default
     filters = RegistrationFilters(q=form.q.data or "", category=form.category.data or "",

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from esof.form_choices import choices
 from esof.programme.models import SessionFormat
 
 FORMAT_LABELS = {
@@ -56,8 +57,8 @@ class AvailabilityForm(FlaskForm):
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     abstract = TextAreaField(_l("Abstract"), validators=[Optional(), Length(max=20000)])
-    format = SelectField(_l("Format"), choices=[(f.value, label) for f, label in FORMAT_LABELS.items()])
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_LABELS.items()), default="en")
+    format = SelectField(_l("Format"), choices=choices((f.value, label) for f, label in FORMAT_LABELS.items()))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_LABELS.items()), default="en")
     track = SelectField(_l("Track"), coerce=int, default=0)
     speakers = SelectMultipleField(_l("Speakers"), coerce=int, validate_choice=True,
                                    description=_l("Hold Ctrl (Cmd on a Mac) to choose several."))

@@ -23,6 +23,7 @@ from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.errors import DomainError
 from esof.extensions import db
+from esof.form_choices import choices
 from esof.i18n import conference_zone, to_local
 from esof.programme import queries, services
 from esof.programme.scheduling import layout_grid
@@ -209,7 +210,7 @@ def person_create() -> ResponseReturnValue:
 
 def _availability_form() -> AvailabilityForm:
     form = AvailabilityForm(prefix="window")
-    form.day.choices = [(d.isoformat(), d.isoformat()) for d in conference_days()]
+    form.day.choices = choices((d.isoformat(), d.isoformat()) for d in conference_days())
     return form
 
 
@@ -286,11 +287,11 @@ def session_index() -> ResponseReturnValue:
 
 def _session_form(item: ProgrammeSession | None = None) -> SessionForm:
     form = SessionForm(obj=item)
-    form.track.choices = [(0, _("No track"))] + [
-        (t.id, t.name) for t in db.session.scalars(db.select(Track).order_by(Track.name))]
-    form.speakers.choices = [
+    form.track.choices = choices([(0, _("No track")), *(
+        (t.id, t.name) for t in db.session.scalars(db.select(Track).order_by(Track.name)))])
+    form.speakers.choices = choices(
         (p.id, f"{p.name} ({p.affiliation})" if p.affiliation else p.name)
-        for p in db.session.scalars(db.select(Person).order_by(Person.name))]
+        for p in db.session.scalars(db.select(Person).order_by(Person.name)))
     if item is not None and not form.is_submitted():
         form.track.data = item.track_id or 0
         form.speakers.data = [link.person_id for link in item.speaker_links]

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from esof.form_choices import choices
 from esof.registration.models import Attendance, PaymentStatus
 
 
@@ -73,11 +74,11 @@ class EraseAccountForm(FlaskForm):
 class PaymentForm(FlaskForm):
     payment_status = SelectField(
         _l("Payment status"),
-        choices=[
+        choices=choices([
             (PaymentStatus.PENDING.value, _l("pending")),
             (PaymentStatus.PAID.value, _l("paid")),
             (PaymentStatus.WAIVED.value, _l("waived")),
-        ],
+        ]),
     )
     # The status the organiser's page showed: a change made meanwhile by someone else is not
     # silently overwritten.
@@ -105,7 +106,7 @@ class CategoryForm(FlaskForm):
     name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     attendance = SelectField(
-        _l("Attendance"), choices=[(Attendance.ONSITE.value, _l("onsite")), (Attendance.ONLINE.value, _l("online"))]
+        _l("Attendance"), choices=choices([(Attendance.ONSITE.value, _l("onsite")), (Attendance.ONLINE.value, _l("online"))])
     )
     fee = DecimalField(
         _l("Fee (euro)"),

@@ -33,6 +33,7 @@ from esof.accounts.auth import check_password, is_safe_redirect, roles_required
 from esof.accounts.models import Role
 from esof.errors import Busy, DomainError, busy_on_lock_timeout, wants_json
 from esof.extensions import db
+from esof.form_choices import choices
 from esof.i18n import to_local
 from esof.registration import queries, services
 from esof.registration.countries import country_choices, country_name
@@ -87,8 +88,8 @@ def _profile_from(form: ProfileForm | RegistrationForm) -> services.DelegateProf
     )
 
 
-def _country_choices() -> list[tuple[str, str]]:
-    return [("", _("Choose a country"))] + country_choices(_language())
+def _country_choices() -> list:
+    return choices([("", _("Choose a country")), *country_choices(_language())])
 
 
 ERROR_FIELDS = {
@@ -163,7 +164,7 @@ def registration_form() -> ResponseReturnValue:
         return redirect(url_for("registration.registration_detail", registration_id=existing.id))
     offers = services.category_offers()
     form = RegistrationForm()
-    form.category.choices = [(o.category.code, o.category.code) for o in offers]
+    form.category.choices = choices((o.category.code, o.category.code) for o in offers)
     form.country.choices = _country_choices()
     if form.validate_on_submit():
         try:

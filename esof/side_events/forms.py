@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms import widgets
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from esof.form_choices import choices
 from esof.side_events import recurrence as rec
 from esof.side_events.models import Audience, EventCategory
 from esof.side_events.services import EventInput
@@ -81,14 +82,14 @@ class EventForm(FlaskForm):
         description=_l("Markdown or simple HTML: paragraphs, bold, italic, lists and links."),
     )
     language = SelectField(
-        _l("Language spoken at the event"), choices=list(LANGUAGE_LABELS.items()), default="nl"
+        _l("Language spoken at the event"), choices=choices(LANGUAGE_LABELS.items()), default="nl"
     )
     category = SelectField(
-        _l("Category"), choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        _l("Category"), choices=choices((c.value, label) for c, label in CATEGORY_LABELS.items()),
         validators=[DataRequired()],
     )
     audience = CheckboxListField(
-        _l("Audience"), choices=[(a.value, label) for a, label in AUDIENCE_LABELS.items()]
+        _l("Audience"), choices=choices((a.value, label) for a, label in AUDIENCE_LABELS.items())
     )
     venue = SelectField(_l("Venue"), coerce=int, default=0)
     location_name = StringField(_l("Location name"), validators=[Optional(), Length(max=200)])
@@ -102,14 +103,14 @@ class EventForm(FlaskForm):
     end_date = DateField(_l("End date"), validators=[DataRequired()])
     end_time = TimeField(_l("End time"), validators=[Optional()])
     frequency = SelectField(
-        _l("Repeats"), choices=[(f.value, label) for f, label in FREQUENCY_LABELS.items()], default="none"
+        _l("Repeats"), choices=choices((f.value, label) for f, label in FREQUENCY_LABELS.items()), default="none"
     )
     interval = IntegerField(
         _l("Every how many days, weeks or months"), default=1,
         validators=[Optional(), NumberRange(1, 52)],
     )
     weekdays = CheckboxListField(
-        _l("On these days (weekly)"), coerce=int, choices=list(enumerate(WEEKDAY_LABELS))
+        _l("On these days (weekly)"), coerce=int, choices=choices(enumerate(WEEKDAY_LABELS))
     )
     until = DateField(_l("Repeat until"), validators=[Optional()])
     exdates = TextAreaField(
@@ -223,5 +224,5 @@ class AcceptInvitationForm(FlaskForm):
         description=_l("At least 10 characters."), widget=widgets.PasswordInput(),
     )
     language = SelectField(
-        _l("Language for mails"), choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
+        _l("Language for mails"), choices=choices([("nl", "Nederlands"), ("en", "English")]), default="nl"
     )

@@ -16,6 +16,7 @@ from esof.accounts.models import Role
 from esof.db import utcnow
 from esof.errors import DomainError, PermissionDenied
 from esof.extensions import db
+from esof.form_choices import choices
 from esof.side_events import queries, services
 from esof.side_events.forms import (
     AUDIENCE_LABELS,
@@ -166,9 +167,9 @@ def event_detail(event_id: int) -> ResponseReturnValue:
 
 def _event_form(organisations: list[PartnerOrganisation]) -> EventForm:
     form = EventForm()
-    form.organisation.choices = [(o.id, o.name) for o in organisations]
+    form.organisation.choices = choices((o.id, o.name) for o in organisations)
     venues = db.session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name)).all()
-    form.venue.choices = [(0, _("No venue: use the location below"))] + [(v.id, v.name) for v in venues]
+    form.venue.choices = choices([(0, _("No venue: use the location below")), *((v.id, v.name) for v in venues)])
     return form
 
 

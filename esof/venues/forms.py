@@ -13,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from esof.form_choices import choices
+
 LAYOUTS = [
     ("theatre", _l("Theatre")),
     ("classroom", _l("Classroom")),
@@ -37,7 +39,7 @@ class VenueForm(FlaskForm):
 class RoomForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[DataRequired(), NumberRange(min=0, max=100000)])
-    layout = SelectField(_l("Layout"), choices=LAYOUTS, default="theatre")
+    layout = SelectField(_l("Layout"), choices=choices(LAYOUTS), default="theatre")
     streaming = BooleanField(_l("Streaming for hybrid sessions"))
     step_free = BooleanField(_l("The room is step-free"), default=True)
     allows_parallel = BooleanField(
