@@ -36,6 +36,7 @@ def obj(properties: dict[str, Any], *, required: list[str] | None = None) -> dic
 
 
 STRING = {"type": "string"}
+NO_NUL = "^[^\\u0000]*$"  # text parameters: PostgreSQL cannot hold NUL, so the API refuses it
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 NUMBER = {"type": "number"}
@@ -182,23 +183,24 @@ LANG_PARAMETER = query("lang", {"type": "string", "enum": ["en", "nl"], "default
                        "Language of title and description; the other one when the event has none in this language.")
 SESSION_PARAMETERS = [
     query("day", DATE, "Sessions starting on this local day (Europe/Amsterdam)."),
-    query("track", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH},
+    query("track", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH, "pattern": NO_NUL},
           "Track slug (see /tracks). A slug that names no track matches nothing."),
-    query("venue", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH},
+    query("venue", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH, "pattern": NO_NUL},
           "Venue slug (see /venues). A slug that names no venue matches nothing."),
     query("format", {"type": "string", "enum": list(params.SESSION_FORMATS)}, "Session format."),
     query("language", {"type": "string", "enum": list(params.SESSION_LANGUAGES)}, "Session language."),
-    query("q", {"type": "string", "maxLength": params.MAX_SESSION_QUERY_LENGTH},
+    query("q", {"type": "string", "maxLength": params.MAX_SESSION_QUERY_LENGTH, "pattern": NO_NUL},
           "Words in the title, abstract or a speaker's name."),
 ]
 SIDE_EVENT_PARAMETERS = [
     array_query("category", sorted(CATEGORY_VALUES), "Any of these categories (repeat or comma-separate)."),
     array_query("audience", sorted(AUDIENCE_VALUES), "Any of these audiences."),
     array_query("language", ["en", "nl"], "Events held in any of these languages."),
-    query("neighbourhood", {"type": "array", "items": {"type": "string", "maxLength": params.MAX_NEIGHBOURHOOD_LENGTH}},
+    query("neighbourhood", {"type": "array", "items": {"type": "string", "maxLength": params.MAX_NEIGHBOURHOOD_LENGTH,
+                                                         "pattern": NO_NUL}},
           "Any of these neighbourhoods (case-insensitive).", style="form", explode=True),
     query("free", {"type": "boolean"}, "Only free events."),
-    query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "Every word in the title, description or place."),
+    query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": NO_NUL}, "Every word in the title, description or place."),
     query("from", DATE, "Events with an occurrence ending after the start of this local day."),
     query("to", DATE, "Events with an occurrence starting before the end of this local day (not before `from`)."),
 ]

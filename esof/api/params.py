@@ -120,10 +120,17 @@ def _choices(args: Mapping[str, Any], name: str, allowed: frozenset[str]) -> lis
 
 def _text(args: Mapping[str, Any], name: str, *, max_length: int) -> str:
     value = _one(args, name)
-    if len(value) > max_length or "\x00" in value:
+    if len(value) > max_length:
         raise InvalidParameter(_("%(name)s may be at most %(count)d characters long.",
                                  name=name, count=max_length))
+    _refuse_nul(name, value)
     return value
+
+
+def _refuse_nul(name: str, value: str) -> None:
+    # PostgreSQL cannot hold NUL in text: refused here rather than a server error there.
+    if "\x00" in value:
+        raise InvalidParameter(_("%(name)s may not contain a NUL character.", name=name))
 
 
 def parse_page(args: Mapping[str, Any]) -> PageRequest:
@@ -165,6 +172,8 @@ def parse_side_event_query(args: Mapping[str, Any]) -> SideEventQuery:
     if any(len(n) > MAX_NEIGHBOURHOOD_LENGTH for n in neighbourhoods):
         raise InvalidParameter(_("%(name)s may be at most %(count)d characters long.",
                                  name="neighbourhood", count=MAX_NEIGHBOURHOOD_LENGTH))
+    for neighbourhood in neighbourhoods:
+        _refuse_nul("neighbourhood", neighbourhood)
     free = _one(args, "free").lower()
     if _present(args, "free") and free not in TRUE_WORDS | FALSE_WORDS:
         raise InvalidParameter(_("free must be true or false."))

@@ -97,6 +97,7 @@ def test_sessions_filters_as_on_the_programme_page(
     ("per_page=-1", "per_page must be a whole number from 1 to 100."),
     ("page=1&page=2", "The parameter page may be given only once."),
     ("track=" + "x" * 81, "track may be at most 80 characters long."),
+    ("track=health%00", "track may not contain a NUL character."),
 ])
 def test_sessions_bad_filter_is_400_with_a_reason(client: FlaskClient, programme: Programme, query: str,
                                                   reason: str) -> None:
@@ -260,6 +261,8 @@ def test_side_event_filters_as_on_the_calendar(client: FlaskClient, calendar: Ca
     ("from=2022-7-1", "from must be a date like 2022-07-13."),
     ("lang=de", "lang must be one of: en, nl."),
     ("q=" + "w" * 101, "q may be at most 100 characters long."),
+    ("q=lenzen%00", "q may not contain a NUL character."),
+    ("neighbourhood=Centrum%00", "neighbourhood may not contain a NUL character."),
 ])
 def test_side_events_bad_filter_is_400_with_a_reason(client: FlaskClient, calendar: Calendar, query: str,
                                                      reason: str) -> None:
