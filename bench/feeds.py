@@ -4,8 +4,9 @@
 
 Measures, in one run: a trivial endpoint (/livez, the baseline), each feed cached (plain,
 and gzip as calendar servers ask for it) and answered 304, with Redis (our own
-redis-server, as with several app servers: the change stamp is one Redis read) and without
-it (one machine: the stamp is one database query); each feed uncached (ESOF_FEED_CACHE=0);
+redis-server, as with several app servers: the change token is one Redis read) and without
+it (one machine: the token is a small file in instance/feed-stamps/); each feed uncached
+(ESOF_FEED_CACHE=0);
 and the in-process render time of each full feed without cache. Prints a Markdown table.
 """
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Change stamps: the part of a cached feed's key that says which data it was rendered from.
 
-Without Redis the stamp is read from the database on every poll (one small query). With
-Redis, every app server reads a generation token instead (one GET, no database at all), and
-any commit that touched what feeds show replaces the token right after it commits. SQLAlchemy
-session events notice those commits, so no write path has to remember to do it. Writes that
-bypass the ORM session (psql, another tool, a commit made while Redis was down) are caught by
-comparing the database stamp with the one recorded beside the token, at most every
-FEED_STAMP_RECHECK_SECONDS per process.
+A poll reads a generation token instead of asking the database: with Redis one GET shared by
+every app server; without Redis (one machine) a small file in the instance folder shared by
+the machine's worker processes. Any commit that touched what feeds show replaces the token
+right after it commits. SQLAlchemy session events notice those commits, so no write path has
+to remember to do it. Writes that bypass the ORM session (psql, another tool, a commit made
+while Redis was down, another machine without Redis) are caught by comparing the database
+stamp with the one recorded beside the token, at most every FEED_STAMP_RECHECK_SECONDS per
+process. If neither store works, the stamp is read from the database on every poll.
 
 The order is what keeps feeds fresh: a reader takes the token before it reads the database,
 and a writer replaces the token only after its commit, so an entry cached under a token
@@ -15,10 +16,12 @@ never holds data older than the commit that produced that token.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,13 +125,89 @@ def listen_for_feed_changes() -> None:
 
 
 class DatabaseStamps:
-    """No Redis: ask the database every time (one small query per poll)."""
+    """The fallback: ask the database every time (one small query per poll)."""
 
     def current(self, topic: str) -> str:
         return "db:" + database_stamps()[topic]()
 
     def changed(self, topics: Iterable[str]) -> None:
         """Nothing to do: the next read sees the commit."""
+
+
+class RecheckClock:
+    """Says when a topic's token is due for its comparison with the database, per process."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.checked_at: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def due(self, topic: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if now - self.checked_at.get(topic, -1e9) < self.seconds:
+                return False
+            self.checked_at[topic] = now
+            return True
+
+
+class FileStamps:
+    """No Redis: a token per topic in `<instance>/feed-stamps/<topic>` (token, then the
+    database stamp it was checked against), read by every worker of the machine. A file read
+    costs microseconds where the database query cost a round trip; replacing the file is
+    atomic (os.replace), so a reader sees the old token or the new one, never half of one."""
+
+    def __init__(self, folder: Path, recheck_seconds: float) -> None:
+        self.folder = folder
+        self.clock = RecheckClock(recheck_seconds)
+        self.fallback = DatabaseStamps()
+        self.broken = False
+
+    def path(self, topic: str) -> Path:
+        return self.folder / topic
+
+    def _read(self, topic: str) -> tuple[str, str] | None:
+        try:
+            token, _, database_stamp = self.path(topic).read_text().partition("\n")
+        except FileNotFoundError:
+            return None
+        return (token, database_stamp) if token else None
+
+    def _write(self, topic: str, database_stamp: str) -> None:
+        path = self.path(topic)
+        partial = path.with_name(f".{topic}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(f"{secrets.token_hex(8)}\n{database_stamp}")
+        os.replace(partial, path)
+
+    def _broke(self, exc: OSError) -> None:
+        if not self.broken:
+            log.warning("Feed stamps: cannot use %s (%s); reading stamps from the database", self.folder, exc)
+        self.broken = True
+
+    def current(self, topic: str) -> str:
+        if self.broken:
+            return self.fallback.current(topic)
+        try:
+            found = self._read(topic)
+            if found is None or self.clock.due(topic):
+                in_database = database_stamps()[topic]()
+                if found is None or found[1] != in_database:
+                    self._write(topic, in_database)
+                    found = self._read(topic)
+        except OSError as exc:
+            self._broke(exc)
+            return self.fallback.current(topic)
+        return "file:" + found[0] if found else self.fallback.current(topic)
+
+    def changed(self, topics: Iterable[str]) -> None:
+        if self.broken:
+            return
+        try:
+            for topic in topics:
+                found = self._read(topic)
+                self._write(topic, found[1] if found else "")
+        except OSError as exc:
+            self._broke(exc)
 
 
 class RedisStamps:
@@ -140,11 +219,9 @@ class RedisStamps:
         self.prefix = prefix + "feed-stamp:"
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
-        self.recheck_seconds = recheck_seconds
-        self.checked_at: dict[str, float] = {}
+        self.clock = RecheckClock(recheck_seconds)
         self.unsent: set[str] = set()  # changes committed while Redis was unreachable
         self.down_since: float | None = None
-        self.lock = threading.Lock()
         self.fallback = DatabaseStamps()
 
     def key(self, topic: str) -> str:
@@ -166,7 +243,7 @@ class RedisStamps:
             if self.unsent:
                 self._replace(set(self.unsent))
                 self.unsent.clear()
-            if self._recheck_due(topic):
+            if self.clock.due(topic):
                 self._recheck(topic)
             token = self.redis.hget(self.key(topic), "gen")
             if token is None:
@@ -199,14 +276,6 @@ class RedisStamps:
         self.redis.hsetnx(self.key(topic), "gen", secrets.token_hex(8))
         return self.redis.hget(self.key(topic), "gen")
 
-    def _recheck_due(self, topic: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if now - self.checked_at.get(topic, -1e9) < self.recheck_seconds:
-                return False
-            self.checked_at[topic] = now
-            return True
-
     def _recheck(self, topic: str) -> None:
         """Catch writes the session events could not see: compare with the database stamp."""
         in_database = database_stamps()[topic]().encode()
@@ -215,7 +284,7 @@ class RedisStamps:
             self.redis.hset(self.key(topic), mapping={"gen": secrets.token_hex(8), "db": in_database})
 
 
-def stamps() -> DatabaseStamps | RedisStamps:
+def stamps() -> DatabaseStamps | FileStamps | RedisStamps:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get("esof_feed_stamps")
     if found is None:
@@ -227,4 +296,10 @@ def make_stamps(app: Flask) -> Any:
     if app.config.get("REDIS_URL"):
         return RedisStamps(app.config["REDIS_URL"], app.config["FEED_STAMP_RECHECK_SECONDS"],
                            app.config["REDIS_KEY_PREFIX"])
-    return DatabaseStamps()
+    folder = Path(app.instance_path) / "feed-stamps"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("Feed stamps: cannot create %s (%s); reading stamps from the database", folder, exc)
+        return DatabaseStamps()
+    return FileStamps(folder, app.config["FEED_STAMP_RECHECK_SECONDS"])

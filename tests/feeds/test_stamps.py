@@ -152,10 +152,6 @@ def test_tokens_lost_by_redis_never_bring_back_an_old_feed(app: Flask, second_se
     assert feed_events(after)["Vaccines, trust & society"]["status"] == "CANCELLED"
 
 
-def test_without_redis_feeds_read_the_stamp_from_the_database(app: Flask) -> None:
-    assert isinstance(feed_stamps.make_stamps(make_app("sqlite://")), feed_stamps.DatabaseStamps)
-
-
 def test_a_commit_that_touches_nothing_feeds_show_keeps_the_token(app: Flask, published: Programme) -> None:
     store = feed_stamps.stamps()
     token = store.current(feed_stamps.PROGRAMME)
