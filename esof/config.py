@@ -75,9 +75,13 @@ class DefaultConfig:
 
     # Rendered feeds are cached by what they depend on; off only to measure rendering.
     FEED_CACHE_ENABLED = True
-    # With Redis, feeds read a change token instead of the database; this often (per process)
-    # they compare it with the database anyway, to catch writes made outside the app.
+    # Feeds read a change token (from Redis, else from a file) instead of the database; this
+    # often (per process) they compare it with the database anyway, to catch writes made
+    # outside the app.
     FEED_STAMP_RECHECK_SECONDS = 60.0
+    # With Redis: how long a process reuses a feed's change token before asking Redis again,
+    # so another server's publication reaches this server's feeds within this time.
+    FEED_STAMP_MEMO_SECONDS = 1.0
 
     # City of Science side events: every date must fall in this year.
     SIDE_EVENTS_FESTIVAL_YEAR = 2022
@@ -104,6 +108,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "ESOF_FEED_CACHE": ("FEED_CACHE_ENABLED", _bool),
     "ESOF_FEED_STAMP_RECHECK_SECONDS": ("FEED_STAMP_RECHECK_SECONDS", float),
+    "ESOF_FEED_STAMP_MEMO_SECONDS": ("FEED_STAMP_MEMO_SECONDS", float),
 }
 
 

@@ -213,13 +213,20 @@ class FileStamps:
 class RedisStamps:
     """A generation token per topic in Redis, shared by every app server."""
 
-    def __init__(self, redis_url: str, recheck_seconds: float, prefix: str = "esof:") -> None:
+    def __init__(self, redis_url: str, recheck_seconds: float, prefix: str = "esof:",
+                 memo_seconds: float = 0.0) -> None:
         import redis
 
         self.prefix = prefix + "feed-stamp:"
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self.clock = RecheckClock(recheck_seconds)
+        # A token read from Redis is reused for memo_seconds: a Redis round trip was a third
+        # of a poll. Changes committed in this process replace it at once; another server's
+        # change shows here within memo_seconds. Reusing an older token is safe: data read
+        # after it is newer than the commit that made it, never older.
+        self.memo_seconds = memo_seconds
+        self.memo: dict[str, tuple[str, float]] = {}
         self.unsent: set[str] = set()  # changes committed while Redis was unreachable
         self.down_since: float | None = None
         self.fallback = DatabaseStamps()
@@ -237,6 +244,10 @@ class RedisStamps:
         self.down_since = time.monotonic()
 
     def current(self, topic: str) -> str:
+        now = time.monotonic()
+        remembered = self.memo.get(topic)
+        if remembered is not None and now - remembered[1] < self.memo_seconds:
+            return remembered[0]
         if not self._usable():
             return self.fallback.current(topic)
         try:
@@ -254,7 +265,9 @@ class RedisStamps:
         if self.down_since is not None:
             log.info("Feed stamps: Redis is back")
             self.down_since = None
-        return "gen:" + token.decode()
+        stamp = "gen:" + token.decode()
+        self.memo[topic] = (stamp, now)
+        return stamp
 
     def changed(self, topics: Iterable[str]) -> None:
         topics = set(topics)
@@ -263,12 +276,18 @@ class RedisStamps:
         except self.errors as exc:
             self._failed(exc)
             self.unsent.update(topics)
+            for topic in topics:
+                self.memo.pop(topic, None)
 
     def _replace(self, topics: set[str]) -> None:
+        tokens = {topic: secrets.token_hex(8) for topic in topics}
         pipe = self.redis.pipeline(transaction=False)
-        for topic in topics:
-            pipe.hset(self.key(topic), "gen", secrets.token_hex(8))
+        for topic, token in tokens.items():
+            pipe.hset(self.key(topic), "gen", token)
         pipe.execute()
+        now = time.monotonic()
+        for topic, token in tokens.items():
+            self.memo[topic] = ("gen:" + token, now)
 
     def _start(self, topic: str) -> bytes:
         # Redis lost the token (restart, eviction): a fresh random one, never an old value
@@ -295,7 +314,7 @@ def stamps() -> DatabaseStamps | FileStamps | RedisStamps:
 def make_stamps(app: Flask) -> Any:
     if app.config.get("REDIS_URL"):
         return RedisStamps(app.config["REDIS_URL"], app.config["FEED_STAMP_RECHECK_SECONDS"],
-                           app.config["REDIS_KEY_PREFIX"])
+                           app.config["REDIS_KEY_PREFIX"], app.config["FEED_STAMP_MEMO_SECONDS"])
     folder = Path(app.instance_path) / "feed-stamps"
     try:
         folder.mkdir(parents=True, exist_ok=True)
