@@ -138,7 +138,7 @@ def test_two_servers_one_database_no_overbooking_one_waiting_order_fresh_feeds(
         assert published.status_code == 302, published.text[:500]
         published_at = time.monotonic()
         seen_after = wait_for_feed_change(reader, "Late-breaking panel")
-        assert seen_after < 1.5, seen_after  # a worker's remembered token is at most a second old
+        assert seen_after < 2.5, seen_after  # a remembered token is at most a second old, plus request time
         time.sleep(max(0.0, 1.1 - (time.monotonic() - published_at)))  # ... in every worker of B
         for _ in range(6):
             after = reader.get("/feeds/programme.ics")
