@@ -11,7 +11,7 @@ from flask import Flask
 from esof.accounts.models import Role, User
 from esof.extensions import db
 from esof.programme import services as programme
-from esof.programme.models import ProgrammeSession, SessionFormat
+from esof.programme.models import ProgrammeSession, SessionFormat, SessionStatus
 from esof.venues import services as venues
 from tests.factories import UserFactory
 
@@ -29,6 +29,15 @@ class Programme:
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2022, 7, day, hour, minute, tzinfo=AMS)
+
+
+def move_opening_and_cancel_panel(published: Programme) -> None:
+    """An organiser's publication: the opening an hour later, the health panel cancelled."""
+    programme.schedule_session(item=published.opening, room_id=published.rooms["nave"],
+                               starts_at=at(13, 10), ends_at=at(13, 11, 30))
+    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
+    programme.publish_schedule(actor=published.organiser)
+    db.session.commit()
 
 
 def build_programme() -> Programme:

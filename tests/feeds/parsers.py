@@ -32,3 +32,8 @@ def parse_with_icaljs(body: bytes) -> dict[str, Any]:
     )
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
+
+
+def events_by_summary(response: Any) -> dict[str, dict[str, Any]]:
+    """A feed response's events (parsed by ical.js), by their SUMMARY."""
+    return {event["summary"]: event for event in parse_with_icaljs(response.data)["events"]}

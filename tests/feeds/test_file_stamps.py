@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,13 +15,9 @@ from esof.feeds import stamps as feed_stamps
 from esof.programme import services as programme
 from esof.programme.models import SessionStatus
 from tests.conftest import QueryCounter, make_app
-from tests.feeds.conftest import Programme, at
-from tests.feeds.parsers import parse_with_icaljs
+from tests.feeds.conftest import Programme, move_opening_and_cancel_panel
+from tests.feeds.parsers import events_by_summary
 from tests.feeds.test_stamps import outside_the_app
-
-
-def feed_events(response: Any) -> dict[str, dict[str, Any]]:
-    return {event["summary"]: event for event in parse_with_icaljs(response.data)["events"]}
 
 
 @pytest.fixture
@@ -58,19 +53,15 @@ def test_a_publish_through_one_worker_is_in_the_other_workers_feed_on_the_next_p
 ) -> None:
     with other_worker.app_context():
         before = other_worker.test_client().get("/feeds/programme.ics")
-    assert feed_events(before)["Opening ceremony"]["start"] == "2022-07-13T07:00:00.000Z"
+    assert events_by_summary(before)["Opening ceremony"]["start"] == "2022-07-13T07:00:00.000Z"
 
-    programme.schedule_session(item=published.opening, room_id=published.rooms["nave"],
-                               starts_at=at(13, 10), ends_at=at(13, 11, 30))
-    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
-    programme.publish_schedule(actor=published.organiser)
-    db.session.commit()
+    move_opening_and_cancel_panel(published)  # through this worker
 
     with other_worker.app_context():
         after = other_worker.test_client().get("/feeds/programme.ics",
                                                headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    events = feed_events(after)
+    events = events_by_summary(after)
     assert events["Opening ceremony"]["start"] == "2022-07-13T08:00:00.000Z"
     assert events["Vaccines, trust & society"]["status"] == "CANCELLED"
 
@@ -85,7 +76,7 @@ def test_a_write_from_outside_the_app_is_caught_by_the_recheck(app: Flask, publi
     # The new version holds no sessions: the feed must show that, not the cached copy.
     after = client.get("/feeds/programme.ics", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert feed_events(after) == {}
+    assert events_by_summary(after) == {}
 
 
 def test_a_token_file_that_cannot_be_read_falls_back_to_the_database(
@@ -104,4 +95,4 @@ def test_a_token_file_that_cannot_be_read_falls_back_to_the_database(
     db.session.commit()
     after = client.get("/feeds/programme.ics", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert feed_events(after)["Vaccines, trust & society"]["status"] == "CANCELLED"
+    assert events_by_summary(after)["Vaccines, trust & society"]["status"] == "CANCELLED"

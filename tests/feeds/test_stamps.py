@@ -20,9 +20,9 @@ from esof.programme import services as programme
 from esof.programme.models import SessionStatus
 from esof.side_events.models import SideEvent, SideEventRevision
 from tests.conftest import QueryCounter, make_app
-from tests.feeds.conftest import Programme, at
+from tests.feeds.conftest import Programme, move_opening_and_cancel_panel
 from tests.factories import UserFactory
-from tests.feeds.parsers import parse_with_icaljs
+from tests.feeds.parsers import events_by_summary, parse_with_icaljs
 from tests.feeds.test_side_events_feed import make_calendar
 from tests.support import REDIS_TEST_URL, require_service
 
@@ -56,10 +56,6 @@ def app_config(redis_prefix: str) -> dict[str, Any]:
 def second_server(app: Flask, app_config: dict[str, Any]) -> Flask:
     """Another app server on the same database and the same Redis."""
     return make_app(app.config["SQLALCHEMY_DATABASE_URI"], **app_config)
-
-
-def feed_events(response: Any) -> dict[str, dict[str, Any]]:
-    return {event["summary"]: event for event in parse_with_icaljs(response.data)["events"]}
 
 
 def test_a_polled_feed_costs_no_query_with_redis(app: Flask, published: Programme, count_queries: QueryCounter) -> None:
@@ -98,21 +94,16 @@ def test_a_publish_on_one_server_is_in_the_other_servers_feed_after_the_memo_tim
 ) -> None:
     with second_server.app_context():
         before = second_server.test_client().get("/feeds/programme.ics")
-        assert feed_events(before)["Opening ceremony"]["start"] == "2022-07-13T07:00:00.000Z"
+        assert events_by_summary(before)["Opening ceremony"]["start"] == "2022-07-13T07:00:00.000Z"
 
-    # The organiser works on the first server: moves the opening an hour, cancels the panel.
-    programme.schedule_session(item=published.opening, room_id=published.rooms["nave"],
-                               starts_at=at(13, 10), ends_at=at(13, 11, 30))
-    programme.set_session_status(item=published.health_panel, status=SessionStatus.CANCELLED)
-    programme.publish_schedule(actor=published.organiser)
-    db.session.commit()
+    move_opening_and_cancel_panel(published)  # through the first server
     after_the_memo_time()
 
     with second_server.app_context():
         after = second_server.test_client().get("/feeds/programme.ics",
                                                 headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    events = feed_events(after)
+    events = events_by_summary(after)
     assert events["Opening ceremony"]["start"] == "2022-07-13T08:00:00.000Z"
     assert events["Opening ceremony"]["sequence"] == 1
     assert events["Vaccines, trust & society"]["status"] == "CANCELLED"
@@ -141,7 +132,7 @@ def test_a_bulk_update_through_the_session_changes_the_side_events_feed(app: Fla
     db.session.commit()
     after = client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert "Stars over Leiden, renamed" in feed_events(after)
+    assert "Stars over Leiden, renamed" in events_by_summary(after)
 
 
 def outside_the_app(app: Flask, statement: str, **params: Any) -> None:
@@ -182,7 +173,7 @@ def test_tokens_lost_by_redis_never_bring_back_an_old_feed(app: Flask, second_se
     with second_server.app_context():
         after = poller.get("/feeds/programme.ics", headers={"If-None-Match": cached.headers["ETag"]})
     assert after.status_code == 200
-    assert feed_events(after)["Vaccines, trust & society"]["status"] == "CANCELLED"
+    assert events_by_summary(after)["Vaccines, trust & society"]["status"] == "CANCELLED"
 
 
 def test_a_commit_that_touches_nothing_feeds_show_keeps_the_token(app: Flask, published: Programme) -> None:
