@@ -58,6 +58,7 @@ from esof.programme.models import (
     ScheduleVersion,
     SessionStatus,
 )
+from esof.programme.queries import latest_version_id
 from esof.registration.models import Registration, RegistrationStatus
 from esof.venues.models import Room, Venue
 from esof.venues.signals import BookingsBeyondCapacity
@@ -133,12 +134,6 @@ class SeatCounts:
         return self.bookable and self.free == 0
 
 
-def _latest_version_id() -> sa.ScalarSelect[int]:
-    return (
-        sa.select(ScheduleVersion.id).order_by(ScheduleVersion.number.desc()).limit(1).scalar_subquery()
-    )
-
-
 def _published_rows_stmt() -> sa.Select[Any]:
     return (
         sa.select(
@@ -152,7 +147,7 @@ def _published_rows_stmt() -> sa.Select[Any]:
         .join(ProgrammeSession, ProgrammeSession.id == PublishedSession.session_id)
         .outerjoin(Room, Room.id == PublishedSession.room_id)
         .outerjoin(SessionSeats, SessionSeats.session_id == PublishedSession.session_id)
-        .where(PublishedSession.version_id == _latest_version_id(),
+        .where(PublishedSession.version_id == latest_version_id(),
                PublishedSession.session_id.in_(sa.bindparam("session_ids", expanding=True)))
     )
 
@@ -174,6 +169,7 @@ class PublishedState:
     cancelled: bool
     counts: SeatCounts
     has_seats_row: bool = True
+    booking_cap: int | None = None
 
 
 def _state_from_row(row: Any) -> PublishedState:
@@ -185,7 +181,8 @@ def _state_from_row(row: Any) -> PublishedState:
         capacity=capacity, booked=booked, waitlisted=waitlisted, needs_booking=needs_booking,
         bookable=needs_booking and not cancelled and capacity is not None,
     )
-    return PublishedState(session_id, title, starts_at, ends_at, cancelled, counts, bool(has_seats_row))
+    return PublishedState(session_id, title, starts_at, ends_at, cancelled, counts, bool(has_seats_row),
+                          booking_cap)
 
 
 def _published_states(session_ids: Iterable[int]) -> dict[int, PublishedState]:
@@ -293,7 +290,7 @@ def _live_booking(user_id: int, session_id: int) -> Booking | None:
 _LIVE_BOOKINGS_WITH_TIMES = (
     sa.select(Booking, PublishedSession.title, PublishedSession.starts_at, PublishedSession.ends_at)
     .outerjoin(PublishedSession, sa.and_(PublishedSession.session_id == Booking.session_id,
-                                         PublishedSession.version_id == _latest_version_id(),
+                                         PublishedSession.version_id == latest_version_id(),
                                          PublishedSession.status != SessionStatus.CANCELLED))
     .where(Booking.user_id == sa.bindparam("user_id"), Booking.status.in_(LIVE))
     .order_by(PublishedSession.starts_at)
@@ -561,18 +558,16 @@ def _reconcile_each(session_ids: Iterable[int]) -> list[ReconcileResult]:
 def _published_in_room(room_id: int) -> list[int]:
     return list(db.session.scalars(
         sa.select(PublishedSession.session_id)
-        .where(PublishedSession.version_id == _latest_version_id(), PublishedSession.room_id == room_id)
+        .where(PublishedSession.version_id == latest_version_id(), PublishedSession.room_id == room_id)
     ))
 
 
 def bookings_beyond_room_capacity(room: Room, *, capacity: int) -> list[BookingsBeyondCapacity]:
     """Published sessions in the room whose confirmed bookings `capacity` seats would not hold."""
-    states = _published_states(_published_in_room(room.id))
-    caps = {session_id: cap for session_id, cap in db.session.execute(
-        sa.select(ProgrammeSession.id, ProgrammeSession.booking_cap).where(ProgrammeSession.id.in_(list(states))))}
+    states = _published_states(_published_in_room(room.id)).values()
     found = []
-    for session_id, state in sorted(states.items(), key=lambda pair: pair[1].starts_at):
-        seats_left = session_capacity(capacity, caps.get(session_id))
+    for state in sorted(states, key=lambda state: state.starts_at):
+        seats_left = session_capacity(capacity, state.booking_cap)
         if state.counts.bookable and state.counts.booked > seats_left:
             found.append(BookingsBeyondCapacity(state.title, state.counts.booked, seats_left))
     return found
@@ -677,7 +672,7 @@ def build_agenda(user: User) -> list[AgendaDay]:
         return []
     items = db.session.scalars(
         sa.select(PublishedSession)
-        .where(PublishedSession.version_id == _latest_version_id(), PublishedSession.session_id.in_(ids))
+        .where(PublishedSession.version_id == latest_version_id(), PublishedSession.session_id.in_(ids))
         .options(joinedload(PublishedSession.room).joinedload(Room.venue), joinedload(PublishedSession.session))
         .order_by(PublishedSession.starts_at, PublishedSession.ends_at, PublishedSession.title)
     ).unique().all()

@@ -102,6 +102,11 @@ def filter_choices() -> tuple[list[Track], list[Venue]]:
     return tracks, venues
 
 
+def latest_version_id() -> sa.ScalarSelect[int]:
+    """The latest published version's id, as a subquery for WHERE clauses."""
+    return sa.select(ScheduleVersion.id).order_by(ScheduleVersion.number.desc()).limit(1).scalar_subquery()
+
+
 def recent_versions(limit: int = 50) -> list[ScheduleVersion]:
     return list(db.session.scalars(
         sa.select(ScheduleVersion).options(undefer(ScheduleVersion.changelog))

@@ -24,7 +24,7 @@ from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.i18n import conference_zone, local_datetime, to_local
 from esof.programme import scheduling
-from esof.programme.queries import SESSION_SEATS, seats_booked
+from esof.programme.queries import SESSION_SEATS, latest_version_id, seats_booked
 from esof.programme.models import (
     Person,
     PersonAvailability,
@@ -262,9 +262,7 @@ def seat_shortfall(*, item: ProgrammeSession, room_id: int) -> SeatShortfall | N
     room = db.session.get(Room, room_id)
     if room is None or not item.needs_booking:
         return None
-    capacity = min(room.capacity, item.booking_cap) if item.booking_cap is not None else room.capacity
-    booked = seats_booked(item.id)
-    return SeatShortfall(booked, capacity, room.name) if booked > capacity else None
+    return _shortfall(item, room, item.booking_cap)
 
 
 def cap_shortfall(*, item: ProgrammeSession, needs_booking: bool, booking_cap: int | None) -> SeatShortfall | None:
@@ -274,13 +272,15 @@ def cap_shortfall(*, item: ProgrammeSession, needs_booking: bool, booking_cap: i
         return None
     room = db.session.scalar(
         sa.select(Room).join(PublishedSession, PublishedSession.room_id == Room.id)
-        .where(PublishedSession.session_id == item.id,
-               PublishedSession.version_id == sa.select(ScheduleVersion.id)
-               .order_by(ScheduleVersion.number.desc()).limit(1).scalar_subquery())
+        .where(PublishedSession.session_id == item.id, PublishedSession.version_id == latest_version_id())
     )
     if room is None:
         return None
-    capacity = min(room.capacity, booking_cap)
+    return _shortfall(item, room, booking_cap)
+
+
+def _shortfall(item: ProgrammeSession, room: Room, booking_cap: int | None) -> SeatShortfall | None:
+    capacity = min(room.capacity, booking_cap) if booking_cap is not None else room.capacity
     booked = seats_booked(item.id)
     return SeatShortfall(booked, capacity, room.name) if booked > capacity else None
 
