@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
+import re
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
@@ -25,13 +27,15 @@ from esof.mail.services import (
 )
 from esof.registration.models import RegistrationStatus
 from tests.factories import UserFactory
+from tests.ops.processes import (
+    PYTHON,
+    REPO,
+    app_environment,
+    free_port,
+    stop_process,
+    wait_until,
+)
 from tests.registration.factories import CategoryFactory, register
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
@@ -93,6 +97,51 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
     server = SmtpServer(smtp_port)
     yield server
     server.stop()
+
+
+def run_two_sender_processes(database_url: str, messages: int) -> tuple[list[int], list[str], list[Message]]:
+    """Two `flask send-mail --forever` processes on one outbox and a slow SMTP server, until
+    `messages` mails arrived and a second more (a mail sent twice would arrive then).
+
+    Returns how many each process sent (from its output), their outputs, and what arrived."""
+    smtp = SmtpServer(free_port())
+    smtp.inbox = SlowInbox()
+    smtp.start()
+    env = app_environment(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port))
+    senders = [
+        subprocess.Popen([PYTHON, "-m", "flask", "--app", "esof", "send-mail", "--forever", "--interval", "0.2"],
+                         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    try:
+        wait_until(lambda: len(smtp.inbox.messages) >= messages, timeout=90, what="every message delivered")
+        time.sleep(1)
+    finally:
+        for sender in senders:
+            stop_process(sender)
+        smtp.stop()
+    outputs = [sender.stdout.read() for sender in senders]
+    sent_by = [sum(int(n) for n in re.findall(r"^sent (\d+)", out, re.MULTILINE)) for out in outputs]
+    return sent_by, outputs, smtp.inbox.messages
+
+
+def send_in_threads(app, count: int) -> list:  # noqa: ANN001
+    """`count` senders in threads of this process, starting together; their reports."""
+    reports = []
+    start = threading.Barrier(count)
+
+    def sender() -> None:
+        with app.app_context():
+            start.wait()
+            reports.append(deliver_due_mail())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return reports
 
 
 def queue_verification_mails(n: int) -> list[OutboxMessage]:
@@ -223,18 +272,7 @@ def test_outbox_page_for_organisers_lists_failed_and_retries(app, client, smtp) 
 def test_several_workers_on_postgresql_send_each_message_once(pg_app, smtp) -> None:
     smtp.start()
     queue_verification_mails(24)
-    reports = []
-
-    def worker() -> None:
-        with pg_app.app_context():
-            reports.append(deliver_due_mail())
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reports = send_in_threads(pg_app, 4)
     assert sum(r.sent for r in reports) == 24
     assert len(smtp.inbox.messages) == 24
     assert len({m["Message-ID"] for m in smtp.inbox.messages}) == 24
@@ -245,20 +283,7 @@ def test_two_senders_on_one_sqlite_file_send_each_message_once(app, smtp) -> Non
     smtp.inbox = SlowInbox()
     smtp.start()
     queue_verification_mails(12)
-    reports = []
-    start = threading.Barrier(2)
-
-    def sender() -> None:
-        with app.app_context():
-            start.wait()
-            reports.append(deliver_due_mail())
-            db.session.remove()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reports = send_in_threads(app, 2)
     assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(f"d{i}@example.org" for i in range(12))
     assert sum(r.sent for r in reports) == 12
     assert all(r.sent > 0 for r in reports), reports  # both really sent

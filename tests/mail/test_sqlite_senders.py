@@ -6,24 +6,12 @@ lease must keep them apart. The threads version is in tests/mail/test_outbox.py.
 """
 from __future__ import annotations
 
-import re
-import subprocess
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
-from tests.mail.test_outbox import SlowInbox, SmtpServer, queue_verification_mails
-from tests.ops.processes import (
-    PYTHON,
-    REPO,
-    app_environment,
-    free_port,
-    stop_process,
-    wait_until,
-)
+from tests.mail.test_outbox import queue_verification_mails, run_two_sender_processes
 
 pytestmark = pytest.mark.slow
 
@@ -32,29 +20,12 @@ MESSAGES = 30
 
 def test_two_sender_processes_on_one_sqlite_file_send_every_message_exactly_once(app) -> None:
     queue_verification_mails(MESSAGES)
-    smtp = SmtpServer(free_port())
-    smtp.inbox = SlowInbox()
-    smtp.start()
-    env = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port))
-    senders = [
-        subprocess.Popen([PYTHON, "-m", "flask", "--app", "esof", "send-mail", "--forever", "--interval", "0.2"],
-                         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
-    try:
-        wait_until(lambda: len(smtp.inbox.messages) >= MESSAGES, timeout=90, what="every message delivered")
-        time.sleep(1)  # a message sent twice would arrive now
-    finally:
-        for sender in senders:
-            stop_process(sender)
-        smtp.stop()
+    sent_by, outputs, received = run_two_sender_processes(app.config["SQLALCHEMY_DATABASE_URI"], MESSAGES)
 
-    outputs = [sender.stdout.read() for sender in senders]
-    sent_by = [sum(int(n) for n in re.findall(r"^sent (\d+)", out, re.MULTILINE)) for out in outputs]
     assert sum(sent_by) == MESSAGES, outputs
     assert all(n > 0 for n in sent_by), sent_by  # both really sent
-    assert len(smtp.inbox.messages) == MESSAGES
-    assert len({m["Message-ID"] for m in smtp.inbox.messages}) == MESSAGES
+    assert len(received) == MESSAGES
+    assert len({m["Message-ID"] for m in received}) == MESSAGES
     db.session.expire_all()
     rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.sent_at, OutboxMessage.claimed_until)).all()
     assert len(rows) == MESSAGES
