@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from esof import conference
+
 
 class DefaultConfig:
     ESOF_ENV = "development"
@@ -27,11 +29,11 @@ class DefaultConfig:
     # A different limit for booking transactions only (None: the database-wide one).
     BOOKING_LOCK_TIMEOUT_MS: int | None = None
     ESOF_BASE_URL = "http://127.0.0.1:5000"
-    CONFERENCE_TIMEZONE = "Europe/Amsterdam"
+    CONFERENCE_TIMEZONE = conference.DEFAULT_TIMEZONE  # Europe/Amsterdam
     CONFERENCE_NAME = "ESOF 2022"
 
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    BABEL_DEFAULT_TIMEZONE = conference.DEFAULT_TIMEZONE
     LANGUAGES = ("en", "nl")
 
     REDIS_URL: str | None = None
@@ -84,7 +86,7 @@ class DefaultConfig:
     FEED_STAMP_MEMO_SECONDS = 1.0
 
     # City of Science side events: every date must fall in this year.
-    SIDE_EVENTS_FESTIVAL_YEAR = 2022
+    SIDE_EVENTS_FESTIVAL_YEAR = conference.FESTIVAL_YEAR  # 2022
 
 
 # Environment variable -> (config key, converter)

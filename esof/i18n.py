@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+
+# The zone and the instant-to-local helper live in esof.conference; importing them from
+# here keeps working.
+from esof.conference import conference_zone as conference_zone
+from esof.conference import to_local, zone_name
 
 PACKAGE_ROOT = Path(__file__).parent
 
@@ -37,15 +41,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return current_app.config["CONFERENCE_TIMEZONE"]
-
-
-def conference_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
-
-
-def to_local(moment: datetime) -> datetime:
-    return moment.astimezone(conference_zone())
+    return zone_name()
 
 
 def local_datetime(moment: datetime | None, format: str = "medium") -> str:
@@ -76,7 +72,7 @@ def local_date(value: date | datetime | None, format: str = "long") -> str:
 
 def zone_label(moment: datetime | None = None) -> str:
     """'Europe/Amsterdam (CEST)' for the given instant, or just the zone name."""
-    name = current_app.config["CONFERENCE_TIMEZONE"]
+    name = zone_name()
     if moment is None:
         return name
     return f"{name} ({to_local(moment).tzname()})"

@@ -1,7 +1,6 @@
 """Site-wide pages: home, health check, language switch."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -9,20 +8,15 @@ from flask_login import current_user
 
 from esof.accounts.auth import is_safe_redirect
 from esof.accounts.services import set_language as set_account_language
+from esof.conference import CLOSES_AT, OPENS_AT
 from esof.extensions import db, limiter
 
 bp = Blueprint("main", __name__)
 
-# ESOF 2022 opened on Wednesday 13 July 2022 and closed on Saturday 16 July (CEST).
-CONFERENCE_OPENS = datetime(2022, 7, 13, 7, 0, tzinfo=UTC)   # 09:00 CEST
-CONFERENCE_CLOSES = datetime(2022, 7, 16, 15, 0, tzinfo=UTC)  # 17:00 CEST
-
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template(
-        "main/home.html", opens=CONFERENCE_OPENS, closes=CONFERENCE_CLOSES
-    )
+    return render_template("main/home.html", opens=OPENS_AT, closes=CLOSES_AT)
 
 
 @bp.get("/livez")

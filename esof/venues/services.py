@@ -8,6 +8,7 @@ from datetime import date, time
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from esof.conference import conference_days as conference_days  # re-export; new code imports esof.conference
 from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.venues.models import Room, Venue, VenueOpeningHours
@@ -184,14 +185,3 @@ def delete_venue(*, venue: Venue) -> None:
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise RoomInUse() from exc
-
-
-def conference_days() -> list[date]:
-    """The conference days as local dates (13–16 July 2022), from the site-wide dates."""
-    from datetime import timedelta
-
-    from esof.i18n import to_local
-    from esof.main import CONFERENCE_CLOSES, CONFERENCE_OPENS
-
-    first, last = to_local(CONFERENCE_OPENS).date(), to_local(CONFERENCE_CLOSES).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
