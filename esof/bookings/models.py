@@ -19,6 +19,10 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A live booking holds a seat or a place in line (the partial unique index below: one per user and session).
+LIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+
+
 class SessionSeats(db.Model):
     """The one row locked or conditionally updated when a seat in a session changes hands."""
 

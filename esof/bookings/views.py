@@ -11,15 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from esof.accounts.auth import is_safe_redirect
-from esof.bookings import services
+from esof.bookings import receivers, services
 from esof.bookings.forms import SeatActionForm, StarForm
 from esof.bookings.models import BookingStatus
-from esof.errors import Busy, DomainError, wants_json
+from esof.errors import Busy, DomainError, busy_on_lock_timeout, wants_json
 from esof.extensions import db
 from esof.programme.models import ProgrammeSession
 
 bp = Blueprint("bookings", __name__)
-services.connect_to_other_areas()
 
 
 @bp.app_context_processor
@@ -39,7 +38,7 @@ def _back(target: str | None, session_id: int) -> str:
 
 
 def _commit() -> None:
-    with services.busy_on_lock_timeout():
+    with busy_on_lock_timeout():
         db.session.commit()
 
 
@@ -118,3 +117,6 @@ def agenda_index() -> ResponseReturnValue:
     days = services.build_agenda(current_user)
     return render_template("bookings/agenda_index.html", days=days,
                            can_book=services.is_confirmed_delegate(current_user))
+
+
+receivers.connect_receivers()  # TEMPORARY: moves to the factory
