@@ -27,7 +27,7 @@ def _category() -> RegistrationCategory:
     return category or CategoryFactory(code="regular", attendance=Attendance.ONLINE)
 
 
-def confirmed_delegate(status: RegistrationStatus = RegistrationStatus.CONFIRMED, **fields) -> User:  # noqa: ANN003
+def confirmed_delegate(status: RegistrationStatus = RegistrationStatus.CONFIRMED, **fields) -> User:
     """A verified user with a registration in `status` (confirmed unless told otherwise)."""
     user = UserFactory(**fields)
     category = _category()

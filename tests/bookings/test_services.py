@@ -41,7 +41,7 @@ def confirmed_users(session_id: int) -> set[int]:
         Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)))
 
 
-def book(item, user):  # noqa: ANN001, ANN201
+def book(item, user):
     result = services.book_seat(item=item, delegate=user)
     db.session.commit()
     return result
@@ -269,7 +269,7 @@ def test_publishing_a_larger_room_promotes_in_order(any_app) -> None:
     assert len(outbox()) == 2
 
 
-def save_cap(item, cap: int | None) -> None:  # noqa: ANN001
+def save_cap(item, cap: int | None) -> None:
     programme_services.save_session(item=item, title=item.title, format=item.format, needs_booking=True,
                                     booking_cap=cap)
     db.session.commit()

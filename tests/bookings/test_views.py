@@ -20,13 +20,13 @@ def live_bookings() -> list[tuple[int, str, int | None]]:
         .where(Booking.status != BookingStatus.CANCELLED).order_by(Booking.id))]
 
 
-def post_action(client, session_id: int, action: str, data: dict | None = None, **kwargs):  # noqa: ANN001, ANN201
+def post_action(client, session_id: int, action: str, data: dict | None = None, **kwargs):
     return submit_form(client, f"/programme/sessions/{session_id}/{action}", data or {},
                        page=f"/programme/sessions/{session_id}", **kwargs)
 
 
 @pytest.fixture
-def delegate(app):  # noqa: ANN001, ANN201
+def delegate(app):
     user = confirmed_delegate(email="ada@example.org")
     db.session.commit()
     return user
@@ -261,7 +261,7 @@ def test_busy_database_answers_503_with_a_message_not_an_error_page(client, dele
     assert live_bookings() == []
 
 
-def test_moving_a_booked_session_to_a_smaller_room_warns_before_saving(app, client) -> None:  # noqa: ANN001
+def test_moving_a_booked_session_to_a_smaller_room_warns_before_saving(app, client) -> None:
     from esof.accounts.models import Role
     from esof.programme.models import ScheduleSlot
     from esof.venues import services as venues
@@ -292,7 +292,7 @@ def test_moving_a_booked_session_to_a_smaller_room_warns_before_saving(app, clie
     assert db.session.scalar(sa.select(ScheduleSlot.room_id).where(ScheduleSlot.session_id == item.id)) == small.id
 
 
-def organiser_logged_in(client) -> None:  # noqa: ANN001
+def organiser_logged_in(client) -> None:
     from esof.accounts.models import Role
 
     UserFactory(email="org@example.org", roles=[Role.ORGANISER])
@@ -306,7 +306,7 @@ def seat_rows(session_id: int) -> tuple[int, int]:
     return confirmed, waiting
 
 
-def test_lowering_a_room_capacity_below_the_bookings_warns_before_saving(app, client) -> None:  # noqa: ANN001
+def test_lowering_a_room_capacity_below_the_bookings_warns_before_saving(app, client) -> None:
     from esof.bookings import services as bookings
     from esof.venues.models import Room
 
@@ -335,7 +335,7 @@ def test_lowering_a_room_capacity_below_the_bookings_warns_before_saving(app, cl
     assert seat_rows(item.id) == (4, 0)
 
 
-def test_lowering_a_seat_limit_below_the_bookings_warns_before_saving(app, client) -> None:  # noqa: ANN001
+def test_lowering_a_seat_limit_below_the_bookings_warns_before_saving(app, client) -> None:
     from esof.bookings import services as bookings
     from esof.programme.models import ProgrammeSession
 
