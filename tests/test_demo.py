@@ -13,9 +13,12 @@ from click.testing import Result
 from flask import Flask
 
 from esof.accounts.models import Role, User
+from esof.conference import EARLY_BIRD_DEADLINE
 from esof.demo.database import digest_database
 from esof.extensions import db
 from esof.programme.models import ProgrammeSession, PublishedSession, ScheduleSlot, ScheduleVersion, SessionStatus
+from esof.programme.scheduling import IssueCode
+from esof.programme.services import build_conflict_report
 from esof.registration.countries import is_country_code
 from esof.registration.models import (
     Attendance,
@@ -131,6 +134,17 @@ def test_demo_data_counters_match_the_registrations(app: Flask) -> None:
     assert speaker_users and all(Role.SPEAKER in u.roles for u in speaker_users)
 
 
+@pytest.mark.parametrize("app_config", [{"PRIVACY_STATEMENT_VERSION": "2022-06"}])
+def test_demo_data_delegates_consent_to_the_current_privacy_statement(app: Flask) -> None:
+    assert run_demo(app).exit_code == 0
+    assert set(db.session.scalars(sa.select(Registration.consent_version))) == {"2022-06"}
+    deadlines = dict(db.session.execute(
+        sa.select(RegistrationCategory.code, RegistrationCategory.early_deadline)).all())
+    early = EARLY_BIRD_DEADLINE
+    assert deadlines == {"regular": early, "early-career": early, "student": early, "press": None, "speaker": None,
+                         "online": early}
+
+
 def test_demo_data_refuses_a_database_that_has_rows(app: Flask) -> None:
     UserFactory(email="someone@example.org")
     db.session.commit()
@@ -200,9 +214,6 @@ def test_demo_data_venues_are_the_real_ones_with_rooms(app: Flask) -> None:
 
 
 def test_demo_data_draft_has_conflicts_and_version_one_is_clean(app: Flask) -> None:
-    from esof.programme.scheduling import IssueCode
-    from esof.programme.services import build_conflict_report
-
     assert run_demo(app).exit_code == 0
     report = build_conflict_report()
     assert Counter(i.code for i in report.hard) == {

@@ -1,7 +1,8 @@
 """`flask --app esof demo-data`: a realistic, deterministic ESOF 2022 data set.
 
-The generator lives in esof/demo/builder.py, its fixed facts (venues, tracks, partners,
-name pools) in esof/demo/data.py.
+esof/demo/builder.py runs the generator's parts (people, programme, registrations,
+side_events, schedule; context.py holds what they share); their fixed facts (venues,
+tracks, partners, name pools) are in esof/demo/data.py, the conference's in esof/conference.py.
 """
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import time
 import click
 from flask import Flask
 
+from esof.demo.builder import build_demo_data
+from esof.demo.context import DemoSizes
+from esof.demo.database import empty_database, non_empty_tables
+from esof.demo.people import DEFAULT_PASSWORD, demo_accounts
 from esof.extensions import db
 
 
@@ -17,7 +22,7 @@ def register_demo_command(app: Flask) -> None:
     @app.cli.command("demo-data")
     @click.option("--seed", default=2022, show_default=True, help="Same seed, same data.")
     @click.option("--reset", is_flag=True, help="Empty every table first (all data is lost).")
-    @click.option("--password", default="esof2022-demo", show_default=True,
+    @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
                   help="Password of every demo account.")
     @click.option("--delegates", default=5000, show_default=True, type=click.IntRange(0, 50_000))
     @click.option("--sessions", default=300, show_default=True, type=click.IntRange(5, 2_000))
@@ -27,9 +32,6 @@ def register_demo_command(app: Flask) -> None:
         seed: int, reset: bool, password: str, delegates: int, sessions: int, side_events: int, partners: int
     ) -> None:
         """Load ESOF 2022 demo data: venues, programme, delegates, side events, demo accounts."""
-        from esof.demo.builder import DemoSizes, build_demo_data, demo_accounts
-        from esof.demo.database import empty_database, non_empty_tables
-
         started = time.perf_counter()
         if reset:
             empty_database()

@@ -1,4 +1,4 @@
-"""The fixed facts behind the demo data: ESOF 2022 in Leiden, 13-16 July 2022.
+"""The fixed facts behind the demo data: ESOF 2022 in Leiden (its days and theme: esof/conference.py).
 
 Venues, rooms and partner organisations are the real ones (addresses and coordinates
 rounded); people, sessions and side events are generated from the pools below.
@@ -6,10 +6,7 @@ rounded); people, sessions and side events are generated from the pools below.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
-
-CONFERENCE_DAYS = (date(2022, 7, 13), date(2022, 7, 14), date(2022, 7, 15), date(2022, 7, 16))
-THEME = "Crossing Borders — Engaged Science, Resilient Societies"
+from datetime import time
 
 
 @dataclass(frozen=True)

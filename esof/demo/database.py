@@ -5,6 +5,7 @@ import hashlib
 
 import sqlalchemy as sa
 
+import esof.models  # noqa: F401  every area's tables
 from esof.extensions import db
 
 # Rows a fresh, migrated database already holds (the registration settings singleton).
@@ -20,8 +21,6 @@ VOLATILE_COLUMNS = frozenset({
 
 
 def tables() -> list[sa.Table]:
-    import esof.models  # noqa: F401  every area's tables
-
     return list(db.metadata.sorted_tables)
 
 
