@@ -1,4 +1,5 @@
-"""Pure rules without a database: the fee for a date, and whether a category takes sign-ups.
+"""Pure rules without a database: the fee for a date, whether a category takes sign-ups, and
+whether a new capacity frees places.
 
 The fee is decided on the server by the conference date (Europe/Amsterdam) of the moment of
 registering, never by anything the browser sends.
@@ -63,6 +64,11 @@ def availability(state: CategoryState, now: datetime) -> Availability:
     if state.onsite and state.onsite_cap is not None and state.onsite_taken >= state.onsite_cap:
         return Availability.FULL
     return Availability.OPEN
+
+
+def more_room(before: int | None, after: int | None) -> bool:
+    """Whether a capacity change from `before` to `after` frees places (None: no limit)."""
+    return after is None and before is not None or (before is not None and after is not None and after > before)
 
 
 def format_euro(cents: int) -> str:

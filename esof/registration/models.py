@@ -61,6 +61,10 @@ class RegistrationCategory(db.Model):
     badge_colour: Mapped[str] = mapped_column(sa.String(7), default="#1f4e79")
     sort_order: Mapped[int] = mapped_column(default=0)
 
+    def label(self, language: str) -> str:
+        """The name in `language`: the Dutch one when asked for and given, else the English."""
+        return self.name_nl if language == "nl" and self.name_nl else self.name
+
     def __repr__(self) -> str:
         return f"<RegistrationCategory {self.code}>"
 

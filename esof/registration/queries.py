@@ -1,4 +1,5 @@
-"""Reusable select() builders for the organiser pages and the CSV export."""
+"""Reusable reads: select() builders for the organiser pages and the CSV export, counts, and
+a delegate's place on the waiting list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,3 +69,28 @@ def counts_by_category_and_status() -> dict[int, dict[RegistrationStatus, int]]:
     for category_id, status, number in rows:
         counts.setdefault(category_id, {})[status] = number
     return counts
+
+
+def waiting_counts() -> dict[int, int]:
+    """{category id: number of people waiting} in one grouped query."""
+    rows = db.session.execute(
+        sa.select(Registration.category_id, sa.func.count())
+        .where(Registration.status == RegistrationStatus.WAITLISTED)
+        .group_by(Registration.category_id)
+    )
+    return dict(rows.all())  # a list of pairs (the Result itself has keys(): dict() would misread it)
+
+
+def waitlist_rank(registration: Registration) -> int | None:
+    """1 for the first person waiting in the registration's category."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlist_position is None:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.category_id == registration.category_id,
+            Registration.waitlist_position <= registration.waitlist_position,
+        )
+    )

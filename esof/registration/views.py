@@ -218,7 +218,7 @@ def registration_detail(registration_id: int) -> ResponseReturnValue:
         "registration/registration_detail.html",
         registration=registration,
         rank=services.waitlist_rank(registration),
-        category_name=services.category_label(registration.category, _language()),
+        category_name=registration.category.label(_language()),
         cancel_form=ConfirmForm(),
     )
 
@@ -286,7 +286,7 @@ def ticket_detail() -> ResponseReturnValue:
         render_template(
             "registration/ticket_detail.html",
             registration=registration,
-            category_name=services.category_label(registration.category, _language()),
+            category_name=registration.category.label(_language()),
             token=services.ticket_token(registration),
             reissue_form=ConfirmForm(),
         )

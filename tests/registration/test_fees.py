@@ -1,4 +1,5 @@
-"""Pure rules: the fee for a conference date, availability, and the ISO 3166 country list."""
+"""Pure rules: the fee for a conference date, availability, capacity changes, and the ISO 3166
+country list."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -6,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from esof.registration.countries import country_choices, country_name, is_country_code
-from esof.registration.fees import Availability, CategoryState, availability, conference_date, fee_on
+from esof.registration.fees import Availability, CategoryState, availability, conference_date, fee_on, more_room
 
 DEADLINE = date(2022, 4, 30)
 
@@ -83,6 +84,23 @@ def state(**overrides: object) -> CategoryState:
 )
 def test_availability(overrides: dict[str, object], expected: Availability) -> None:
     assert availability(state(**overrides), NOW) == expected
+
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (10, 12, True),
+        (10, 10, False),
+        (10, 8, False),
+        (10, None, True),  # the limit lifted
+        (None, None, False),  # no limit before either
+        (None, 50, False),  # a limit set where there was none
+        (0, 1, True),
+    ],
+)
+def test_more_room(before: int | None, after: int | None, expected: bool) -> None:
+    assert more_room(before, after) is expected
 
 
 def test_countries_come_from_babel_in_iso_3166_only() -> None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from esof.accounts.models import AuditLog, Role, User
 from esof.db import utcnow
+from esof.errors import ValidationFailed
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.registration import services
@@ -27,7 +28,11 @@ from tests.registration.factories import CategoryFactory, profile, register
 
 
 def mails_to(user: User) -> list[OutboxMessage]:
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == user.email).order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.to_address == user.email).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def statuses(*registrations: Registration) -> list[RegistrationStatus]:
@@ -213,7 +218,7 @@ def test_register_again_after_cancelling(app) -> None:
         ({"profile": profile(country="")}, services.UnknownCountry),
         ({"profile": profile(first_name="x" * 101)}, services.FieldTooLong),
         ({"profile": profile(dietary_needs="x" * 501)}, services.FieldTooLong),
-        ({"profile": profile(last_name="  ")}, services.ValidationFailed),
+        ({"profile": profile(last_name="  ")}, ValidationFailed),
     ],
 )
 def test_register_refuses_bad_input(app, change: dict, error: type[Exception]) -> None:
@@ -367,15 +372,22 @@ def test_erase_account_anonymises_keeps_counts_and_promotes(app) -> None:
     erased = db.session.get(User, user.id)
     assert erased.email == f"erased-{user.id}@erased.invalid"
     assert (erased.password_hash, erased.display_name, erased.roles, erased.is_active) == (None, "", set(), False)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == "ada@example.org")) == 0
+    mails_left = (
+        sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == "ada@example.org")
+    )
+    assert db.session.scalar(mails_left) == 0
     assert statuses(waiting) == [RegistrationStatus.CONFIRMED]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2  # statistics kept
 
 
 def test_update_profile_changes_fields_only(app) -> None:
     registration = register(UserFactory(), CategoryFactory())
-    services.update_profile(registration=registration, profile=profile(first_name="Grace", country="DE"), actor=registration.user)
-    assert (registration.first_name, registration.country, registration.status) == ("Grace", "DE", RegistrationStatus.CONFIRMED)
+    services.update_profile(
+        registration=registration, profile=profile(first_name="Grace", country="DE"), actor=registration.user
+    )
+    assert (registration.first_name, registration.country, registration.status) == (
+        "Grace", "DE", RegistrationStatus.CONFIRMED,
+    )
     with pytest.raises(services.UnknownCountry):
         services.update_profile(registration=registration, profile=profile(country="XX"), actor=registration.user)
 

@@ -1,0 +1,239 @@
+"""Delegates: registering in a category, changing their details, cancelling.
+
+A new registration is confirmed, waits for an organiser's approval, or joins the waiting
+list; the places themselves are taken and given back in :mod:`esof.registration.places`.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from esof.accounts.models import User
+from esof.accounts.services import record_audit
+from esof.db import utcnow
+from esof.errors import Conflict, ValidationFailed, busy_on_lock_timeout
+from esof.extensions import db
+from esof.registration import countries
+from esof.registration.categories import category_state, fee_for, find_category, today_in_conference_zone
+from esof.registration.errors import (
+    AlreadyRegistered,
+    CategoryClosed,
+    CategoryNotOpen,
+    ConsentMissing,
+    EmailNotVerified,
+    FieldTooLong,
+    StatusChanged,
+    UnknownCountry,
+    WrongAccessCode,
+)
+from esof.registration.fees import Availability, availability
+from esof.registration.mail import send_registration_mail
+from esof.registration.models import (
+    PLACE_HOLDING,
+    PaymentStatus,
+    Registration,
+    RegistrationStatus,
+)
+from esof.registration.places import (
+    Claim,
+    claim_place,
+    conference_settings,
+    lock_places,
+    next_waitlist_number,
+    promote_waitlisted,
+    release_place,
+    transition_status,
+)
+from esof.registration.references import make_payment_reference
+from esof.registration.signals import registration_cancelled
+
+
+@dataclass
+class DelegateProfile:
+    first_name: str
+    last_name: str
+    affiliation: str = ""
+    country: str = ""
+    dietary_needs: str = ""
+    accessibility_needs: str = ""
+    public_listing: bool = False
+
+    def cleaned(self) -> DelegateProfile:
+        text = {k: (v or "").strip() for k, v in asdict(self).items() if k != "public_listing"}
+        text["country"] = text["country"].upper()
+        return DelegateProfile(**text, public_listing=bool(self.public_listing))
+
+
+PROFILE_LIMITS = {
+    "first_name": 100, "last_name": 100, "affiliation": 200,
+    "dietary_needs": 500, "accessibility_needs": 500,
+}
+
+
+def check_profile(profile: DelegateProfile) -> DelegateProfile:
+    profile = profile.cleaned()
+    if not profile.first_name or not profile.last_name:
+        raise ValidationFailed(str(_l("Please give your first and last name.")))
+    for name, limit in PROFILE_LIMITS.items():
+        if len(getattr(profile, name)) > limit:
+            raise FieldTooLong()
+    if not countries.is_country_code(profile.country):
+        raise UnknownCountry()
+    return profile
+
+
+def active_registration_for(user: User) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.user_id == user.id, Registration.status != RegistrationStatus.CANCELLED
+        )
+    )
+
+
+def _new_payment_reference() -> str:
+    for _ in range(10):
+        reference = make_payment_reference()
+        taken = db.session.scalar(sa.select(Registration.id).where(Registration.payment_reference == reference))
+        if taken is None:
+            return reference
+    raise Conflict()
+
+
+@busy_on_lock_timeout()
+def register_delegate(
+    *,
+    user: User,
+    category_code: str,
+    profile: DelegateProfile,
+    consent: bool,
+    access_code: str = "",
+    now: datetime | None = None,
+) -> Registration:
+    """Register a verified user: confirmed, waitlisted or awaiting approval.
+
+    A second registration (double submit, two tabs) raises AlreadyRegistered; when two
+    requests race, the database's partial unique index decides and the loser's
+    transaction must be rolled back (the error handler does it).
+    """
+    now = now or utcnow()
+    if not user.is_verified:
+        raise EmailNotVerified()
+    category = find_category(category_code)
+    settings = conference_settings()
+    state = category_state(category, settings, 0)
+    seen = availability(state, now)
+    if seen is Availability.NOT_YET_OPEN:
+        raise CategoryNotOpen()
+    if seen is Availability.CLOSED:
+        raise CategoryClosed()
+    if category.access_code and not hmac.compare_digest(
+        (access_code or "").strip().encode(), category.access_code.encode()
+    ):
+        raise WrongAccessCode()
+    profile = check_profile(profile)
+    if not consent:
+        raise ConsentMissing()
+    existing = active_registration_for(user)
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+
+    amount = fee_for(category, today_in_conference_zone(now))
+    registration = Registration(
+        user=user,
+        category=category,
+        attendance=category.attendance,
+        status=RegistrationStatus.WAITLISTED,
+        **asdict(profile),
+        consent_version=current_app.config["PRIVACY_STATEMENT_VERSION"],
+        consent_at=now,
+        amount_due_cents=amount,
+        payment_status=PaymentStatus.PENDING if amount > 0 else PaymentStatus.WAIVED,
+        payment_reference=_new_payment_reference(),
+        ticket_nonce=secrets.token_hex(16),
+        created_at=now,
+    )
+    # From here on places and waiting-list numbers change: settings row first. Holding it
+    # also makes the queue check below see every waiting person committed before us.
+    lock_places()
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if "registration.user_id" in str(exc.orig) or "uq_registration_active_user" in str(exc.orig):
+            raise AlreadyRegistered() from exc
+        raise
+
+    # Nobody jumps the queue: with people waiting in this category, newcomers wait too.
+    queue_exists = db.session.scalar(
+        sa.select(Registration.id).where(
+            Registration.category_id == category.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id != registration.id,
+        ).limit(1)
+    )
+    claim = Claim.CATEGORY_FULL if queue_exists else claim_place(category.id, category.attendance)
+    if claim is Claim.TAKEN and category.moderated:
+        registration.status = RegistrationStatus.AWAITING_APPROVAL
+        template = "registration_awaiting_approval"
+    elif claim is Claim.TAKEN:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        template = "registration_confirmed"
+    else:
+        registration.waitlist_position = next_waitlist_number()
+        template = "registration_waitlisted"
+    db.session.flush()
+    send_registration_mail(registration, template)
+    return registration
+
+
+@busy_on_lock_timeout()
+def update_profile(*, registration: Registration, profile: DelegateProfile, actor: User) -> Registration:
+    if not registration.is_active:
+        raise StatusChanged()
+    profile = check_profile(profile)
+    for name, value in asdict(profile).items():
+        setattr(registration, name, value)
+    if actor.id != registration.user_id:
+        record_audit(actor, "registration-edit", registration)
+    db.session.flush()
+    return registration
+
+
+@busy_on_lock_timeout()
+def cancel_registration(
+    *,
+    registration: Registration,
+    actor: User | None,
+    reason: str = "delegate",
+    notify: bool = True,
+    now: datetime | None = None,
+) -> list[Registration]:
+    """Cancel; a released place goes to the next person waiting. Returns who was promoted."""
+    now = now or utcnow()
+    lock_places()  # before the registration and category rows: see the lock order in places.py
+    db.session.refresh(registration, with_for_update=True)
+    previous = registration.status
+    if previous == RegistrationStatus.CANCELLED:
+        raise StatusChanged()
+    if not transition_status(
+        registration.id, (previous,), RegistrationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason
+    ):
+        raise StatusChanged()
+    if previous in PLACE_HOLDING:
+        release_place(registration.category_id, registration.attendance)
+    if registration.user is not None:
+        registration_cancelled.send(registration.user)
+    if actor is not None and actor.id != registration.user_id:
+        record_audit(actor, "registration-cancel", registration, previous=previous.value)
+    if notify:
+        send_registration_mail(
+            registration, "registration_rejected" if reason == "rejected" else "registration_cancelled"
+        )
+    return promote_waitlisted(now=now) if previous in PLACE_HOLDING else []
