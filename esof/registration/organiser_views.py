@@ -1,0 +1,237 @@
+"""Organisers' pages: the list of registrations and its CSV, one registration (approve,
+reject, cancel, payment), the categories and the onsite cap."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.errors import Busy, DomainError
+from esof.extensions import db
+from esof.i18n import conference_zone, to_local
+from esof.registration import queries
+from esof.registration.blueprint import answers_busy, bp, page_language
+from esof.registration.categories import category_offers, list_categories, save_category
+from esof.registration.countries import country_choices
+from esof.registration.csv_export import registrations_csv
+from esof.registration.delegates import cancel_registration
+from esof.registration.errors import StatusChanged
+from esof.registration.forms import CategoryForm, ConfirmForm, OnsiteCapForm, PaymentForm, cents
+from esof.registration.models import (
+    Attendance,
+    PaymentStatus,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+)
+from esof.registration.moderation import approve_registration, reject_registration, set_payment_status
+from esof.registration.places import conference_settings, set_onsite_cap
+
+PAGE_SIZE = 50
+
+
+def _filters() -> queries.RegistrationFilters:
+    args = request.args
+    return queries.RegistrationFilters(
+        q=args.get("q", "")[:200],
+        category=args.get("category", "")[:40],
+        status=args.get("status", "")[:30],
+        payment=args.get("payment", "")[:20],
+        country=args.get("country", "")[:2],
+    )
+
+
+@bp.get("/organiser/")
+@roles_required(Role.ORGANISER)
+def organiser_registrations() -> ResponseReturnValue:
+    filters = _filters()
+    page = db.paginate(
+        queries.filtered_registrations(filters), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template(
+        "registration/organiser_list.html",
+        page=page,
+        filters=filters,
+        categories=list_categories(),
+        counts=queries.counts_by_category_and_status(),
+        statuses=list(RegistrationStatus),
+        payments=list(PaymentStatus),
+        countries=country_choices(page_language()),
+        settings=conference_settings(),
+    )
+
+
+@bp.get("/organiser/export.csv")
+@roles_required(Role.ORGANISER)
+def organiser_export() -> ResponseReturnValue:
+    stmt = queries.filtered_registrations(_filters()).execution_options(yield_per=500)
+    response = Response(stream_with_context(registrations_csv(db.session.scalars(stmt))), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="esof2022-registrations.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/organiser/<int:registration_id>")
+@roles_required(Role.ORGANISER)
+def organiser_registration(registration_id: int) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    form = PaymentForm(payment_status=registration.payment_status.value)
+    return render_template(
+        "registration/organiser_detail.html",
+        registration=registration,
+        rank=queries.waitlist_rank(registration),
+        payment_form=form,
+        action_form=ConfirmForm(),
+    )
+
+
+def _organiser_action(registration_id: int, action: str) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "approve":
+            approve_registration(registration=registration, actor=current_user)
+            message = _("The registration is approved.")
+        elif action == "reject":
+            reject_registration(registration=registration, actor=current_user)
+            message = _("The registration is rejected.")
+        else:
+            cancel_registration(registration=registration, actor=current_user, reason="organiser")
+            message = _("The registration is cancelled.")
+    except Busy:
+        raise  # answered by @answers_busy: 503, not a flash
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("registration.organiser_registration", registration_id=registration_id))
+
+
+@bp.post("/organiser/<int:registration_id>/approve")
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_approve(registration_id: int) -> ResponseReturnValue:
+    return _organiser_action(registration_id, "approve")
+
+
+@bp.post("/organiser/<int:registration_id>/reject")
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_reject(registration_id: int) -> ResponseReturnValue:
+    return _organiser_action(registration_id, "reject")
+
+
+@bp.post("/organiser/<int:registration_id>/cancel")
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_cancel(registration_id: int) -> ResponseReturnValue:
+    return _organiser_action(registration_id, "cancel")
+
+
+@bp.post("/organiser/<int:registration_id>/payment")
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_payment(registration_id: int) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_payment_status(
+            registration=registration, status=PaymentStatus(form.payment_status.data), actor=current_user,
+            seen=PaymentStatus(form.seen_status.data) if form.seen_status.data else None,
+        )
+    except StatusChanged as exc:
+        db.session.rollback()
+        flash(exc.message, "error")  # the page shows the status as it is now
+    else:
+        db.session.commit()
+        flash(_("The payment status is saved."), "success")
+    return redirect(url_for("registration.organiser_registration", registration_id=registration_id))
+
+
+@bp.route("/organiser/settings", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_settings() -> ResponseReturnValue:
+    settings = conference_settings()
+    form = OnsiteCapForm(obj=settings)
+    if form.validate_on_submit():
+        set_onsite_cap(cap=form.onsite_cap.data, actor=current_user)
+        db.session.commit()
+        flash(_("The onsite cap is saved."), "success")
+        return redirect(url_for("registration.organiser_categories"))
+    return render_template("registration/organiser_settings.html", form=form, settings=settings), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/organiser/categories")
+@roles_required(Role.ORGANISER)
+def organiser_categories() -> ResponseReturnValue:
+    return render_template(
+        "registration/category_list.html",
+        offers=category_offers(),
+        settings=conference_settings(),
+    )
+
+
+def _conference_time(value: datetime | None) -> datetime | None:
+    """A wall-clock time from the form, in the conference zone."""
+    return value.replace(tzinfo=conference_zone()) if value else None
+
+
+def _category_values(form: CategoryForm) -> dict[str, object]:
+    return {
+        "code": form.code.data.strip(),
+        "name": form.name.data.strip(),
+        "name_nl": (form.name_nl.data or "").strip(),
+        "description": form.description.data or "",
+        "attendance": Attendance(form.attendance.data),
+        "fee_cents": cents(form.fee.data) or 0,
+        "early_fee_cents": cents(form.early_fee.data),
+        "early_deadline": form.early_deadline.data,
+        "opens_at": _conference_time(form.opens_at.data),
+        "closes_at": _conference_time(form.closes_at.data),
+        "capacity": form.capacity.data,
+        "moderated": bool(form.moderated.data),
+        "access_code": (form.access_code.data or "").strip(),
+        "sort_order": form.sort_order.data or 0,
+    }
+
+
+@bp.route("/organiser/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/organiser/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_category_edit(category_id: int | None) -> ResponseReturnValue:
+    category = db.get_or_404(RegistrationCategory, category_id) if category_id else None
+    form = CategoryForm(obj=category)
+    if category is not None and request.method == "GET":
+        form.fee.data = category.fee_cents / 100
+        form.early_fee.data = None if category.early_fee_cents is None else category.early_fee_cents / 100
+        form.attendance.data = category.attendance.value
+        form.opens_at.data = to_local(category.opens_at).replace(tzinfo=None) if category.opens_at else None
+        form.closes_at.data = to_local(category.closes_at).replace(tzinfo=None) if category.closes_at else None
+    if form.validate_on_submit():
+        try:
+            save_category(actor=current_user, category=category, **_category_values(form))
+        except Busy:
+            raise  # answered by @answers_busy: 503, not a form error
+        except DomainError as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_("The category is saved."), "success")
+            return redirect(url_for("registration.organiser_categories"))
+    status = 422 if form.errors else 200
+    return render_template("registration/category_form.html", form=form, category=category), status
