@@ -100,13 +100,18 @@ def _euro() -> list[object]:
 class CategoryForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=40), Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and hyphens."))],
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and hyphens.")),
+        ],
     )
     name = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     attendance = SelectField(
-        _l("Attendance"), choices=choices([(Attendance.ONSITE.value, _l("onsite")), (Attendance.ONLINE.value, _l("online"))])
+        _l("Attendance"),
+        choices=choices([(Attendance.ONSITE.value, _l("onsite")), (Attendance.ONLINE.value, _l("online"))]),
     )
     fee = DecimalField(
         _l("Fee (euro)"),

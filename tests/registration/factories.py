@@ -42,7 +42,7 @@ def profile(**overrides: Any) -> services.DelegateProfile:
     return services.DelegateProfile(**values)
 
 
-def register(user, category, **overrides: Any):  # noqa: ANN001, ANN201
+def register(user, category, **overrides: Any):
     """Register through the service with a valid profile and consent."""
     return services.register_delegate(
         user=user,

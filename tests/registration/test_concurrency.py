@@ -59,7 +59,7 @@ def test_simultaneous_registrations_threads_sqlite(app) -> None:
                     user=db.session.get(User, user_id), category_code="regular", profile=profile(), consent=True
                 )
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 db.session.rollback()
                 errors.append(repr(exc))
             finally:
@@ -84,7 +84,9 @@ def test_simultaneous_registrations_processes_postgresql(pg_app) -> None:
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
     chunks = [user_ids[i::4] for i in range(4)]  # 4 processes × 10 threads
-    processes = [context.Process(target=register_many, args=(url, chunk, "regular", start, results)) for chunk in chunks]
+    processes = [
+        context.Process(target=register_many, args=(url, chunk, "regular", start, results)) for chunk in chunks
+    ]
     for p in processes:
         p.start()
     start.set()
@@ -118,7 +120,7 @@ def test_simultaneous_cancellations_promote_each_waiting_person_once(any_app) ->
                 registration = db.session.get(Registration, registration_id)
                 services.cancel_registration(registration=registration, actor=None)
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 db.session.rollback()
                 errors.append(repr(exc))
             finally:
@@ -227,7 +229,7 @@ def test_organisers_marking_one_registration_paid_at_once_send_one_mail_and_reco
                     registration=mine, status=PaymentStatus.PAID, actor=db.session.get(User, organiser_id)
                 )
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 db.session.rollback()
                 errors.append(repr(exc))
             finally:

@@ -20,7 +20,7 @@ def registrations() -> list[Registration]:
     return list(db.session.scalars(sa.select(Registration).order_by(Registration.id)))
 
 
-def delegate(client, email: str = "ada@example.org", **kwargs) -> User:  # noqa: ANN001
+def delegate(client, email: str = "ada@example.org", **kwargs) -> User:
     user = UserFactory(email=email, **kwargs)
     db.session.commit()
     log_in(client, email)
@@ -40,7 +40,10 @@ def test_registration_form_shows_categories_with_reasons_and_server_fee(app, cli
     page = client.get("/registration/").get_data(as_text=True)
     assert 'id="category-regular" value="regular"' in page and "€450.00" in page
     assert "Closed" in page and "Not open yet" in page and "Full: you join the waiting list" in page
-    assert 'value="late"\n                 aria-describedby="category-late-info"\n                 \n                 disabled' in page
+    assert (
+        'value="late"\n                 aria-describedby="category-late-info"\n'
+        '                 \n                 disabled'
+    ) in page
     assert '<option value="NL">Netherlands</option>' in page
 
 
@@ -142,7 +145,9 @@ def test_edit_and_cancel_own_registration_promotes_next(app, client) -> None:
     mine = register(user, category)
     waiting = register(UserFactory(), category)
     db.session.commit()
-    response = submit_form(client, f"/registration/{mine.id}/edit", form_data("regular", affiliation="TU Delft", country="BE"))
+    response = submit_form(
+        client, f"/registration/{mine.id}/edit", form_data("regular", affiliation="TU Delft", country="BE")
+    )
     assert response.status_code == 302
     db.session.refresh(mine)
     assert (mine.affiliation, mine.country) == ("TU Delft", "BE")
@@ -193,9 +198,16 @@ def test_delete_account_needs_password_then_erases_and_logs_out(app, client) -> 
     user = delegate(client)
     register(user, CategoryFactory())
     db.session.commit()
-    wrong = submit_form(client, "/registration/privacy/erase", {"password": "nope", "confirm": "y"}, page="/registration/privacy")
+    wrong = submit_form(
+        client, "/registration/privacy/erase", {"password": "nope", "confirm": "y"}, page="/registration/privacy"
+    )
     assert wrong.status_code == 422 and "The password is not correct." in wrong.get_data(as_text=True)
-    response = submit_form(client, "/registration/privacy/erase", {"password": "correct horse battery", "confirm": "y"}, page="/registration/privacy")
+    response = submit_form(
+        client,
+        "/registration/privacy/erase",
+        {"password": "correct horse battery", "confirm": "y"},
+        page="/registration/privacy",
+    )
     assert response.status_code == 302
     db.session.expire_all()
     erased = db.session.get(User, user.id)
@@ -205,7 +217,7 @@ def test_delete_account_needs_password_then_erases_and_logs_out(app, client) -> 
     assert client.get("/registration/").status_code == 302  # logged out
 
 
-def organiser(client) -> User:  # noqa: ANN001
+def organiser(client) -> User:
     return delegate(client, email="org@example.org", roles=[Role.ORGANISER])
 
 
@@ -220,7 +232,11 @@ def test_organiser_pages_need_the_role(app, client) -> None:
 
 def test_organiser_list_searches_filters_and_counts(app, client) -> None:
     regular, press = CategoryFactory(code="regular", name="Regular"), CategoryFactory(code="press", moderated=True)
-    register(UserFactory(email="grace@example.org"), regular, profile=services.DelegateProfile("Grace", "Hopper", "Yale", "US"))
+    register(
+        UserFactory(email="grace@example.org"),
+        regular,
+        profile=services.DelegateProfile("Grace", "Hopper", "Yale", "US"),
+    )
     register(UserFactory(), regular)
     register(UserFactory(), press)
     organiser(client)
@@ -277,8 +293,12 @@ def test_organiser_marks_paid_approves_rejects_with_audit(app, client) -> None:
     assert submit_form(client, f"{page}/approve", {}, page=page).status_code == 302
     assert submit_form(client, f"/registration/organiser/{b.id}/reject", {}, page=page).status_code == 302
     db.session.expire_all()
-    assert (a.payment_status, a.status, b.status) == (PaymentStatus.PAID, RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED)
-    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.actor_id == boss.id).order_by(AuditLog.id)).all()
+    assert (a.payment_status, a.status, b.status) == (
+        PaymentStatus.PAID, RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED,
+    )
+    actions = db.session.scalars(
+        sa.select(AuditLog.action).where(AuditLog.actor_id == boss.id).order_by(AuditLog.id)
+    ).all()
     assert actions == ["registration-payment", "registration-approve", "registration-reject"]
 
 
