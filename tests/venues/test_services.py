@@ -17,7 +17,8 @@ def test_save_venue_creates_with_slug(app) -> None:
     venue = services.save_venue(name="Hortus botanicus", address="Rapenburg 73", latitude=52.1556, longitude=4.4862,
                                 step_free=True)
     db.session.commit()
-    assert (venue.slug, venue.address, venue.latitude, venue.step_free) == ("hortus-botanicus", "Rapenburg 73", 52.1556, True)
+    assert (venue.slug, venue.address, venue.latitude, venue.step_free) == (
+        "hortus-botanicus", "Rapenburg 73", 52.1556, True)
 
 
 def test_save_venue_refuses_duplicate_name_case_insensitively(app) -> None:

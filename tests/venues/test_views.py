@@ -42,7 +42,8 @@ def test_create_venue_and_room(organiser_client) -> None:
         "latitude": "52.1613", "longitude": "4.4919", "step_free": "y"})
     assert response.status_code == 302
     venue = db.session.scalars(sa.select(Venue)).one()
-    assert (venue.name, venue.slug, venue.latitude, venue.step_free) == ("Stadsgehoorzaal", "stadsgehoorzaal", 52.1613, True)
+    assert (venue.name, venue.slug, venue.latitude, venue.step_free) == (
+        "Stadsgehoorzaal", "stadsgehoorzaal", 52.1613, True)
     response = submit_form(organiser_client, f"/organiser/venues/{venue.id}/rooms/new", {
         "name": "Grote Zaal", "capacity": "1200", "layout": "theatre", "streaming": "y", "step_free": "y"})
     assert response.status_code == 302
@@ -72,7 +73,8 @@ def test_opening_hours_form(organiser_client) -> None:
     response = submit_form(organiser_client, url, {"opens_0": "09:00", "closes_0": "17:30"})
     assert response.status_code == 302
     row = db.session.scalars(sa.select(VenueOpeningHours)).one()
-    assert (row.day.isoformat(), row.opens.isoformat(), row.closes.isoformat()) == ("2022-07-13", "09:00:00", "17:30:00")
+    assert (row.day.isoformat(), row.opens.isoformat(), row.closes.isoformat()) == (
+        "2022-07-13", "09:00:00", "17:30:00")
     response = submit_form(organiser_client, url, {"opens_1": "18:00", "closes_1": "09:00"})
     assert response.status_code == 422
     assert "Closing time must be after opening time." in response.get_data(as_text=True)
