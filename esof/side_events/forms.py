@@ -18,14 +18,14 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
+    widgets,
 )
-from wtforms import widgets
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from esof.form_choices import choices
 from esof.side_events import recurrence as rec
 from esof.side_events.models import Audience, EventCategory
-from esof.side_events.services import EventInput
+from esof.side_events.submission import EventInput
 
 CATEGORY_LABELS = {
     EventCategory.LECTURE: _l("Lecture"),

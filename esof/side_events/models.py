@@ -8,6 +8,7 @@ revision's dates expanded in the conference zone, kept for fast calendar queries
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -55,6 +56,33 @@ class Audience(enum.StrEnum):
 
 
 AUDIENCE_VALUES = frozenset(a.value for a in Audience)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a revision happens: what the partner gave, the venue filling in what they left out."""
+
+    name: str  # the partner's location name ("Hortus botanicus, the greenhouse")
+    venue: Venue | None
+    address: str  # the revision's own address, else its venue's
+    neighbourhood: str
+    coordinates: tuple[float, float] | None  # (latitude, longitude): the revision's, else its venue's
+
+    @property
+    def venue_name(self) -> str:
+        return self.venue.name if self.venue is not None else ""
+
+    @property
+    def latitude(self) -> float | None:
+        return self.coordinates[0] if self.coordinates is not None else None
+
+    @property
+    def longitude(self) -> float | None:
+        return self.coordinates[1] if self.coordinates is not None else None
+
+
+def _coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    return (latitude, longitude) if latitude is not None and longitude is not None else None
 
 
 class PartnerOrganisation(db.Model):
@@ -216,6 +244,19 @@ class SideEventRevision(db.Model):
     @property
     def audiences(self) -> list[Audience]:
         return [Audience(a) for a in self.audience.split(",") if a in AUDIENCE_VALUES]
+
+    @property
+    def place(self) -> Place:
+        """The effective location, the one rule pages, feeds and the API show (loads the venue)."""
+        venue = self.venue
+        return Place(
+            name=self.location_name,
+            venue=venue,
+            address=self.address or (venue.address if venue is not None else ""),
+            neighbourhood=self.neighbourhood,
+            coordinates=_coordinates(self.latitude, self.longitude)
+            or (_coordinates(venue.latitude, venue.longitude) if venue is not None else None),
+        )
 
     def title_in(self, language: str) -> tuple[str, str]:
         """(title, its language): the visitor's language, else the other one."""

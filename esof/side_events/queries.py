@@ -3,8 +3,10 @@
 `CalendarFilter.from_args(request.args)` parses the query string leniently (unknown values
 are dropped, so an old link still works) and `to_args()` gives it back in one canonical
 order, which makes every filter combination a stable URL. Every list here is one query
-(plus one count), whatever the number of events: they read the expanded occurrences
-joined to the approved revision.
+(plus one count), whatever the number of events.
+
+`approved_events_stmt` is the one definition of "the public side events": the calendar pages
+(through the expanded occurrences), the iCal feeds and the API all start from it.
 """
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from esof.extensions import db
 from esof.side_events.models import (
     AUDIENCE_VALUES,
     EventCategory,
     EventState,
+    PartnerInvitation,
     PartnerOrganisation,
     RevisionStatus,
     SideEvent,
@@ -124,35 +128,60 @@ class CalendarFilter:
         return found
 
 
+def approved_events_stmt(calendar_filter: CalendarFilter = CalendarFilter()) -> sa.Select[Any]:
+    """(SideEvent, its approved SideEventRevision) of every public event that `calendar_filter`
+    lets through, with the organisation and the venue loaded in the same query. Unordered:
+    each caller orders (and pages) as its page needs."""
+    return (
+        sa.select(SideEvent, SideEventRevision)
+        .join(SideEventRevision, sa.and_(SideEventRevision.event_id == SideEvent.id,
+                                         SideEventRevision.status == RevisionStatus.APPROVED))
+        .where(SideEvent.state == EventState.APPROVED, *calendar_filter.conditions())
+        .options(joinedload(SideEvent.organisation), joinedload(SideEventRevision.venue))
+    )
+
+
+def change_stamp() -> str:
+    """The side events' change token: it changes whenever an event is approved, edited and
+    approved, or taken down (the feeds' cache keys name it)."""
+    latest, count, sequences = db.session.execute(
+        sa.select(sa.func.max(SideEvent.updated_at), sa.func.count(SideEvent.id), sa.func.sum(SideEvent.sequence))
+    ).one()
+    return f"{latest.isoformat() if latest else '-'}/{count}/{sequences or 0}"
+
+
 @dataclass(frozen=True)
 class CalendarRow:
     """One occurrence with what a list item shows."""
 
     occurrence: SideEventOccurrence
+    event: SideEvent
     revision: SideEventRevision
-    organisation_name: str
-    venue_name: str | None
 
     @property
     def event_id(self) -> int:
         return self.occurrence.event_id
 
+    @property
+    def organisation_name(self) -> str:
+        return self.event.organisation.name
+
+    @property
+    def venue_name(self) -> str | None:
+        return self.revision.venue.name if self.revision.venue is not None else None
+
 
 def _occurrence_select(calendar_filter: CalendarFilter) -> sa.Select[Any]:
+    """(SideEvent, SideEventRevision, SideEventOccurrence): the public events' expanded dates."""
     return (
-        sa.select(SideEventOccurrence, SideEventRevision, PartnerOrganisation.name, Venue.name)
-        .join(SideEventRevision, SideEventOccurrence.revision_id == SideEventRevision.id)
-        .join(SideEvent, SideEventOccurrence.event_id == SideEvent.id)
-        .join(PartnerOrganisation, SideEvent.organisation_id == PartnerOrganisation.id)
-        .outerjoin(Venue, SideEventRevision.venue_id == Venue.id)
-        .where(SideEventRevision.status == RevisionStatus.APPROVED)
-        .where(SideEvent.state == EventState.APPROVED)
-        .where(*calendar_filter.conditions())
+        approved_events_stmt(calendar_filter)
+        .join(SideEventOccurrence, SideEventOccurrence.revision_id == SideEventRevision.id)
+        .add_columns(SideEventOccurrence)
     )
 
 
 def _rows(session: Any, stmt: sa.Select[Any]) -> list[CalendarRow]:
-    return [CalendarRow(o, r, org, venue) for o, r, org, venue in session.execute(stmt)]
+    return [CalendarRow(occurrence, event, revision) for event, revision, occurrence in session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -289,3 +318,22 @@ def next_occurrences(session: Any, event_id: int, *, now: datetime, limit: int =
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def partner_organisations(session: Any) -> list[PartnerOrganisation]:
+    return list(session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
+
+
+def invitations_of(session: Any, organisation_id: int) -> list[PartnerInvitation]:
+    """An organisation's invitations, newest first."""
+    stmt = (
+        sa.select(PartnerInvitation)
+        .where(PartnerInvitation.organisation_id == organisation_id)
+        .order_by(PartnerInvitation.created_at.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def venue_options(session: Any) -> list[tuple[int, str]]:
+    """(id, name) of every venue, by name, for the event form."""
+    return [(row.id, row.name) for row in session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name))]

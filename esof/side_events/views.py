@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote_plus
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -13,6 +12,8 @@ from flask_login import current_user, login_user
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
+from esof.accounts.services import find_user_by_email
+from esof.conference import conference_zone, festival_year
 from esof.db import utcnow
 from esof.errors import DomainError, PermissionDenied
 from esof.extensions import db
@@ -29,8 +30,7 @@ from esof.side_events.forms import (
     OrganisationForm,
     RejectForm,
 )
-from esof.side_events.models import EventState, PartnerInvitation, PartnerOrganisation, SideEvent
-from esof.venues.models import Venue
+from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, SideEventRevision
 
 bp = Blueprint("side_events", __name__, url_prefix="/calendar")
 
@@ -45,22 +45,19 @@ def calendar_context() -> dict[str, object]:
         "language_labels": LANGUAGE_LABELS,
         "visitor_language": str(get_locale() or "en"),
         "map_link": map_link,
-        "last_day": lambda occurrence: queries.last_local_day(occurrence, services.conference_zone()),
+        "last_day": lambda occurrence: queries.last_local_day(occurrence, conference_zone()),
     }
 
 
-def map_link(revision: object) -> str | None:
-    """An OpenStreetMap link: the coordinates if known, else a search for the address."""
-    lat = getattr(revision, "latitude", None)
-    lon = getattr(revision, "longitude", None)
-    venue = getattr(revision, "venue", None)
-    if lat is None and venue is not None and venue.latitude is not None:
-        lat, lon = venue.latitude, venue.longitude
-    if lat is not None and lon is not None:
+def map_link(revision: SideEventRevision) -> str | None:
+    """An OpenStreetMap link to the revision's place: its coordinates if known, else a search
+    for its address."""
+    place = revision.place
+    if place.coordinates is not None:
+        lat, lon = place.coordinates
         return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
-    address = getattr(revision, "address", "") or (venue.address if venue is not None else "")
-    if address:
-        return "https://www.openstreetmap.org/search?query=" + quote_plus(address)
+    if place.address:
+        return "https://www.openstreetmap.org/search?query=" + quote_plus(place.address)
     return None
 
 
@@ -73,8 +70,8 @@ def _list_start() -> date:
         return date.fromisoformat(raw)
     except ValueError:
         pass
-    today = utcnow().astimezone(services.conference_zone()).date()
-    year = services.festival_year()
+    today = utcnow().astimezone(conference_zone()).date()
+    year = festival_year()
     return today if today.year == year else date(year, 1, 1)
 
 
@@ -93,7 +90,7 @@ def calendar_index() -> ResponseReturnValue:
     page = request.args.get("page", 1, type=int) or 1
     result = queries.upcoming_occurrences(
         db.session, calendar_filter,
-        now=queries.local_midnight(start, services.conference_zone()), page=page, per_page=PER_PAGE,
+        now=queries.local_midnight(start, conference_zone()), page=page, per_page=PER_PAGE,
     )
     return render_template(
         "side_events/calendar_index.html", result=result, start=start,
@@ -107,7 +104,7 @@ def calendar_month(year: int, month: int) -> ResponseReturnValue:
         abort(404)
     calendar_filter = queries.CalendarFilter.from_args(request.args)
     view = queries.month_view(
-        db.session, calendar_filter, year=year, month=month, zone=services.conference_zone()
+        db.session, calendar_filter, year=year, month=month, zone=conference_zone()
     )
     previous = (year - 1, 12) if month == 1 else (year, month - 1)
     following = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -125,7 +122,7 @@ def calendar_day(day: str) -> ResponseReturnValue:
         abort(404)
     calendar_filter = queries.CalendarFilter.from_args(request.args)
     rows = queries.occurrences_between(
-        db.session, calendar_filter, first_day=chosen, last_day=chosen, zone=services.conference_zone()
+        db.session, calendar_filter, first_day=chosen, last_day=chosen, zone=conference_zone()
     )
     return render_template(
         "side_events/calendar_day.html", day=chosen, rows=rows,
@@ -145,20 +142,15 @@ def calendar_month_current() -> ResponseReturnValue:
 def event_detail(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(SideEvent, event_id)
     may_edit = services.can_edit_side_event(current_user, event)
-    approved = services.approved_revision(event)
-    pending = services.pending_revision(event)
-    show_pending = request.args.get("version") == "pending" and may_edit and pending is not None
-    revision = pending if show_pending else (approved if event.state is EventState.APPROVED else None)
-    if revision is None:
-        if not may_edit:
-            abort(404)
-        revision = pending or event.revisions[-1]
-        show_pending = True
+    shown = services.revision_to_show(event, may_edit=may_edit, want_pending=request.args.get("version") == "pending")
+    if shown is None:
+        abort(404)
+    revision, preview = shown
     upcoming = queries.next_occurrences(db.session, event.id, now=queries.local_midnight(
-        _list_start(), services.conference_zone()))
+        _list_start(), conference_zone()))
     return render_template(
-        "side_events/event_detail.html", event=event, revision=revision, preview=show_pending,
-        may_edit=may_edit, pending=pending, occurrences=upcoming,
+        "side_events/event_detail.html", event=event, revision=revision, preview=preview,
+        may_edit=may_edit, pending=services.pending_revision(event), occurrences=upcoming,
         occurrence_count=len(upcoming),
     )
 
@@ -168,15 +160,8 @@ def event_detail(event_id: int) -> ResponseReturnValue:
 def _event_form(organisations: list[PartnerOrganisation]) -> EventForm:
     form = EventForm()
     form.organisation.choices = choices((o.id, o.name) for o in organisations)
-    venues = db.session.execute(sa.select(Venue.id, Venue.name).order_by(Venue.name)).all()
-    form.venue.choices = choices([(0, _("No venue: use the location below")), *((v.id, v.name) for v in venues)])
+    form.venue.choices = choices([(0, _("No venue: use the location below")), *queries.venue_options(db.session)])
     return form
-
-
-def _submittable_organisations() -> list[PartnerOrganisation]:
-    if services.can_moderate_side_events(current_user):
-        return list(db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
-    return services.organisations_of(current_user)
 
 
 def _put_error_on_form(form: EventForm, exc: DomainError) -> None:
@@ -190,7 +175,7 @@ def _put_error_on_form(form: EventForm, exc: DomainError) -> None:
 @bp.route("/submit", methods=["GET", "POST"])
 @roles_required(Role.PARTNER, Role.ORGANISER)
 def event_submit() -> ResponseReturnValue:
-    organisations = _submittable_organisations()
+    organisations = services.submittable_organisations(current_user)
     if not organisations:
         abort(403)
     form = _event_form(organisations)
@@ -217,8 +202,7 @@ def event_edit(event_id: int) -> ResponseReturnValue:
     services.ensure_can_edit(current_user, event)
     form = _event_form([event.organisation])
     if request.method == "GET":
-        current = services.pending_revision(event) or services.approved_revision(event) or event.revisions[-1]
-        form.fill_from(services.input_from_revision(current))
+        form.fill_from(services.input_from_revision(services.revision_to_edit(event)))
         form.organisation.data = event.organisation_id
     elif form.validate_on_submit():
         try:
@@ -346,9 +330,10 @@ def partners_index() -> ResponseReturnValue:
             db.session.commit()
             flash(_("The partner organisation is added. Invite its editors now."), "success")
             return redirect(url_for("side_events.partner_detail", organisation_id=organisation.id))
-    organisations = list(db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
-    failed = bool(form.errors)
-    return render_template("side_events/partners_index.html", form=form, organisations=organisations), 422 if failed else 200
+    organisations = queries.partner_organisations(db.session)
+    return render_template(
+        "side_events/partners_index.html", form=form, organisations=organisations
+    ), 422 if form.errors else 200
 
 
 @bp.route("/partners/<int:organisation_id>", methods=["GET", "POST"])
@@ -365,11 +350,7 @@ def partner_detail(organisation_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("The invitation is on its way to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("side_events.partner_detail", organisation_id=organisation.id))
-    invitations = db.session.scalars(
-        sa.select(PartnerInvitation)
-        .where(PartnerInvitation.organisation_id == organisation.id)
-        .order_by(PartnerInvitation.created_at.desc())
-    ).all()
+    invitations = queries.invitations_of(db.session, organisation.id)
     return render_template(
         "side_events/partner_detail.html", organisation=organisation, form=form,
         invitations=invitations, now=utcnow(),
@@ -383,7 +364,7 @@ def invitation_accept(token: str) -> ResponseReturnValue:
     except services.InvitationInvalid as exc:
         return render_template("side_events/invitation_invalid.html", message=exc.message), 400
     form = AcceptInvitationForm()
-    existing = services.find_user_by_email(invitation.email)
+    existing = find_user_by_email(invitation.email)
     if form.validate_on_submit():
         try:
             services.accept_invitation(
@@ -400,7 +381,7 @@ def invitation_accept(token: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             if not current_user.is_authenticated:
-                login_user(services.find_user_by_email(invitation.email))
+                login_user(find_user_by_email(invitation.email))
             flash(_("Welcome! You can now submit events for %(name)s.", name=invitation.organisation.name), "success")
             return redirect(url_for("side_events.events_mine"))
     failed = bool(form.errors or form.form_errors)

@@ -32,17 +32,17 @@ from tests.support import csrf_token_from, log_in
 
 
 @pytest.fixture
-def org(any_app: Flask):  # noqa: ANN201
+def org(any_app: Flask):
     return PartnerOrganisationFactory(name="Naturalis", slug="naturalis")
 
 
 @pytest.fixture
-def editor(org):  # noqa: ANN001, ANN201
+def editor(org):
     return make_editor(org, email="editor@naturalis.example")
 
 
 @pytest.fixture
-def organiser(any_app: Flask):  # noqa: ANN201
+def organiser(any_app: Flask):
     return make_organiser(email="organiser@example.org")
 
 
@@ -58,7 +58,7 @@ def occurrence_starts(event_id: int) -> list[datetime]:
 
 # --- the moderator's page was stale --------------------------------------------------------
 
-def test_approve_with_stale_seen_version_publishes_nothing(org, editor, organiser) -> None:  # noqa: ANN001
+def test_approve_with_stale_seen_version_publishes_nothing(org, editor, organiser) -> None:
     event = make_event(org, editor)
     revision = services.pending_revision(event)
     seen = (revision.id, revision.version)
@@ -77,7 +77,7 @@ def test_approve_with_stale_seen_version_publishes_nothing(org, editor, organise
     assert mails() == []
 
 
-def test_approve_with_current_seen_version_publishes_what_was_seen(org, editor, organiser) -> None:  # noqa: ANN001
+def test_approve_with_current_seen_version_publishes_what_was_seen(org, editor, organiser) -> None:
     event = make_event(org, editor)
     services.edit_side_event(event=event, data=event_input(title_en="Planets over Leiden"), author=editor)
     revision = services.pending_revision(event)
@@ -90,7 +90,7 @@ def test_approve_with_current_seen_version_publishes_what_was_seen(org, editor, 
     assert [m.to_address for m in mails()] == ["editor@naturalis.example"]
 
 
-def test_reject_of_a_replaced_revision_is_refused_and_mails_nobody(org, editor, organiser) -> None:  # noqa: ANN001
+def test_reject_of_a_replaced_revision_is_refused_and_mails_nobody(org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     services.edit_side_event(event=event, data=event_input(title_en="Wrong"), author=editor)
     first = services.pending_revision(event)
@@ -113,7 +113,7 @@ def test_reject_of_a_replaced_revision_is_refused_and_mails_nobody(org, editor, 
 
 # --- an edit that lands just after the approval ---------------------------------------------
 
-def test_edit_after_approval_of_the_revision_it_read_is_refused(any_app: Flask, org, editor, organiser) -> None:  # noqa: ANN001
+def test_edit_after_approval_of_the_revision_it_read_is_refused(any_app: Flask, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     services.edit_side_event(event=event, data=event_input(title_en="Planets over Leiden", start_time=time(14, 0),
                                                            end_time=time(16, 0)), author=editor)
@@ -160,7 +160,7 @@ def decide(app: Flask, event_id: int, moderator_id: int, action: str, barrier: t
         except (services.NothingToModerate, services.RevisionChanged) as exc:
             db.session.rollback()
             return type(exc).__name__
-        except Exception as exc:  # noqa: BLE001  (reported to the test, which expects none)
+        except Exception as exc:  # reported to the test, which expects none
             db.session.rollback()
             return f"error: {type(exc).__name__}: {exc}"
 
@@ -277,7 +277,7 @@ def test_reject_after_partner_edit_keeps_the_reason_and_mails_nobody(app: Flask,
     assert mails() == []
 
 
-def test_two_editors_starting_a_change_at_once_keep_the_first(any_app: Flask, org, editor, organiser) -> None:  # noqa: ANN001
+def test_two_editors_starting_a_change_at_once_keep_the_first(any_app: Flask, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     db.session.commit()
     assert services.pending_revision(event) is None  # this editor's request read: nothing waiting

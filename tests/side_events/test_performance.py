@@ -55,7 +55,7 @@ def _fill(count: int) -> None:
     db.session.commit()
 
 
-def _queries(client: FlaskClient, count_queries, url: str) -> int:  # noqa: ANN001
+def _queries(client: FlaskClient, count_queries, url: str) -> int:
     count_queries.reset()
     assert client.get(url).status_code == 200
     return count_queries.count
@@ -72,7 +72,7 @@ def _p50_ms(client: FlaskClient, url: str, runs: int = 15) -> float:
 
 
 @pytest.mark.slow
-def test_calendar_with_600_events_constant_queries_and_p50(any_app: Flask, count_queries) -> None:  # noqa: ANN001
+def test_calendar_with_600_events_constant_queries_and_p50(any_app: Flask, count_queries) -> None:
     client = any_app.test_client()
     _fill(3)
     few = [_queries(client, count_queries, url) for url in URLS]

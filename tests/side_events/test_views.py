@@ -11,6 +11,7 @@ from flask import url_for as flask_url_for
 from flask.testing import FlaskClient
 
 from esof.accounts.models import Role
+from esof.accounts.services import find_user_by_email
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.side_events import services
@@ -23,17 +24,17 @@ from tests.support import log_in, submit_form
 
 
 @pytest.fixture
-def org(app: Flask):  # noqa: ANN201
+def org(app: Flask):
     return PartnerOrganisationFactory(name="Naturalis", slug="naturalis")
 
 
 @pytest.fixture
-def editor(org):  # noqa: ANN001, ANN201
+def editor(org):
     return make_editor(org, email="editor@naturalis.example")
 
 
 @pytest.fixture
-def organiser(app: Flask):  # noqa: ANN201
+def organiser(app: Flask):
     return make_organiser(email="organiser@example.org")
 
 
@@ -48,8 +49,9 @@ def titles(html: str) -> list[str]:
 
 # --- public list, filters, pagination ----------------------------------------------------
 
-def test_calendar_index_lists_only_approved_events_in_time_order(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
-    make_event(org, editor, approve_by=organiser, title_en="Later", start_date=date(2022, 8, 1), end_date=date(2022, 8, 1))
+def test_calendar_index_lists_only_approved_events_in_time_order(client: FlaskClient, org, editor, organiser) -> None:
+    make_event(org, editor, approve_by=organiser, title_en="Later",
+               start_date=date(2022, 8, 1), end_date=date(2022, 8, 1))
     make_event(org, editor, approve_by=organiser, title_en="Sooner")
     make_event(org, editor, title_en="Waiting")
     db.session.commit()
@@ -60,7 +62,7 @@ def test_calendar_index_lists_only_approved_events_in_time_order(client: FlaskCl
     assert url_for("side_events.calendar_index") == "/calendar/"
 
 
-def test_calendar_index_paginates(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_calendar_index_paginates(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, approve_by=organiser, start_date=date(2022, 7, 1), end_date=date(2022, 7, 1),
                recurrence=Recurrence(Frequency.DAILY, until=date(2022, 7, 25)))
     db.session.commit()
@@ -72,8 +74,9 @@ def test_calendar_index_paginates(client: FlaskClient, org, editor, organiser) -
     assert 'href="/calendar/?page=2"' in first
 
 
-def test_calendar_index_from_date_skips_earlier_dates(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
-    make_event(org, editor, approve_by=organiser, title_en="March", start_date=date(2022, 3, 3), end_date=date(2022, 3, 3))
+def test_calendar_index_from_date_skips_earlier_dates(client: FlaskClient, org, editor, organiser) -> None:
+    make_event(org, editor, approve_by=organiser, title_en="March",
+               start_date=date(2022, 3, 3), end_date=date(2022, 3, 3))
     make_event(org, editor, approve_by=organiser, title_en="July")
     db.session.commit()
     assert titles(client.get("/calendar/?from=2022-06-01").get_data(as_text=True)) == ["July"]
@@ -94,7 +97,7 @@ def test_calendar_index_from_date_skips_earlier_dates(client: FlaskClient, org, 
         ("category=nonsense", ["Talk", "Kids lab", "Expo"]),
     ],
 )
-def test_calendar_index_filters(client: FlaskClient, org, editor, organiser, query: str, expected: list[str]) -> None:  # noqa: ANN001
+def test_calendar_index_filters(client: FlaskClient, org, editor, organiser, query: str, expected: list[str]) -> None:
     make_event(org, editor, approve_by=organiser, title_en="Talk", language="en", price_cents=500,
                description_en="About radio astronomy.")
     make_event(org, editor, approve_by=organiser, title_en="Kids lab", category=EventCategory.WORKSHOP,
@@ -128,7 +131,7 @@ def test_calendar_filter_from_args_is_canonical_and_drops_unknown_values(app: Fl
     )
 
 
-def test_calendar_views_keep_filters_in_their_links(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_calendar_views_keep_filters_in_their_links(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, approve_by=organiser)
     db.session.commit()
     html = client.get("/calendar/month/2022-07?free=1&category=lecture").get_data(as_text=True)
@@ -138,11 +141,12 @@ def test_calendar_views_keep_filters_in_their_links(client: FlaskClient, org, ed
 
 # --- month and day --------------------------------------------------------------------------
 
-def test_calendar_month_shows_day_events_and_running_exhibitions(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_calendar_month_shows_day_events_and_running_exhibitions(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, approve_by=organiser, title_en="Talk")
     make_event(org, editor, approve_by=organiser, title_en="Expo", all_day=True, start_time=None, end_time=None,
                start_date=date(2022, 3, 1), end_date=date(2022, 9, 30))
-    make_event(org, editor, approve_by=organiser, title_en="August", start_date=date(2022, 8, 2), end_date=date(2022, 8, 2))
+    make_event(org, editor, approve_by=organiser, title_en="August",
+               start_date=date(2022, 8, 2), end_date=date(2022, 8, 2))
     db.session.commit()
     response = client.get("/calendar/month/2022-07")
     html = response.get_data(as_text=True)
@@ -157,11 +161,12 @@ def test_calendar_month_invalid_month_is_404(client: FlaskClient) -> None:
     assert client.get("/calendar/month/2022-13").status_code == 404
 
 
-def test_calendar_day_shows_multi_day_exhibition_and_timed_event(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_calendar_day_shows_multi_day_exhibition_and_timed_event(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, approve_by=organiser, title_en="Talk")
     make_event(org, editor, approve_by=organiser, title_en="Expo", all_day=True, start_time=None, end_time=None,
                start_date=date(2022, 7, 1), end_date=date(2022, 7, 31))
-    make_event(org, editor, approve_by=organiser, title_en="Other day", start_date=date(2022, 7, 15), end_date=date(2022, 7, 15))
+    make_event(org, editor, approve_by=organiser, title_en="Other day",
+               start_date=date(2022, 7, 15), end_date=date(2022, 7, 15))
     db.session.commit()
     html = client.get("/calendar/day/2022-07-14").get_data(as_text=True)
     assert titles(html) == ["Expo", "Talk"]
@@ -171,7 +176,7 @@ def test_calendar_day_shows_multi_day_exhibition_and_timed_event(client: FlaskCl
 
 # --- event page -----------------------------------------------------------------------------
 
-def test_event_detail_shows_visitor_language_with_map_link(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_detail_shows_visitor_language_with_map_link(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser, latitude=52.1543, longitude=4.4838)
     db.session.commit()
     html = client.get(f"/calendar/events/{event.id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
@@ -181,7 +186,7 @@ def test_event_detail_shows_visitor_language_with_map_link(client: FlaskClient, 
     assert url_for("side_events.event_detail", event_id=event.id) == f"/calendar/events/{event.id}"
 
 
-def test_event_detail_falls_back_to_other_language_marked_up(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_detail_falls_back_to_other_language_marked_up(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser, title_nl="", description_nl="")
     db.session.commit()
     html = client.get(f"/calendar/events/{event.id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
@@ -189,14 +194,18 @@ def test_event_detail_falls_back_to_other_language_marked_up(client: FlaskClient
     assert '<div class="se-description" lang="en">' in html
 
 
-def test_event_detail_map_link_searches_address_without_coordinates(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_detail_map_link_searches_address_without_coordinates(
+    client: FlaskClient, org, editor, organiser
+) -> None:
     event = make_event(org, editor, approve_by=organiser)
     db.session.commit()
     html = client.get(f"/calendar/events/{event.id}").get_data(as_text=True)
     assert 'href="https://www.openstreetmap.org/search?query=Sterrenwachtlaan+11%2C+Leiden"' in html
 
 
-def test_event_detail_unapproved_is_hidden_from_public_but_previewed_by_editor(client: FlaskClient, org, editor) -> None:  # noqa: ANN001
+def test_event_detail_unapproved_is_hidden_from_public_but_previewed_by_editor(
+    client: FlaskClient, org, editor
+) -> None:
     event = make_event(org, editor)
     db.session.commit()
     assert client.get(f"/calendar/events/{event.id}").status_code == 404
@@ -205,7 +214,7 @@ def test_event_detail_unapproved_is_hidden_from_public_but_previewed_by_editor(c
     assert "Preview of a version that is not public yet" in html
 
 
-def test_event_detail_shows_approved_version_while_edit_waits(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_detail_shows_approved_version_while_edit_waits(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     services.edit_side_event(event=event, data=services.input_from_revision(event.revisions[0]) .__class__(
         **{**services.input_from_revision(event.revisions[0]).__dict__, "title_en": "Changed"}), author=editor)
@@ -216,13 +225,15 @@ def test_event_detail_shows_approved_version_while_edit_waits(client: FlaskClien
 
 # --- query counts -------------------------------------------------------------------------
 
-def _count(client: FlaskClient, count_queries, url: str) -> int:  # noqa: ANN001
+def _count(client: FlaskClient, count_queries, url: str) -> int:
     count_queries.reset()
     assert client.get(url).status_code == 200
     return count_queries.count
 
 
-def test_calendar_list_and_month_query_counts_do_not_grow(client: FlaskClient, org, editor, organiser, count_queries) -> None:  # noqa: ANN001
+def test_calendar_list_and_month_query_counts_do_not_grow(
+    client: FlaskClient, org, editor, organiser, count_queries
+) -> None:
     make_event(org, editor, approve_by=organiser)
     db.session.commit()
     urls = ["/calendar/", "/calendar/month/2022-07", "/calendar/day/2022-07-14", "/calendar/?free=1&q=leiden"]
@@ -251,14 +262,16 @@ FORM = {
 }
 
 
-def test_event_submit_by_partner_creates_pending_event(client: FlaskClient, org, editor) -> None:  # noqa: ANN001
+def test_event_submit_by_partner_creates_pending_event(client: FlaskClient, org, editor) -> None:
     db.session.commit()
     log_in(client, editor.email)
     response = submit_form(client, "/calendar/submit", {**FORM, "organisation": str(org.id)})
     assert response.status_code == 302, response.get_data(as_text=True)
     event = db.session.scalars(sa.select(SideEvent)).one()
     revision = event.revisions[0]
-    assert (event.organisation_id, event.state, revision.status) == (org.id, EventState.SUBMITTED, RevisionStatus.PENDING)
+    assert (event.organisation_id, event.state, revision.status) == (
+        org.id, EventState.SUBMITTED, RevisionStatus.PENDING
+    )
     assert revision.title_nl == "Nacht van de Sterren"
     assert revision.description_nl == "<p>Kijken door <b>telescopen</b>.</p>"
     assert revision.audience == "families,adults"
@@ -278,7 +291,7 @@ def test_event_submit_by_partner_creates_pending_event(client: FlaskClient, org,
         ({"booking_url": "javascript:alert(1)"}, "Enter a web address starting with https:// or http://."),
     ],
 )
-def test_event_submit_bad_input_rerenders_with_message(client: FlaskClient, org, editor, changes, message) -> None:  # noqa: ANN001
+def test_event_submit_bad_input_rerenders_with_message(client: FlaskClient, org, editor, changes, message) -> None:
     db.session.commit()
     log_in(client, editor.email)
     response = submit_form(client, "/calendar/submit", {**FORM, "organisation": str(org.id), **changes})
@@ -287,7 +300,7 @@ def test_event_submit_bad_input_rerenders_with_message(client: FlaskClient, org,
     assert db.session.scalar(sa.select(sa.func.count(SideEvent.id))) == 0
 
 
-def test_event_submit_for_other_organisation_is_refused(client: FlaskClient, org, editor) -> None:  # noqa: ANN001
+def test_event_submit_for_other_organisation_is_refused(client: FlaskClient, org, editor) -> None:
     other = PartnerOrganisationFactory()
     db.session.commit()
     log_in(client, editor.email)
@@ -304,7 +317,7 @@ def test_event_submit_needs_partner_role(client: FlaskClient) -> None:
     assert client.get("/calendar/submit").status_code == 403
 
 
-def test_event_edit_of_other_organisation_is_403(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_edit_of_other_organisation_is_403(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     stranger = make_editor(PartnerOrganisationFactory(), email="stranger@example.org")
     db.session.commit()
@@ -319,7 +332,7 @@ def test_event_edit_of_other_organisation_is_403(client: FlaskClient, org, edito
     assert [r.status for r in db.session.get(SideEvent, event.id).revisions] == [RevisionStatus.APPROVED]
 
 
-def test_event_edit_of_approved_event_waits_for_moderation(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_event_edit_of_approved_event_waits_for_moderation(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     db.session.commit()
     log_in(client, editor.email)
@@ -335,7 +348,7 @@ def test_event_edit_of_approved_event_waits_for_moderation(client: FlaskClient, 
     assert services.pending_revision(event).title_nl == "Nacht van de Sterren"
 
 
-def test_events_mine_shows_only_own_organisation(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_events_mine_shows_only_own_organisation(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, title_en="Ours")
     other_org = PartnerOrganisationFactory()
     make_event(other_org, make_editor(other_org), title_en="Theirs")
@@ -347,7 +360,7 @@ def test_events_mine_shows_only_own_organisation(client: FlaskClient, org, edito
 
 # --- moderation -----------------------------------------------------------------------------
 
-def test_moderation_queue_shows_what_changed_and_approve_publishes(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_moderation_queue_shows_what_changed_and_approve_publishes(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     data = services.input_from_revision(event.revisions[0])
     data.title_en, data.start_time = "Planets over Leiden", time(14, 0)
@@ -370,7 +383,7 @@ def test_moderation_queue_shows_what_changed_and_approve_publishes(client: Flask
     assert event.sequence == 1
 
 
-def test_moderation_reject_mails_reason_to_partner(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_moderation_reject_mails_reason_to_partner(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor)
     db.session.commit()
     log_in(client, organiser.email)
@@ -391,7 +404,7 @@ def test_moderation_reject_mails_reason_to_partner(client: FlaskClient, org, edi
     assert "Het adres ontbreekt." in mail.body_text
 
 
-def test_moderation_pages_are_for_organisers_only(client: FlaskClient, org, editor) -> None:  # noqa: ANN001
+def test_moderation_pages_are_for_organisers_only(client: FlaskClient, org, editor) -> None:
     event = make_event(org, editor)
     db.session.commit()
     log_in(client, editor.email)
@@ -402,7 +415,7 @@ def test_moderation_pages_are_for_organisers_only(client: FlaskClient, org, edit
 
 # --- invitations ----------------------------------------------------------------------------
 
-def test_invitation_flow_creates_editor_who_can_submit(client: FlaskClient, org, organiser) -> None:  # noqa: ANN001
+def test_invitation_flow_creates_editor_who_can_submit(client: FlaskClient, org, organiser) -> None:
     db.session.commit()
     log_in(client, organiser.email)
     response = submit_form(client, f"/calendar/partners/{org.id}", {"email": "Nieuw@Naturalis.example"})
@@ -416,13 +429,13 @@ def test_invitation_flow_creates_editor_who_can_submit(client: FlaskClient, org,
     assert "Create your account for nieuw@naturalis.example" in page
     response = submit_form(client, link, {"display_name": "Nieuw", "password": "a long password", "language": "nl"})
     assert response.status_code == 302
-    user = services.find_user_by_email("nieuw@naturalis.example")
+    user = find_user_by_email("nieuw@naturalis.example")
     assert Role.PARTNER in user.roles and services.organisation_ids_of(user) == {org.id}
     assert client.get("/calendar/submit").status_code == 200
     assert client.get(link).status_code == 400  # used once
 
 
-def test_invitation_for_existing_account_asks_to_log_in(client: FlaskClient, org, organiser) -> None:  # noqa: ANN001
+def test_invitation_for_existing_account_asks_to_log_in(client: FlaskClient, org, organiser) -> None:
     UserFactory(email="delegate@example.org")
     services.invite_editor(organisation=org, email="delegate@example.org", invited_by=organiser)
     db.session.commit()
@@ -432,11 +445,11 @@ def test_invitation_for_existing_account_asks_to_log_in(client: FlaskClient, org
     log_in(client, "delegate@example.org")
     response = submit_form(client, link, {})
     assert response.status_code == 302
-    user = services.find_user_by_email("delegate@example.org")
+    user = find_user_by_email("delegate@example.org")
     assert user.roles == {Role.DELEGATE, Role.PARTNER}
 
 
-def test_partners_index_creates_organisation(client: FlaskClient, organiser) -> None:  # noqa: ANN001
+def test_partners_index_creates_organisation(client: FlaskClient, organiser) -> None:
     db.session.commit()
     log_in(client, organiser.email)
     response = submit_form(client, "/calendar/partners", {"name": "Museum Volkenkunde", "contact_email": ""})
@@ -446,7 +459,7 @@ def test_partners_index_creates_organisation(client: FlaskClient, organiser) -> 
     assert duplicate.status_code == 422
 
 
-def test_calendar_index_speaks_dutch(client: FlaskClient, org, editor, organiser) -> None:  # noqa: ANN001
+def test_calendar_index_speaks_dutch(client: FlaskClient, org, editor, organiser) -> None:
     make_event(org, editor, approve_by=organiser, price_cents=None)
     db.session.commit()
     html = client.get("/calendar/", headers={"Accept-Language": "nl"}).get_data(as_text=True)

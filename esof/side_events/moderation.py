@@ -1,0 +1,178 @@
+"""Moderation: organisers approve or reject a partner's waiting change, and see what it changes.
+
+Optimistic: a decision names the revision and version the moderator read (see
+`revision_unchanged`), so a change made meanwhile ends in RevisionChanged and rolls back.
+Functions flush, never commit; mail leaves after the caller's commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from esof.accounts.models import User
+from esof.accounts.services import record_audit
+from esof.conference import conference_zone
+from esof.db import utcnow
+from esof.errors import PermissionDenied, ValidationFailed
+from esof.extensions import db
+from esof.mail.services import queue_mail
+from esof.side_events.errors import NothingToModerate, RevisionChanged, revision_unchanged
+from esof.side_events.models import EventState, RevisionStatus, SideEvent, SideEventRevision
+from esof.side_events.partners import can_moderate_side_events
+from esof.side_events.revisions import approved_revision, pending_revision, rebuild_occurrences
+from esof.urls import external_url
+
+
+def _author_address(revision: SideEventRevision, event: SideEvent) -> tuple[str, str] | None:
+    author = db.session.get(User, revision.created_by_id) if revision.created_by_id else None
+    if author is not None and author.is_active:
+        return author.email, author.language
+    if event.organisation.contact_email:
+        return event.organisation.contact_email, "nl"
+    return None
+
+
+def _revision_to_moderate(
+    event: SideEvent, seen_revision_id: int | None, seen_version: int | None
+) -> SideEventRevision:
+    """The pending revision, which must be the one the moderator saw, if they say which."""
+    revision = pending_revision(event)
+    if revision is None:
+        raise NothingToModerate()
+    if seen_revision_id is not None and seen_revision_id != revision.id:
+        raise RevisionChanged()
+    if seen_version is not None and seen_version != revision.version:
+        raise RevisionChanged()
+    return revision
+
+
+@revision_unchanged()
+def approve_side_event(
+    *, event: SideEvent, moderator: User, seen_revision_id: int | None = None, seen_version: int | None = None
+) -> SideEventRevision:
+    """Publish the pending revision: the one the moderator saw (`seen_revision_id`,
+    `seen_version`), else the one this request read.
+
+    Two moderators deciding at once: the first decision counts; the other's UPDATE finds the
+    revision changed (RevisionChanged) or nothing pending (NothingToModerate), and rolls back.
+    """
+    if not can_moderate_side_events(moderator):
+        raise PermissionDenied()
+    revision = _revision_to_moderate(event, seen_revision_id, seen_version)
+    previous = approved_revision(event)
+    if previous is not None:
+        previous.status = RevisionStatus.SUPERSEDED
+        db.session.flush()  # the partial unique index allows one approved revision at a time
+        event.sequence += 1
+    revision.status = RevisionStatus.APPROVED
+    revision.reviewed_by_id = moderator.id
+    revision.reviewed_at = utcnow()
+    event.state = EventState.APPROVED
+    event.rejection_reason = ""
+    event.updated_at = utcnow()
+    db.session.flush()
+    rebuild_occurrences(event=event)
+    record_audit(moderator, "approve-side-event", event, revision=revision.id)
+    recipient = _author_address(revision, event)
+    if recipient:
+        title, _lang = revision.title_in(recipient[1])
+        queue_mail(
+            to=recipient[0], template="side_events_approved", language=recipient[1],
+            title=title, link=external_url("side_events.event_detail", event_id=event.id),
+        )
+    return revision
+
+
+@revision_unchanged()
+def reject_side_event(
+    *, event: SideEvent, moderator: User, reason: str, seen_revision_id: int | None = None,
+    seen_version: int | None = None,
+) -> SideEventRevision:
+    """Refuse the pending revision (the one the moderator saw); the same race rules as approving."""
+    if not can_moderate_side_events(moderator):
+        raise PermissionDenied()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_l("Give the partner a reason for the rejection."))
+    revision = _revision_to_moderate(event, seen_revision_id, seen_version)
+    revision.status = RevisionStatus.REJECTED
+    revision.reviewed_by_id = moderator.id
+    revision.reviewed_at = utcnow()
+    event.rejection_reason = reason
+    if approved_revision(event) is None:
+        event.state = EventState.REJECTED
+    event.updated_at = utcnow()
+    db.session.flush()
+    record_audit(moderator, "reject-side-event", event, revision=revision.id, reason=reason)
+    recipient = _author_address(revision, event)
+    if recipient:
+        title, _lang = revision.title_in(recipient[1])
+        queue_mail(
+            to=recipient[0], template="side_events_rejected", language=recipient[1],
+            title=title, reason=reason, still_public=approved_revision(event) is not None,
+            link=external_url("side_events.event_edit", event_id=event.id),
+        )
+    return revision
+
+
+# --- what changed -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+def _when_text(revision: SideEventRevision) -> str:
+    if revision.all_day:
+        return f"{revision.start_date} – {revision.end_date} ({_l('all day')})"
+    zone = conference_zone()
+    assert revision.starts_at is not None and revision.ends_at is not None
+    start, end = revision.starts_at.astimezone(zone), revision.ends_at.astimezone(zone)
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} {zone.key}"
+
+
+def describe_revision(revision: SideEventRevision) -> dict[str, tuple[str, str]]:
+    """field -> (label, text), the moderator's view of a revision."""
+    price = _l("free") if revision.is_free else f"€ {revision.price_cents / 100:.2f}"  # type: ignore[operator]
+    return {
+        "title_nl": (str(_l("Title (Dutch)")), revision.title_nl),
+        "title_en": (str(_l("Title (English)")), revision.title_en),
+        "description_nl": (str(_l("Description (Dutch)")), revision.description_nl),
+        "description_en": (str(_l("Description (English)")), revision.description_en),
+        "language": (str(_l("Language")), revision.language),
+        "category": (str(_l("Category")), revision.category.value),
+        "audience": (str(_l("Audience")), revision.audience),
+        "location": (
+            str(_l("Location")),
+            " · ".join(x for x in (revision.venue.name if revision.venue else "", revision.location_name,
+                                   revision.address, revision.neighbourhood) if x),
+        ),
+        "coordinates": (
+            str(_l("Coordinates")),
+            f"{revision.latitude}, {revision.longitude}" if revision.latitude is not None else "",
+        ),
+        "when": (str(_l("Date and time")), _when_text(revision)),
+        "rrule": (str(_l("Repetition")), revision.rrule or ""),
+        "exdates": (str(_l("Excluded dates")), ", ".join(revision.exdates or [])),
+        "price": (str(_l("Price")), str(price)),
+        "booking_url": (str(_l("Booking link")), revision.booking_url),
+        "image_url": (str(_l("Image")), revision.image_url),
+    }
+
+
+def revision_changes(event: SideEvent) -> list[FieldChange]:
+    """What the waiting edit changes compared with the public version (all of it if new)."""
+    pending = pending_revision(event)
+    if pending is None:
+        return []
+    after = describe_revision(pending)
+    current = approved_revision(event)
+    before = describe_revision(current) if current is not None else {k: (v[0], "") for k, v in after.items()}
+    return [
+        FieldChange(label, before[key][1], text)
+        for key, (label, text) in after.items()
+        if before[key][1] != text
+    ]
