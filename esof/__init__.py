@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     finalise_config(app)
 
     register_extensions(app)
+    register_signal_receivers(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
@@ -107,9 +108,20 @@ def register_extensions(app: Flask) -> None:
     import esof.models  # noqa: F401  (every table known to metadata)
 
 
+def register_signal_receivers(app: Flask) -> None:
+    """Areas react to each other's signals and to commits here, never as a side effect of an import."""
+    from esof.bookings.receivers import connect_receivers
+    from esof.feeds.links import register_link_helpers
+    from esof.feeds.stamps import listen_for_feed_changes
+
+    connect_receivers()
+    listen_for_feed_changes()
+    register_link_helpers(app)
+
+
 AREAS_WITH_VIEWS = (
     "accounts", "venues", "programme", "registration", "bookings", "side_events",
-    "mail", "feeds", "checkin", "api", "admin",
+    "mail", "feeds", "checkin", "api",
 )
 
 

@@ -61,8 +61,15 @@ class SlotClash(Conflict):
 
 
 class Busy(DomainError):
+    """A row lock was not granted in time: nothing was saved, the same request may be sent again."""
+
     status_code = 503
     default_message = _l("The system is busy, please try again in a moment.")
+    retry_after_seconds = 1
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 def is_lock_failure(exc: sa.exc.DBAPIError) -> bool:
@@ -103,7 +110,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> ResponseReturnValue:
         db.session.rollback()
-        return _render(error.status_code, type(error).__name__, error.message)
+        body, status = _render(error.status_code, type(error).__name__, error.message)
+        return body, status, error.headers if isinstance(error, Busy) else {}
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def handle_lock_failure(error: sa.exc.OperationalError) -> ResponseReturnValue:
+        """Every area: a lock wait past the limit that no view turned into Busy is still a 503."""
+        if not is_lock_failure(error):
+            raise error  # a real failure: the 500 handler (or, in tests, the test) gets it
+        return handle_domain_error(Busy())
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:

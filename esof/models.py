@@ -8,6 +8,7 @@ from esof.programme.models import (
     PersonAvailability,
     ProgrammeSession,
     PublishedSession,
+    PublishedSpeaker,
     ScheduleSlot,
     ScheduleVersion,
     SessionSpeaker,
@@ -27,7 +28,7 @@ from esof.venues.models import Room, Venue, VenueOpeningHours
 __all__ = [
     "AuditLog", "Booking", "CheckIn", "ConferenceSettings", "FeedToken", "Occupancy",
     "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
-    "PersonAvailability", "ProgrammeSession", "PublishedSession", "Registration",
+    "PersonAvailability", "ProgrammeSession", "PublishedSession", "PublishedSpeaker", "Registration",
     "RegistrationCategory", "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
     "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventRevision", "Star", "Track",
     "User", "UserRole", "Venue", "VenueOpeningHours",

@@ -10,6 +10,7 @@ from copy import deepcopy
 from typing import Any
 
 from esof.api import params
+from esof.programme import filters
 from esof.side_events.models import AUDIENCE_VALUES
 from esof.side_events.queries import CATEGORY_VALUES, MAX_QUERY_LENGTH
 
@@ -99,7 +100,7 @@ SCHEMAS: dict[str, Any] = {
         "id": ID,
         "title": STRING,
         "abstract": {"type": "string", "description": "Plain text; paragraphs separated by a blank line."},
-        "format": {"type": "string", "enum": list(params.SESSION_FORMATS)},
+        "format": {"type": "string", "enum": list(filters.SESSION_FORMATS)},
         "language": LANGUAGE,
         "track": nullable(ref("Track")),
         "start": DATE_TIME,
@@ -182,14 +183,15 @@ PAGE_PARAMETERS = [
 LANG_PARAMETER = query("lang", {"type": "string", "enum": ["en", "nl"], "default": "en"},
                        "Language of title and description; the other one when the event has none in this language.")
 SESSION_PARAMETERS = [
-    query("day", DATE, "Sessions starting on this local day (Europe/Amsterdam)."),
-    query("track", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH, "pattern": NO_NUL},
-          "Track slug (see /tracks). A slug that names no track matches nothing."),
-    query("venue", {"type": "string", "maxLength": params.MAX_SLUG_LENGTH, "pattern": NO_NUL},
-          "Venue slug (see /venues). A slug that names no venue matches nothing."),
-    query("format", {"type": "string", "enum": list(params.SESSION_FORMATS)}, "Session format."),
-    query("language", {"type": "string", "enum": list(params.SESSION_LANGUAGES)}, "Session language."),
-    query("q", {"type": "string", "maxLength": params.MAX_SESSION_QUERY_LENGTH, "pattern": NO_NUL},
+    query("day", DATE, "Sessions starting on this local day (Europe/Amsterdam): one of the conference days, "
+                     "else 400 with the reason."),
+    query("track", {"type": "string", "maxLength": filters.MAX_SLUG_LENGTH, "pattern": NO_NUL},
+          "Track slug (see /tracks). A slug that names no track answers 400 with the reason."),
+    query("venue", {"type": "string", "maxLength": filters.MAX_SLUG_LENGTH, "pattern": NO_NUL},
+          "Venue slug (see /venues). A slug that names no venue answers 400 with the reason."),
+    query("format", {"type": "string", "enum": list(filters.SESSION_FORMATS)}, "Session format."),
+    query("language", {"type": "string", "enum": list(filters.SESSION_LANGUAGES)}, "Session language."),
+    query("q", {"type": "string", "maxLength": filters.MAX_QUERY_LENGTH, "pattern": NO_NUL},
           "Words in the title, abstract or a speaker's name."),
 ]
 SIDE_EVENT_PARAMETERS = [
@@ -283,5 +285,13 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
-def document() -> dict[str, Any]:
-    return deepcopy(DOCUMENT)
+def document(filter_values: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The document; with `filter_values` (esof.programme.filters.known_filter_values) the
+    session filters that must name something list what they accept now, so a client (and the
+    fuzz test) knows that any other day, track or venue answers 400."""
+    found = deepcopy(DOCUMENT)
+    for parameter in found["paths"]["/sessions"]["get"]["parameters"]:
+        if filter_values and filter_values.get(parameter["name"]):  # an empty enum is no valid schema
+            # A new dict: the document shares one DATE schema among several parameters.
+            parameter["schema"] = {**parameter["schema"], "enum": filter_values[parameter["name"]]}
+    return found

@@ -2,11 +2,12 @@
 silently ignored filter.
 
 Two kinds of filter values, two rules (see docs/API.md):
-- values fixed by the API contract (session formats, languages, side-event categories and
-  audiences, dates, page numbers) must be valid, else 400;
-- values that are data (track and venue slugs, neighbourhoods, search words) only have to be
-  well-formed; one that names nothing simply matches nothing (200 with an empty list), so a
-  saved query keeps working after a track is renamed or removed.
+- session filters are read by esof.programme.filters.ProgrammeFilters, as the programme page
+  and the programme feed read them: a day that is not a conference day, an unknown track or
+  venue, a format or language outside the list answer 400 with the reason;
+- side-event values fixed by the contract (categories, audiences, languages, dates, page
+  numbers) must be valid, else 400; neighbourhoods and search words only have to be
+  well-formed (one that names nothing matches nothing).
 """
 from __future__ import annotations
 
@@ -20,19 +21,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from esof.errors import ValidationFailed
-from esof.programme.models import SessionFormat
-from esof.programme.queries import ProgrammeFilters
+from esof.programme.filters import InvalidFilter, ProgrammeFilters
 from esof.side_events.models import AUDIENCE_VALUES
 from esof.side_events.queries import CATEGORY_VALUES, LANGUAGE_VALUES, MAX_QUERY_LENGTH, CalendarFilter
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
-MAX_SLUG_LENGTH = 80
 MAX_NEIGHBOURHOOD_LENGTH = 100
-MAX_SESSION_QUERY_LENGTH = 200
-SESSION_FORMATS = tuple(f.value for f in SessionFormat)
-SESSION_LANGUAGES = ("en", "nl")
 CONTENT_LANGUAGES = ("en", "nl")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -141,14 +137,12 @@ def parse_page(args: Mapping[str, Any]) -> PageRequest:
 
 
 def parse_session_filters(args: Mapping[str, Any]) -> ProgrammeFilters:
-    return ProgrammeFilters(
-        day=_date(args, "day"),
-        track=_text(args, "track", max_length=MAX_SLUG_LENGTH),
-        venue=_text(args, "venue", max_length=MAX_SLUG_LENGTH),
-        format=_choice(args, "format", SESSION_FORMATS),
-        language=_choice(args, "language", SESSION_LANGUAGES),
-        q=_text(args, "q", max_length=MAX_SESSION_QUERY_LENGTH),
-    )
+    """The programme's own filter reading (the page and the feed read them the same way), its
+    refusal named as every other refusal of a query parameter in the API."""
+    try:
+        return ProgrammeFilters.from_args(args)
+    except InvalidFilter as exc:
+        raise InvalidParameter(exc.message) from exc
 
 
 @dataclass(frozen=True)

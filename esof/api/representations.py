@@ -12,10 +12,10 @@ from typing import Any
 from flask import current_app
 
 from esof.accounts.services import external_url
-from esof.bookings.services import SeatCounts, session_capacity
+from esof.bookings.services import SeatCounts
 from esof.i18n import conference_zone
 from esof.programme.models import PublishedSession, Track
-from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventOccurrence, SideEventRevision
+from esof.side_events.models import SideEvent, SideEventOccurrence, SideEventRevision
 from esof.side_events.recurrence import exdate_day
 from esof.venues.models import Room, Venue
 
@@ -63,18 +63,17 @@ def venue_json(venue: Venue) -> dict[str, Any]:
 
 def session_json(row: PublishedSession, counts: SeatCounts | None) -> dict[str, Any]:
     """One session as the latest published version shows it, with its seats."""
-    session = row.session
     room = row.room
     capacity = None
     if room is not None:
-        # The room's capacity; a session that needs booking may cap it lower.
-        capacity = session_capacity(room.capacity, session.booking_cap if session.needs_booking else None)
+        # The room's capacity, read live; a session that needs booking may cap it lower (counts).
+        capacity = counts.capacity if row.needs_booking and counts is not None else room.capacity
     return {
         "id": row.session_id,
         "title": row.title,
-        "abstract": session.abstract,
-        "format": str(session.format),
-        "language": session.language,
+        "abstract": row.abstract,
+        "format": str(row.format),
+        "language": row.language,
         "track": track_json(row.track) if row.track is not None else None,
         "start": local_iso(row.starts_at),
         "end": local_iso(row.ends_at),
@@ -82,11 +81,11 @@ def session_json(row: PublishedSession, counts: SeatCounts | None) -> dict[str, 
         "room": {"id": room.id, "name": room.name} if room is not None else None,
         "venue": venue_ref(room.venue) if room is not None else None,
         "speakers": [
-            {"id": link.person.id, "name": link.person.name, "affiliation": link.person.affiliation,
-             "role": link.role}
-            for link in session.speaker_links
+            {"id": speaker.person_id, "name": speaker.name, "affiliation": speaker.affiliation,
+             "role": speaker.role}
+            for speaker in row.speakers
         ],
-        "needs_booking": session.needs_booking,
+        "needs_booking": row.needs_booking,
         "capacity": capacity,
         "booked": counts.booked if counts is not None else 0,
         "waitlisted": counts.waitlisted if counts is not None else 0,
@@ -111,13 +110,12 @@ def occurrence_json(occurrence: SideEventOccurrence) -> dict[str, Any]:
 def side_event_json(
     event: SideEvent,
     revision: SideEventRevision,
-    organisation: PartnerOrganisation,
-    venue: Venue | None,
     occurrences: list[SideEventOccurrence],
     *,
     language: str,
 ) -> dict[str, Any]:
-    """The approved revision of an event, in the asked language where it has one."""
+    """The approved revision of an event, in the asked language where it has one (the event's
+    organisation and the revision's venue loaded with them)."""
     title, title_language = revision.title_in(language)
     description, description_language = revision.description_in(language)
     if revision.all_day:
@@ -126,8 +124,7 @@ def side_event_json(
     else:
         start, end = revision.starts_at, revision.ends_at
     assert start is not None and end is not None  # the valid_dates check constraint
-    latitude = revision.latitude if revision.latitude is not None else (venue.latitude if venue else None)
-    longitude = revision.longitude if revision.longitude is not None else (venue.longitude if venue else None)
+    organisation, place = event.organisation, revision.place
     return {
         "id": event.id,
         "title": title,
@@ -147,12 +144,12 @@ def side_event_json(
         "organisation": {"id": organisation.id, "slug": organisation.slug, "name": organisation.name,
                          "website": organisation.website or None},
         "location": {
-            "name": revision.location_name,
-            "address": revision.address or (venue.address if venue else ""),
-            "neighbourhood": revision.neighbourhood,
-            "venue": venue_ref(venue) if venue is not None else None,
-            "latitude": latitude,
-            "longitude": longitude,
+            "name": place.name,
+            "address": place.address,
+            "neighbourhood": place.neighbourhood,
+            "venue": venue_ref(place.venue) if place.venue is not None else None,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
         },
         "free": revision.is_free,
         "price_cents": revision.price_cents or 0,

@@ -1,5 +1,6 @@
-"""Seats of a session as the public sees it now: the latest published version's room and
-times, the session's own seat limit, and the counter row.
+"""Seats of a session as the public sees it now: the latest published version's room, times,
+status and whether it needs booking; the session's own seat limit (live, like every capacity),
+and the counter row.
 
 Every seat change reads a session's state here first, in ONE statement for any number of
 sessions (``_published_rows_stmt``, built once as ``PUBLISHED_ROWS``); nothing here writes.
@@ -51,8 +52,8 @@ def _published_rows_stmt() -> sa.Select[Any]:
     return (
         sa.select(
             PublishedSession.session_id, PublishedSession.title, PublishedSession.starts_at,
-            PublishedSession.ends_at, PublishedSession.status, ProgrammeSession.status,
-            ProgrammeSession.needs_booking, ProgrammeSession.booking_cap, Room.capacity,
+            PublishedSession.ends_at, PublishedSession.status, PublishedSession.needs_booking,
+            ProgrammeSession.booking_cap, Room.capacity,
             sa.func.coalesce(SessionSeats.confirmed_count, 0),
             sa.func.coalesce(SessionSeats.waitlist_count, 0),
             SessionSeats.session_id.is_not(None),
@@ -86,9 +87,10 @@ class PublishedState:
 
 
 def _state_from_row(row: Any) -> PublishedState:
-    (session_id, title, starts_at, ends_at, published_status, draft_status, needs_booking,
+    (session_id, title, starts_at, ends_at, status, needs_booking,
      booking_cap, room_capacity, booked, waitlisted, has_seats_row) = row
-    cancelled = SessionStatus.CANCELLED in (published_status, draft_status)
+    # A cancellation in the draft is not public yet: the session stays bookable until published.
+    cancelled = status is SessionStatus.CANCELLED
     capacity = session_capacity(room_capacity, booking_cap) if room_capacity is not None else None
     counts = SeatCounts(
         capacity=capacity, booked=booked, waitlisted=waitlisted, needs_booking=needs_booking,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from esof.accounts.auth import is_safe_redirect
-from esof.bookings import receivers, services
+from esof.bookings import services
 from esof.bookings.forms import SeatActionForm, StarForm
 from esof.bookings.models import BookingStatus
 from esof.errors import Busy, DomainError, busy_on_lock_timeout, wants_json
@@ -118,5 +118,3 @@ def agenda_index() -> ResponseReturnValue:
     return render_template("bookings/agenda_index.html", days=days,
                            can_book=services.is_confirmed_delegate(current_user))
 
-
-receivers.connect_receivers()  # TEMPORARY: moves to the factory

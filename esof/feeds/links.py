@@ -12,7 +12,8 @@ from urllib.parse import quote, urlencode
 from flask import Flask, current_app
 from flask_babel import get_locale
 
-from esof.accounts.services import external_url
+from esof.feeds.services import current_agenda_url
+from esof.urls import external_url
 
 
 def feed_links(endpoint: str, **args: Any) -> dict[str, str]:
@@ -36,8 +37,6 @@ def agenda_feed_links(https: str) -> dict[str, str]:
 
 
 def agenda_feed_url_of(user: Any) -> str | None:
-    from esof.feeds.services import current_agenda_url
-
     return current_agenda_url(user) if user.is_authenticated else None
 
 

@@ -4,38 +4,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from esof.accounts.models import FeedToken, User
-from esof.accounts.services import external_url
+from esof.bookings.models import Booking, BookingStatus, Star
 from esof.db import utcnow
-from esof.errors import NotFound, ValidationFailed
+from esof.errors import NotFound
 from esof.extensions import db
 from esof.feeds.cache import CachedFeed, feed_cache
 from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
 from esof.feeds.stamps import PROGRAMME, stamps
 from esof.i18n import local_date
 from esof.programme import queries as programme_queries
+from esof.programme.filters import ProgrammeFilters
 from esof.programme.models import PublishedSession, ScheduleVersion, SessionStatus, Track
-from esof.programme.services import latest_version
+from esof.programme.queries import latest_version
+from esof.urls import external_url
 from esof.venues.models import Venue
 
 EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
-
-
-class UnknownFeedFilter(NotFound):
-    default_message = _l("There is no such track, venue or day in the programme.")
-
-
-class BadFeedFilter(ValidationFailed):
-    default_message = _l("The filter is not valid.")
 
 
 def uid_domain() -> str:
@@ -93,18 +87,17 @@ class SessionTexts:
 
 def session_item(row: PublishedSession, texts: SessionTexts | None = None) -> FeedItem:
     texts = texts or SessionTexts.current()
-    session = row.session
     room = row.room
     venue = room.venue if room is not None else None
-    speakers = ", ".join(person.name for person in session.speakers)
-    lines = [plain_text(session.abstract)] if session.abstract else []
+    speakers = ", ".join(speaker.name for speaker in row.speakers)
+    lines = [plain_text(row.abstract)] if row.abstract else []
     if speakers:
         lines.append(texts.speakers.replace("{names}", speakers))
     lines.append(texts.zone_note)
     location = ", ".join(part for part in (
         room.name if room else "", venue.name if venue else "", venue.address if venue else "") if part)
     categories = [row.track.name] if row.track is not None else []
-    categories.append(str(session.format.value).replace("-", " ").capitalize())
+    categories.append(str(row.format.value).replace("-", " ").capitalize())
     has_geo = venue is not None and venue.latitude is not None and venue.longitude is not None
     return FeedItem(
         uid=session_uid(row.session_id),
@@ -122,58 +115,34 @@ def session_item(row: PublishedSession, texts: SessionTexts | None = None) -> Fe
     )
 
 
-def parse_programme_filters(args: dict[str, str]) -> programme_queries.ProgrammeFilters:
-    day_text = (args.get("day") or "").strip()
-    try:
-        day = date.fromisoformat(day_text) if day_text else None
-    except ValueError as exc:
-        raise BadFeedFilter(_("The day must be a date like 2022-07-13.")) from exc
-    return programme_queries.ProgrammeFilters(
-        day=day, track=(args.get("track") or "").strip(), venue=(args.get("venue") or "").strip()
-    )
+FEED_FILTERS = ("day", "track", "venue")
+
+
+def parse_programme_filters(args: Mapping[str, Any]) -> ProgrammeFilters:
+    """The programme's one filter reading: a bad day or an unknown track is a 400 with the reason."""
+    return ProgrammeFilters.from_args(args, allowed=FEED_FILTERS)
 
 
 def programme_feed_name(filters: programme_queries.ProgrammeFilters) -> str:
     parts = []
     if filters.track:
-        track = db.session.scalar(sa.select(Track).where(Track.slug == filters.track))
-        if track is None:
-            raise UnknownFeedFilter()
-        parts.append(_("%(track)s track", track=track.name))
+        parts.append(_("%(track)s track", track=db.session.scalar(
+            sa.select(Track.name).where(Track.slug == filters.track)) or filters.track))
     if filters.venue:
-        venue = db.session.scalar(sa.select(Venue).where(Venue.slug == filters.venue))
-        if venue is None:
-            raise UnknownFeedFilter()
-        parts.append(venue.name)
+        parts.append(db.session.scalar(sa.select(Venue.name).where(Venue.slug == filters.venue)) or filters.venue)
     if filters.day:
         parts.append(local_date(filters.day, "long"))
     return "ESOF 2022 — " + (" · ".join(parts) if parts else _("Programme"))
 
 
-@dataclass(frozen=True)
-class VersionStamp:
-    id: int
-    number: int
-    published_at: datetime
-
-
-def latest_version_stamp() -> VersionStamp | None:
-    """The latest published version's number and time (without Redis, the one query a cached feed costs)."""
-    row = db.session.execute(
-        sa.select(ScheduleVersion.id, ScheduleVersion.number, ScheduleVersion.published_at)
-        .order_by(ScheduleVersion.number.desc()).limit(1)
-    ).first()
-    return VersionStamp(*row) if row else None
-
-
-def programme_feed(filters: programme_queries.ProgrammeFilters, *, language: str) -> CachedFeed:
+def programme_feed(filters: ProgrammeFilters, *, language: str) -> CachedFeed:
     args = filters.as_args()
     key = f"programme:{stamps().current(PROGRAMME)}:{language}:" + "&".join(
         f"{k}={v}" for k, v in sorted(args.items()))
 
     def build() -> tuple[bytes, datetime]:
-        name = programme_feed_name(filters)  # 404 for an unknown track or venue
-        version = latest_version_stamp()
+        name = programme_feed_name(filters)
+        version = programme_queries.latest_version_stamp()
         rows = []
         if version is not None:
             stmt = programme_queries.published_sessions_stmt(version.id, filters)
@@ -292,8 +261,6 @@ def user_for_agenda_token(token: str) -> User:
 
 def agenda_session_ids(user: User) -> set[int]:
     """Starred and booked (confirmed or waitlisted) sessions of the user."""
-    from esof.bookings.models import Booking, BookingStatus, Star
-
     starred = sa.select(Star.session_id).where(Star.user_id == user.id)
     booked = sa.select(Booking.session_id).where(
         Booking.user_id == user.id, Booking.status != BookingStatus.CANCELLED)
@@ -307,7 +274,7 @@ def agenda_feed(user: User, *, language: str) -> CachedFeed:
         ids = agenda_session_ids(user)
         rows: Iterable[PublishedSession] = []
         if version is not None and ids:
-            stmt = programme_queries.published_sessions_stmt(version.id, programme_queries.ProgrammeFilters())
+            stmt = programme_queries.published_sessions_stmt(version.id, ProgrammeFilters())
             rows = list(db.session.scalars(stmt.where(PublishedSession.session_id.in_(ids))).unique())
         rows = list(rows)
         meta = FeedMeta(

@@ -28,6 +28,11 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from esof.programme.models import PublishedSession, PublishedSpeaker, ScheduleVersion, Track
+from esof.programme.queries import latest_version_stamp
+from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventRevision
+from esof.venues.models import Room, Venue
+
 log = logging.getLogger(__name__)
 
 PROGRAMME = "programme"
@@ -36,22 +41,12 @@ TOPICS_KEY = "esof_feed_topics"
 
 
 def watched_models() -> dict[type, tuple[str, ...]]:
-    """Which rows each feed shows; a commit touching one of them changes that feed's stamp."""
-    from esof.programme.models import (
-        Person,
-        ProgrammeSession,
-        PublishedSession,
-        ScheduleVersion,
-        SessionSpeaker,
-        Track,
-    )
-    from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventRevision
-    from esof.venues.models import Room, Venue
+    """Which rows each feed shows; a commit touching one of them changes that feed's stamp.
 
+    The programme feeds read only published rows, and the names of the places and tracks
+    they point to; the organisers' draft (sessions, speakers, slots) is not among them."""
     return {
-        ScheduleVersion: (PROGRAMME,), PublishedSession: (PROGRAMME,),
-        # Live rows that a published session's text and place come from.
-        ProgrammeSession: (PROGRAMME,), Person: (PROGRAMME,), SessionSpeaker: (PROGRAMME,),
+        ScheduleVersion: (PROGRAMME,), PublishedSession: (PROGRAMME,), PublishedSpeaker: (PROGRAMME,),
         Track: (PROGRAMME,), Room: (PROGRAMME,),
         Venue: (PROGRAMME, SIDE_EVENTS),
         SideEvent: (SIDE_EVENTS,), SideEventRevision: (SIDE_EVENTS,), PartnerOrganisation: (SIDE_EVENTS,),
@@ -59,14 +54,13 @@ def watched_models() -> dict[type, tuple[str, ...]]:
 
 
 def database_stamps() -> dict[str, Callable[[], str]]:
-    from esof.feeds.services import latest_version_stamp
-    from esof.feeds.side_events import change_stamp
-
     def programme() -> str:
         version = latest_version_stamp()
         return f"v{version.number}" if version else "v0"
 
-    return {PROGRAMME: programme, SIDE_EVENTS: change_stamp}
+    from esof.feeds.side_events import change_stamp as side_events_change_stamp  # TEMPORARY until moved
+
+    return {PROGRAMME: programme, SIDE_EVENTS: side_events_change_stamp}
 
 
 # --------------------------------------------------------------------------- noticing commits

@@ -12,23 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from esof.extensions import db, limiter
-
 from esof.feeds import services
 from esof.feeds import side_events as side_event_feeds
 from esof.feeds.cache import CachedFeed
+from esof.side_events.queries import CalendarFilter
 
 bp = Blueprint("feeds", __name__)
 # Public, read-only and cached: no rate limit to count (and nothing to spend time on).
 limiter.exempt(bp)
 
-
-@bp.record_once
-def register_template_helpers(state) -> None:  # noqa: ANN001
-    from esof.feeds.links import register_link_helpers
-    from esof.feeds.stamps import listen_for_feed_changes
-
-    register_link_helpers(state.app)
-    listen_for_feed_changes()
 
 FEED_MAX_AGE = 300  # seconds; clients poll hourly (REFRESH-INTERVAL), proxies may keep 5 minutes
 
@@ -92,8 +84,6 @@ def agenda_feed(token: str) -> ResponseReturnValue:
 
 @bp.get("/feeds/side-events.ics")
 def side_events_feed() -> ResponseReturnValue:
-    from esof.side_events.queries import CalendarFilter
-
     calendar_filter = CalendarFilter.from_args(request.args)
     language = feed_language()
     with force_locale(language):

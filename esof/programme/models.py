@@ -182,7 +182,12 @@ class ScheduleVersion(db.Model):
 
 
 class PublishedSession(db.Model):
-    """One session as a published version shows it: what the public, API and feeds read."""
+    """One session as a published version shows it: what the public, API and feeds read.
+
+    Every field a visitor sees is copied here at publication, so an organiser's edit of the
+    draft (``ProgrammeSession``) stays private until the next version. Capacity and booking
+    counts are not programme content: they stay live.
+    """
 
     __tablename__ = "published_session"
     __table_args__ = (
@@ -197,12 +202,16 @@ class PublishedSession(db.Model):
         sa.ForeignKey("programme_session.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(sa.String(300))
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    format: Mapped[SessionFormat] = mapped_column(enum_type(SessionFormat, "format"))
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    needs_booking: Mapped[bool] = mapped_column(default=False)
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
     track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[SessionStatus] = mapped_column(enum_type(SessionStatus, "status"))
-    # RFC 5545 SEQUENCE: rises whenever a version changes time, room, title or status.
+    # RFC 5545 SEQUENCE: rises whenever a version changes anything the public sees.
     sequence: Mapped[int] = mapped_column(default=0)
     last_modified: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -210,3 +219,26 @@ class PublishedSession(db.Model):
     session: Mapped[ProgrammeSession] = relationship()
     room: Mapped[Room | None] = relationship()
     track: Mapped[Track | None] = relationship()
+    speakers: Mapped[list[PublishedSpeaker]] = relationship(
+        back_populates="published_session", cascade="all, delete-orphan", order_by="PublishedSpeaker.position",
+    )
+
+
+class PublishedSpeaker(db.Model):
+    """A speaker of a published session, with the name and affiliation that version shows."""
+
+    __tablename__ = "published_speaker"
+    __table_args__ = (sa.UniqueConstraint("published_session_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    published_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("published_session.id", ondelete="CASCADE"), index=True
+    )
+    # Kept when the person is deleted later: the published version still names them.
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(20), default="speaker")
+    position: Mapped[int] = mapped_column(default=0)
+
+    published_session: Mapped[PublishedSession] = relationship(back_populates="speakers")

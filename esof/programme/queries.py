@@ -3,21 +3,15 @@ each page loads its rows with a fixed number of queries (eager loading), whateve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from esof.extensions import db
 from esof.i18n import conference_zone
-from esof.programme.models import (
-    Person,
-    ProgrammeSession,
-    PublishedSession,
-    ScheduleVersion,
-    SessionSpeaker,
-    Track,
-)
+from esof.programme.filters import ProgrammeFilters
+from esof.programme.models import ProgrammeSession, PublishedSession, PublishedSpeaker, ScheduleVersion, Track
 from esof.venues.models import Room, Venue
 
 # Confirmed bookings are counted per session by the bookings area in this table. Programme
@@ -26,32 +20,20 @@ from esof.venues.models import Room, Venue
 SESSION_SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"))
 
 
-@dataclass
-class ProgrammeFilters:
-    day: date | None = None
-    track: str = ""
-    venue: str = ""
-    format: str = ""
-    language: str = ""
-    q: str = ""
-
-    def as_args(self) -> dict[str, str]:
-        args = {"day": self.day.isoformat() if self.day else "", "track": self.track, "venue": self.venue,
-                "format": self.format, "language": self.language, "q": self.q}
-        return {k: v for k, v in args.items() if v}
+# Everything a page shows of a published session: its room and venue, track and speakers.
+PUBLISHED_SESSION_LOADS = (
+    joinedload(PublishedSession.room).joinedload(Room.venue),
+    joinedload(PublishedSession.track),
+    selectinload(PublishedSession.speakers),
+)
 
 
 def published_sessions_stmt(version_id: int, filters: ProgrammeFilters) -> sa.Select:
+    """The sessions of a published version that match the filters, as the version shows them."""
     stmt = (
         sa.select(PublishedSession)
-        .join(ProgrammeSession, ProgrammeSession.id == PublishedSession.session_id)
         .where(PublishedSession.version_id == version_id)
-        .options(
-            joinedload(PublishedSession.room).joinedload(Room.venue),
-            joinedload(PublishedSession.track),
-            joinedload(PublishedSession.session)
-            .selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person),
-        )
+        .options(*PUBLISHED_SESSION_LOADS)
         .order_by(PublishedSession.starts_at, PublishedSession.ends_at, PublishedSession.title)
     )
     if filters.day is not None:
@@ -65,16 +47,17 @@ def published_sessions_stmt(version_id: int, filters: ProgrammeFilters) -> sa.Se
         stmt = stmt.where(PublishedSession.room_id.in_(
             sa.select(Room.id).join(Venue).where(Venue.slug == filters.venue)))
     if filters.format:
-        stmt = stmt.where(ProgrammeSession.format == filters.format)
+        stmt = stmt.where(PublishedSession.format == filters.format)
     if filters.language:
-        stmt = stmt.where(ProgrammeSession.language == filters.language)
+        stmt = stmt.where(PublishedSession.language == filters.language)
     if filters.q:
         pattern = f"%{filters.q.strip().lower()}%"
-        speaker_match = sa.select(SessionSpeaker.session_id).join(Person).where(sa.func.lower(Person.name).like(pattern))
+        speaker_match = sa.select(PublishedSpeaker.published_session_id).where(
+            sa.func.lower(PublishedSpeaker.name).like(pattern))
         stmt = stmt.where(sa.or_(
             sa.func.lower(PublishedSession.title).like(pattern),
-            sa.func.lower(ProgrammeSession.abstract).like(pattern),
-            PublishedSession.session_id.in_(speaker_match),
+            sa.func.lower(PublishedSession.abstract).like(pattern),
+            PublishedSession.id.in_(speaker_match),
         ))
     return stmt
 
@@ -87,12 +70,7 @@ def published_session(version: ScheduleVersion, session_id: int) -> PublishedSes
     return db.session.scalars(
         sa.select(PublishedSession)
         .where(PublishedSession.version_id == version.id, PublishedSession.session_id == session_id)
-        .options(
-            joinedload(PublishedSession.room).joinedload(Room.venue),
-            joinedload(PublishedSession.track),
-            joinedload(PublishedSession.session)
-            .selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person),
-        )
+        .options(*PUBLISHED_SESSION_LOADS)
     ).unique().one_or_none()
 
 
@@ -100,6 +78,27 @@ def filter_choices() -> tuple[list[Track], list[Venue]]:
     tracks = list(db.session.scalars(sa.select(Track).order_by(Track.name)))
     venues = list(db.session.scalars(sa.select(Venue).order_by(Venue.name)))
     return tracks, venues
+
+
+def latest_version() -> ScheduleVersion | None:
+    """The version the public sees now (None before the first publication)."""
+    return db.session.scalar(sa.select(ScheduleVersion).order_by(ScheduleVersion.number.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class VersionStamp:
+    id: int
+    number: int
+    published_at: datetime
+
+
+def latest_version_stamp() -> VersionStamp | None:
+    """The latest version's number and time in one small query: what a cached feed's key needs."""
+    row = db.session.execute(
+        sa.select(ScheduleVersion.id, ScheduleVersion.number, ScheduleVersion.published_at)
+        .order_by(ScheduleVersion.number.desc()).limit(1)
+    ).first()
+    return VersionStamp(*row) if row else None
 
 
 def latest_version_id() -> sa.ScalarSelect[int]:
@@ -111,6 +110,18 @@ def recent_versions(limit: int = 50) -> list[ScheduleVersion]:
     return list(db.session.scalars(
         sa.select(ScheduleVersion).options(undefer(ScheduleVersion.changelog))
         .order_by(ScheduleVersion.number.desc()).limit(limit)))
+
+
+def live_seats(session_id: int) -> tuple[int, int | None]:
+    """Confirmed bookings and the session's own seat limit, in one query. Seats are not
+    programme content: both are read live, not from the published version."""
+    row = db.session.execute(
+        sa.select(sa.func.coalesce(SESSION_SEATS.c.confirmed_count, 0), ProgrammeSession.booking_cap)
+        .select_from(ProgrammeSession)
+        .outerjoin(SESSION_SEATS, SESSION_SEATS.c.session_id == ProgrammeSession.id)
+        .where(ProgrammeSession.id == session_id)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)
 
 
 def seats_booked(session_id: int) -> int:

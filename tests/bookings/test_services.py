@@ -108,9 +108,10 @@ def test_book_seat_refuses_sessions_not_open_for_booking(app) -> None:
     no_booking = bookable_session(needs_booking=False)
     cancelled = bookable_session(starts=at(14, "10:00"))
     publish()
-    unpublished = bookable_session(starts=at(15, "10:00"))
     programme_services.set_session_status(item=cancelled, status=SessionStatus.CANCELLED)
     db.session.commit()
+    publish()
+    unpublished = bookable_session(starts=at(15, "10:00"))
     user = confirmed_delegate()
     with pytest.raises(services.NotBookable):
         services.book_seat(item=no_booking, delegate=user)
@@ -119,6 +120,24 @@ def test_book_seat_refuses_sessions_not_open_for_booking(app) -> None:
     with pytest.raises(services.NotPublished):
         services.book_seat(item=unpublished, delegate=user)
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+def test_booking_follows_the_published_version_not_the_draft(app) -> None:
+    """The public page shows what was published; booking answers the same until the next version."""
+    cancelled_in_draft = bookable_session(starts=at(14, "10:00"))
+    booking_in_draft_only = bookable_session(needs_booking=False, starts=at(15, "10:00"))
+    publish()
+    programme_services.set_session_status(item=cancelled_in_draft, status=SessionStatus.CANCELLED)
+    booking_in_draft_only.needs_booking = True
+    db.session.commit()
+    user = confirmed_delegate()
+    assert book(cancelled_in_draft, user).outcome is services.Outcome.CONFIRMED
+    with pytest.raises(services.NotBookable):
+        services.book_seat(item=booking_in_draft_only, delegate=user)
+    publish()
+    assert book(booking_in_draft_only, user).outcome is services.Outcome.CONFIRMED
+    with pytest.raises(services.NotBookable, match="This session is cancelled."):
+        services.book_seat(item=cancelled_in_draft, delegate=confirmed_delegate())
 
 
 def test_book_seat_refuses_a_second_booking_of_the_same_session(app) -> None:

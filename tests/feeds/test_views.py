@@ -56,11 +56,15 @@ def test_programme_feed_filters_and_names_itself(client: FlaskClient, published:
 
 
 def test_programme_feed_rejects_unknown_and_malformed_filters(client: FlaskClient, published: Programme) -> None:
-    assert client.get("/feeds/programme.ics?track=astrology").status_code == 404
-    assert client.get("/feeds/programme.ics?venue=nowhere").status_code == 404
+    # One policy with the API: 400 and a reason that names the value.
+    unknown_track = client.get("/feeds/programme.ics?track=astrology")
+    assert (unknown_track.status_code, "astrology" in unknown_track.get_data(as_text=True)) == (400, True)
+    unknown_venue = client.get("/feeds/programme.ics?venue=nowhere")
+    assert (unknown_venue.status_code, "nowhere" in unknown_venue.get_data(as_text=True)) == (400, True)
     bad_day = client.get("/feeds/programme.ics?day=13-07-2022")
     assert bad_day.status_code == 400
     assert "2022-07-13" in bad_day.get_data(as_text=True)
+    assert client.get("/feeds/programme.ics?day=2022-07-20").status_code == 400  # not a conference day
 
 
 def test_feed_answers_304_to_etag_and_last_modified_and_supports_head(client: FlaskClient, published: Programme) -> None:

@@ -1,4 +1,0 @@
-"""HTTP handlers of the admin area."""
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/organiser")

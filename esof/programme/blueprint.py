@@ -1,0 +1,31 @@
+"""The programme blueprint, shared by its public, organiser and schedule views."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.db import utcnow
+from esof.i18n import to_local
+
+bp = Blueprint("programme", __name__, url_prefix="/programme")
+organiser_only = roles_required(Role.ORGANISER)
+
+
+@bp.app_template_filter("zone_abbr")
+def zone_abbr(moment: datetime) -> str:
+    """'CEST' — the conference zone's abbreviation at that instant."""
+    return to_local(moment).tzname() or ""
+
+
+@bp.app_template_filter("from_iso")
+def from_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@bp.app_template_filter("atom_date")
+def atom_date(moment: datetime | None) -> str:
+    """RFC 3339 in UTC, as Atom wants it."""
+    return (moment or utcnow()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

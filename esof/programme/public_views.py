@@ -1,0 +1,73 @@
+"""The public programme: only the latest published version, never the organisers' draft."""
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from esof.i18n import conference_zone
+from esof.programme import queries
+from esof.programme.blueprint import bp
+from esof.programme.filters import ProgrammeFilters
+from esof.programme.forms import FORMAT_LABELS, LANGUAGE_LABELS
+from esof.programme.publishing import iter_changes
+from esof.programme.scheduling import layout_grid
+from esof.venues.services import conference_days
+
+
+@bp.get("/")
+def programme_index() -> ResponseReturnValue:
+    version = queries.latest_version()
+    days = conference_days()
+    filters, problem = ProgrammeFilters.from_args_or_message(request.args)
+    if filters.day is None and not filters.q:
+        filters = filters.with_day(days[0])
+    items = queries.published_sessions(version, filters) if version else []
+    tracks, venues = queries.filter_choices()
+    return render_template(
+        "programme/programme_index.html", version=version, items=items, filters=filters, days=days,
+        tracks=tracks, venues=venues, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS, problem=problem,
+    ), 400 if problem else 200
+
+
+@bp.get("/grid")
+def programme_grid() -> ResponseReturnValue:
+    version = queries.latest_version()
+    days = conference_days()
+    filters, problem = ProgrammeFilters.from_args_or_message(
+        {key: value for key, value in request.args.items() if key in ("day", "venue")})
+    filters = filters.with_day(filters.day or days[0])
+    items = queries.published_sessions(version, filters) if version else []
+    rooms = sorted({item.room for item in items if item.room is not None},
+                   key=lambda r: (r.venue.name, r.name))
+    layout = layout_grid(((i.room_id, i.starts_at, i.ends_at, i) for i in items if i.room_id),
+                         day=filters.day, zone=conference_zone())
+    _tracks, venues = queries.filter_choices()
+    return render_template("programme/programme_grid.html", version=version, day=filters.day, days=days,
+                           rooms=rooms, layout=layout, venues=venues, filters=filters,
+                           problem=problem), 400 if problem else 200
+
+
+@bp.get("/sessions/<int:session_id>")
+def session_detail(session_id: int) -> ResponseReturnValue:
+    version = queries.latest_version()
+    item = queries.published_session(version, session_id) if version else None
+    if item is None:
+        abort(404)
+    booked, booking_cap = queries.live_seats(session_id) if item.needs_booking else (None, None)
+    return render_template("programme/session_detail.html", item=item, version=version, booked=booked,
+                           booking_cap=booking_cap, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS)
+
+
+@bp.get("/changes")
+def changes_index() -> ResponseReturnValue:
+    versions = queries.recent_versions()
+    return render_template("programme/changes_index.html", versions=versions, iter_changes=iter_changes)
+
+
+@bp.get("/changes.atom")
+def changes_feed() -> ResponseReturnValue:
+    versions = queries.recent_versions()
+    body = render_template("programme/changes.atom", versions=versions, iter_changes=iter_changes,
+                           feed_title=_("ESOF 2022 programme changes"))
+    return Response(body, mimetype="application/atom+xml")

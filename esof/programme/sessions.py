@@ -1,0 +1,130 @@
+"""Programme sessions: the draft content organisers edit (title, abstract, format, speakers ...).
+
+Edits here change the draft only; the public sees them once a version is published
+(esof/programme/publishing.py). The seat limit is the exception: it is read live.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from esof.errors import Conflict, ValidationFailed
+from esof.extensions import db
+from esof.programme.models import (
+    Person,
+    ProgrammeSession,
+    PublishedSession,
+    ScheduleSlot,
+    SessionFormat,
+    SessionSpeaker,
+    SessionStatus,
+    Track,
+)
+from esof.programme.signals import booking_cap_changed
+from esof.venues.models import Room
+
+
+class UnknownPerson(ValidationFailed):
+    default_message = _l("One of the chosen speakers does not exist.")
+
+
+class SessionAlreadyPublished(Conflict):
+    default_message = _l(
+        "This session has been published and subscribers may have it in their calendars. "
+        "Cancel it instead of deleting it."
+    )
+
+
+
+def save_session(
+    *,
+    item: ProgrammeSession | None = None,
+    title: str,
+    format: SessionFormat | str,
+    abstract: str = "",
+    language: str = "en",
+    track_id: int | None = None,
+    speaker_ids: Sequence[int] = (),
+    expected_audience: int = 0,
+    needs_booking: bool = False,
+    booking_cap: int | None = None,
+    needs_step_free: bool = False,
+) -> ProgrammeSession:
+    if expected_audience < 0 or (booking_cap is not None and booking_cap < 0):
+        raise ValidationFailed(_l("Numbers cannot be negative."))
+    if track_id is not None and db.session.get(Track, track_id) is None:
+        raise ValidationFailed(_l("This track does not exist."))
+    speaker_ids = list(dict.fromkeys(speaker_ids))
+    if speaker_ids:
+        found = set(db.session.scalars(sa.select(Person.id).where(Person.id.in_(speaker_ids))))
+        if found != set(speaker_ids):
+            raise UnknownPerson()
+    cap_before = None if item is None else (item.needs_booking, item.booking_cap)
+    if item is None:
+        item = ProgrammeSession()
+        db.session.add(item)
+    item.title = title.strip()
+    item.format = SessionFormat(format)
+    item.abstract = abstract
+    item.language = language
+    item.track_id = track_id
+    item.expected_audience = expected_audience
+    item.needs_booking = needs_booking
+    item.booking_cap = booking_cap
+    item.needs_step_free = needs_step_free
+    current = {link.person_id: link for link in item.speaker_links}
+    for person_id in list(current):
+        if person_id not in speaker_ids:
+            item.speaker_links.remove(current[person_id])
+    for position, person_id in enumerate(speaker_ids):
+        link = current.get(person_id) or SessionSpeaker(person_id=person_id)
+        link.position = position
+        if person_id not in current:
+            item.speaker_links.append(link)
+    db.session.flush()
+    if cap_before is not None and cap_before != (item.needs_booking, item.booking_cap):
+        booking_cap_changed.send(item)
+    return item
+
+
+def set_session_status(*, item: ProgrammeSession, status: SessionStatus) -> None:
+    """Cancel or reinstate; a cancelled session stays in the schedule until the next publication
+    shows it as cancelled, so subscribers' calendars drop it."""
+    item.status = status
+    db.session.flush()
+
+
+def delete_session(*, item: ProgrammeSession) -> None:
+    published = db.session.scalar(
+        sa.select(PublishedSession.id).where(PublishedSession.session_id == item.id).limit(1)
+    )
+    if published is not None:
+        raise SessionAlreadyPublished()
+    db.session.delete(item)
+    db.session.flush()
+
+
+def list_sessions(*, q: str = "", track_id: int | None = None) -> list[ProgrammeSession]:
+    stmt = (
+        sa.select(ProgrammeSession)
+        .options(joinedload(ProgrammeSession.track), selectinload(ProgrammeSession.slot).joinedload(ScheduleSlot.room)
+                 .joinedload(Room.venue),
+                 selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person))
+        .order_by(ProgrammeSession.title)
+    )
+    if q:
+        stmt = stmt.where(sa.func.lower(ProgrammeSession.title).like(f"%{q.lower()}%"))
+    if track_id:
+        stmt = stmt.where(ProgrammeSession.track_id == track_id)
+    return list(db.session.scalars(stmt))
+
+
+def count_sessions() -> dict[str, int]:
+    total = db.session.scalar(sa.select(sa.func.count(ProgrammeSession.id))) or 0
+    scheduled = db.session.scalar(sa.select(sa.func.count(ScheduleSlot.id))) or 0
+    cancelled = db.session.scalar(
+        sa.select(sa.func.count(ProgrammeSession.id)).where(ProgrammeSession.status == SessionStatus.CANCELLED)) or 0
+    return {"total": total, "scheduled": scheduled, "unscheduled": total - scheduled, "cancelled": cancelled}
