@@ -11,9 +11,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from esof.accounts.services import external_url
 from esof.errors import NotFound
 from esof.extensions import db
 from esof.feeds.cache import CachedFeed
@@ -22,15 +20,10 @@ from esof.feeds.services import EPOCH, cached_render, uid_domain, uncached_rende
 from esof.feeds.stamps import SIDE_EVENTS, stamps
 from esof.i18n import conference_zone
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS
-from esof.side_events.models import (
-    Audience,
-    EventCategory,
-    EventState,
-    RevisionStatus,
-    SideEvent,
-    SideEventRevision,
-)
-from esof.side_events.queries import CalendarFilter
+from esof.side_events.models import Audience, EventCategory, SideEvent, SideEventRevision
+from esof.side_events.queries import CalendarFilter, approved_events_stmt
+from esof.side_events.queries import change_stamp as change_stamp  # moved there; the feeds' stamps still name it here
+from esof.urls import external_url
 
 
 def side_event_uid(event_id: int) -> str:
@@ -88,12 +81,8 @@ def side_event_item(event: SideEvent, revision: SideEventRevision, language: str
         lines.append(texts.price.replace("{price}", f"{(revision.price_cents or 0) / 100:.2f}"))
     if revision.booking_url:
         lines.append(texts.booking.replace("{url}", revision.booking_url))
-    venue = revision.venue
-    location = ", ".join(part for part in (
-        revision.location_name, venue.name if venue else "", revision.address or (venue.address if venue else ""),
-        revision.neighbourhood) if part)
-    latitude = revision.latitude if revision.latitude is not None else (venue.latitude if venue else None)
-    longitude = revision.longitude if revision.longitude is not None else (venue.longitude if venue else None)
+    place = revision.place
+    location = ", ".join(part for part in (place.name, place.venue_name, place.address, place.neighbourhood) if part)
     category = EventCategory(revision.category).value
     categories = [texts.categories.get(category, category)]
     categories += [texts.audiences.get(a.value, a.value) for a in revision.audiences]
@@ -114,31 +103,12 @@ def side_event_item(event: SideEvent, revision: SideEventRevision, language: str
         status="CONFIRMED",
         description="\n\n".join(lines),
         location=location,
-        geo=(latitude, longitude) if latitude is not None and longitude is not None else None,
+        geo=place.coordinates,
         url=texts.url_template.format(id=event.id),
         categories=categories,
         rrule=revision.rrule or None,
         exdates=_exdates(revision) if revision.rrule else [],
     )
-
-
-def _approved_stmt(calendar_filter: CalendarFilter) -> sa.Select:
-    return (
-        sa.select(SideEvent, SideEventRevision)
-        .join(SideEventRevision, sa.and_(SideEventRevision.event_id == SideEvent.id,
-                                         SideEventRevision.status == RevisionStatus.APPROVED))
-        .where(SideEvent.state == EventState.APPROVED, *calendar_filter.conditions())
-        .options(joinedload(SideEvent.organisation), joinedload(SideEventRevision.venue))
-        .order_by(sa.func.coalesce(SideEventRevision.starts_at, SideEventRevision.start_date), SideEvent.id)
-    )
-
-
-def change_stamp() -> str:
-    """Changes whenever an event is approved, edited and approved, or taken down."""
-    latest, count, sequences = db.session.execute(
-        sa.select(sa.func.max(SideEvent.updated_at), sa.func.count(SideEvent.id), sa.func.sum(SideEvent.sequence))
-    ).one()
-    return f"{latest.isoformat() if latest else '-'}/{count}/{sequences or 0}"
 
 
 def feed_name(calendar_filter: CalendarFilter) -> str:
@@ -159,7 +129,10 @@ def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> Cache
     key = f"side-events:{stamps().current(SIDE_EVENTS)}:{language}:{query}"
 
     def build() -> tuple[bytes, datetime]:
-        rows = db.session.execute(_approved_stmt(calendar_filter)).unique().all()
+        stmt = approved_events_stmt(calendar_filter).order_by(
+            sa.func.coalesce(SideEventRevision.starts_at, SideEventRevision.start_date), SideEvent.id
+        )
+        rows = db.session.execute(stmt).all()
         texts = SideEventTexts.current()
         items = [side_event_item(event, revision, language, texts) for event, revision in rows]
         meta = FeedMeta(
@@ -177,9 +150,7 @@ def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> Cache
 
 
 def single_side_event_feed(event_id: int, *, language: str) -> CachedFeed:
-    row = db.session.execute(
-        _approved_stmt(CalendarFilter()).where(SideEvent.id == event_id)
-    ).unique().one_or_none()
+    row = db.session.execute(approved_events_stmt().where(SideEvent.id == event_id)).one_or_none()
     if row is None:
         raise NotFound(_("This event is not in the calendar."))
     event, revision = row

@@ -36,7 +36,7 @@ def make_calendar() -> dict[str, object]:
             "editor": editor, "organiser": organiser}
 
 
-def test_side_events_feed_has_approved_events_with_rrule_and_dates(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_side_events_feed_has_approved_events_with_rrule_and_dates(client: FlaskClient, app) -> None:
     made = make_calendar()
     response = client.get("/feeds/side-events.ics?lang=en")
     assert response.status_code == 200
@@ -59,7 +59,7 @@ def test_side_events_feed_has_approved_events_with_rrule_and_dates(client: Flask
     assert "Organised by Rijksmuseum Boerhaave." in lecture["description"]
 
 
-def test_side_events_feed_speaks_the_visitors_language_with_fallback(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_side_events_feed_speaks_the_visitors_language_with_fallback(client: FlaskClient, app) -> None:
     make_calendar()
     parsed = parse_with_icaljs(client.get("/feeds/side-events.ics?lang=nl").data)
     titles = {e["summary"] for e in parsed["events"]}
@@ -67,7 +67,7 @@ def test_side_events_feed_speaks_the_visitors_language_with_fallback(client: Fla
     assert parsed["calendar"]["name"] == "Leiden City of Science 2022"
 
 
-def test_side_events_feed_uses_the_calendar_filters_and_names_itself(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_side_events_feed_uses_the_calendar_filters_and_names_itself(client: FlaskClient, app) -> None:
     make_calendar()
     parsed = parse_with_icaljs(client.get("/feeds/side-events.ics?lang=en&category=tour&audience=families").data)
     assert [e["summary"] for e in parsed["events"]] == ["Sunday tour"]
@@ -76,10 +76,11 @@ def test_side_events_feed_uses_the_calendar_filters_and_names_itself(client: Fla
     assert "Sunday tour" not in {e["summary"] for e in free["events"]}
 
 
-def test_approving_an_edit_changes_the_feed_and_raises_sequence(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_approving_an_edit_changes_the_feed_and_raises_sequence(client: FlaskClient, app) -> None:
     made = make_calendar()
     first = client.get("/feeds/side-events.ics?lang=en")
-    assert client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    again = client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
     services.edit_side_event(event=made["lecture"], data=event_input(title_en="Stars over Leiden (moved)",
                                                                       start_time=time(14), end_time=time(16)),
                              author=made["editor"])
@@ -98,7 +99,7 @@ def test_approving_an_edit_changes_the_feed_and_raises_sequence(client: FlaskCli
     assert moved["start"] == "2022-07-14T12:00:00.000Z"
 
 
-def test_single_side_event_is_a_download_and_unknown_is_404(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_single_side_event_is_a_download_and_unknown_is_404(client: FlaskClient, app) -> None:
     made = make_calendar()
     response = client.get(f"/calendar/events/{made['expo'].id}.ics")
     assert response.status_code == 200
