@@ -1,8 +1,6 @@
 """Venue rules: venues, their opening hours and rooms. Flush, never commit."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, time
 
 import sqlalchemy as sa
@@ -11,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from esof.conference import conference_days as conference_days  # re-export; new code imports esof.conference
 from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
+from esof.text import unique_slug
 from esof.venues.models import Room, Venue, VenueOpeningHours
 from esof.venues.signals import (
     BookingsBeyondCapacity,
@@ -38,11 +37,6 @@ class InvalidOpeningHours(ValidationFailed):
     default_message = _l("Closing time must be after opening time.")
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "venue"
-
-
 def list_venues() -> list[Venue]:
     return list(db.session.scalars(
         sa.select(Venue).options(sa.orm.selectinload(Venue.rooms), sa.orm.selectinload(Venue.opening_hours))
@@ -59,13 +53,9 @@ def _check_venue_name(name: str, venue: Venue | None) -> None:
 
 
 def _unique_slug(name: str, venue: Venue | None) -> str:
-    base = slugify(name)
-    slug, n = base, 2
-    while db.session.scalar(
-        sa.select(Venue.id).where(Venue.slug == slug, Venue.id != (venue.id if venue and venue.id else -1))
-    ) is not None:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    """A free slug for `name`; the venue being renamed keeps its own out of the search."""
+    other_than = Venue.id != venue.id if venue is not None and venue.id is not None else None
+    return unique_slug(Venue.slug, name, fallback="venue", other_than=other_than)
 
 
 def save_venue(
