@@ -3,7 +3,8 @@ approved side events, each page in a fixed number of queries whatever its size.
 
 Sessions come from programme.queries (the same statement the programme page uses), seats
 from bookings.services.seat_counts (one query for a whole page), side events from the
-approved revision with the /calendar/ filters (side_events.queries.CalendarFilter).
+statement the calendar and its feeds use (side_events.queries.approved_events_stmt), with the
+/calendar/ filters (side_events.queries.CalendarFilter).
 """
 from __future__ import annotations
 
@@ -27,15 +28,8 @@ from esof.programme import queries as programme_queries
 from esof.programme.models import PublishedSession, Track
 from esof.programme.queries import ProgrammeFilters
 from esof.programme.services import latest_version
-from esof.side_events.models import (
-    EventState,
-    PartnerOrganisation,
-    RevisionStatus,
-    SideEvent,
-    SideEventOccurrence,
-    SideEventRevision,
-)
-from esof.side_events.queries import CalendarFilter, local_midnight
+from esof.side_events.models import SideEvent, SideEventOccurrence
+from esof.side_events.queries import CalendarFilter, approved_events_stmt, local_midnight
 from esof.venues.models import Venue
 
 NEXT_OCCURRENCES = 10
@@ -152,15 +146,7 @@ def _side_events_stmt(query: SideEventQuery) -> sa.Select[Any]:
         .where(SideEventOccurrence.event_id == SideEvent.id)
         .scalar_subquery()
     )
-    stmt = (
-        sa.select(SideEvent, SideEventRevision, PartnerOrganisation, Venue)
-        .join(SideEventRevision, sa.and_(SideEventRevision.event_id == SideEvent.id,
-                                         SideEventRevision.status == RevisionStatus.APPROVED))
-        .join(PartnerOrganisation, PartnerOrganisation.id == SideEvent.organisation_id)
-        .outerjoin(Venue, Venue.id == SideEventRevision.venue_id)
-        .where(SideEvent.state == EventState.APPROVED, *query.calendar_filter.conditions())
-        .order_by(first_start.nulls_last(), SideEvent.id)
-    )
+    stmt = approved_events_stmt(query.calendar_filter).order_by(first_start.nulls_last(), SideEvent.id)
     if window.starts is not None or window.ends is not None:
         stmt = stmt.where(
             sa.exists().where(SideEventOccurrence.event_id == SideEvent.id, *_occurrence_conditions(window))
@@ -198,9 +184,8 @@ def _next_occurrences(event_ids: list[int], window: _Window) -> dict[int, list[S
 def _side_event_items(rows: list[Any], query: SideEventQuery, language: str) -> list[dict[str, Any]]:
     occurrences = _next_occurrences([event.id for event, *_ in rows], _window(query))
     return [
-        rep.side_event_json(event, revision, organisation, venue, occurrences.get(event.id, []),
-                            language=language)
-        for event, revision, organisation, venue in rows
+        rep.side_event_json(event, revision, occurrences.get(event.id, []), language=language)
+        for event, revision in rows
     ]
 
 
