@@ -6,8 +6,12 @@ import time
 import click
 from flask import Flask
 
+from esof.accounts import services
 from esof.accounts.models import Role
+from esof.demo import register_demo_command
+from esof.errors import DomainError
 from esof.extensions import db
+from esof.mail.services import deliver_due_mail
 
 
 def register_cli(app: Flask) -> None:
@@ -21,8 +25,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", default="", help="Display name.")
     def create_user_command(email: str, roles: tuple[str, ...], password: str, name: str) -> None:
         """Create a verified account with the given roles, or add roles to an existing one."""
-        from esof.accounts import services
-
         wanted = tuple(Role(r) for r in roles) or (Role.DELEGATE,)
         user = services.find_user_by_email(email)
         if user is None:
@@ -30,7 +32,7 @@ def register_cli(app: Flask) -> None:
                 user = services.create_user(
                     email=email, password=password, display_name=name, roles=wanted, verified=True
                 )
-            except services.DomainError as exc:
+            except DomainError as exc:
                 raise click.ClickException(exc.message) from exc
             click.echo(f"Created {user.email} with roles {', '.join(sorted(r.value for r in user.roles))}")
         else:
@@ -44,8 +46,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
     def send_mail_command(forever: bool, interval: float) -> None:
         """Deliver every mail that is due, then exit (or keep going with --forever)."""
-        from esof.mail.services import deliver_due_mail
-
         pause = interval
         while True:
             report = deliver_due_mail()
@@ -58,7 +58,5 @@ def register_cli(app: Flask) -> None:
             # A server that is down is asked again less and less often (up to 5 minutes).
             pause = min(pause * 2, 300.0) if report.server_down else interval
             time.sleep(pause)
-
-    from esof.demo import register_demo_command
 
     register_demo_command(app)

@@ -89,6 +89,4 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
             "languages": app.config["LANGUAGES"],
-            # Navigation links only to areas that are installed.
-            "url_endpoints": app.view_functions,
         }

@@ -9,19 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-
 from esof.accounts.services import external_url
 from esof.bookings.services import SeatCounts
-from esof.i18n import conference_zone
+from esof.conference import conference_zone, zone_name
 from esof.programme.models import PublishedSession, Track
 from esof.side_events.models import SideEvent, SideEventOccurrence, SideEventRevision
 from esof.side_events.recurrence import exdate_day
 from esof.venues.models import Room, Venue
-
-
-def zone_name() -> str:
-    return str(current_app.config["CONFERENCE_TIMEZONE"])
 
 
 def local_iso(moment: datetime) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
-from esof.urls import external_url
 from esof.api import openapi, params, services
 from esof.extensions import csrf, limiter
 from esof.programme.filters import known_filter_values
+from esof.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Read-only: no forms to protect, and the login/sign-up rate limits are not the API's.

@@ -19,9 +19,9 @@ from esof.bookings.models import LIVE, Booking, Star
 from esof.bookings.published import SeatCounts, published_states, seat_counts
 from esof.bookings.refusals import NotPublished
 from esof.bookings.seats import is_postgresql
+from esof.conference import to_local
 from esof.db import utcnow
 from esof.extensions import db
-from esof.i18n import to_local
 from esof.programme import scheduling
 from esof.programme.models import ProgrammeSession, PublishedSession, SessionStatus
 from esof.programme.queries import latest_version_id

@@ -31,8 +31,9 @@ from esof.db import utcnow
 from esof.errors import NotFound, ValidationFailed
 from esof.extensions import db
 from esof.programme.models import ProgrammeSession, PublishedSession, SessionStatus
-from esof.programme.services import latest_version
+from esof.programme.queries import latest_version
 from esof.registration.models import Attendance, PaymentStatus, Registration, RegistrationStatus
+from esof.registration.queries import RegistrationFilters, filtered_registrations
 from esof.registration.services import verify_ticket_token
 from esof.venues.models import Room, Venue
 
@@ -371,8 +372,6 @@ def record_scan(
 
 def search_registrations(text: str, *, limit: int = 20) -> list[Registration]:
     """The name fallback: registrations whose name, affiliation or email match, active first."""
-    from esof.registration.queries import RegistrationFilters, filtered_registrations
-
     if len(text.strip()) < 2:
         return []
     stmt = filtered_registrations(RegistrationFilters(q=text.strip())).order_by(None).order_by(

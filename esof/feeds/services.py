@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from esof.accounts.models import FeedToken, User
 from esof.bookings.models import Booking, BookingStatus, Star
+from esof.conference import zone_name
 from esof.db import utcnow
 from esof.errors import NotFound
 from esof.extensions import db
@@ -80,7 +81,7 @@ class SessionTexts:
         url = external_url("programme.session_detail", session_id=placeholder)
         return cls(
             speakers=_("Speakers: %(names)s", names="{names}"),
-            zone_note=_("Times are in %(zone)s.", zone=current_app.config["CONFERENCE_TIMEZONE"]),
+            zone_note=_("Times are in %(zone)s.", zone=zone_name()),
             url_template=url.replace(str(placeholder), "{id}"),
         )
 
@@ -150,10 +151,10 @@ def programme_feed(filters: ProgrammeFilters, *, language: str) -> CachedFeed:
         meta = FeedMeta(
             name=name,
             description=_("ESOF 2022, Leiden, 13–16 July 2022. Times in %(zone)s.",
-                          zone=current_app.config["CONFERENCE_TIMEZONE"]),
+                          zone=zone_name()),
             page_url=external_url("programme.programme_index", **args),
             feed_url=external_url("feeds.programme_feed", **args),
-            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+            zone_name=zone_name(),
         )
         # The version's time, not the rows': a session leaving this filter changes no row here.
         last = version.published_at if version else EPOCH
@@ -175,7 +176,7 @@ def single_session_feed(session_id: int) -> CachedFeed:
             description=_("ESOF 2022, Leiden"),
             page_url=external_url("programme.session_detail", session_id=session_id),
             feed_url=external_url("feeds.session_ics", session_id=session_id),
-            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+            zone_name=zone_name(),
         )
         return render_calendar(meta, [session_item(row)]), row.last_modified
 
@@ -280,10 +281,10 @@ def agenda_feed(user: User, *, language: str) -> CachedFeed:
         meta = FeedMeta(
             name=_("ESOF 2022 — My agenda"),
             description=_("Sessions you starred or booked at ESOF 2022. Times in %(zone)s.",
-                          zone=current_app.config["CONFERENCE_TIMEZONE"]),
+                          zone=zone_name()),
             page_url=external_url("main.home"),
             feed_url=external_url("feeds.agenda_feed", token="private"),
-            zone_name=current_app.config["CONFERENCE_TIMEZONE"],
+            zone_name=zone_name(),
         )
         # Unstarring deletes a row, so no stored time says when the agenda last changed:
         # Last-Modified is now and only the ETag (a digest of the body) gives 304s.

@@ -31,6 +31,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from esof.programme.models import PublishedSession, PublishedSpeaker, ScheduleVersion, Track
 from esof.programme.queries import latest_version_stamp
 from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventRevision
+from esof.side_events.queries import change_stamp as side_events_change_stamp
 from esof.venues.models import Room, Venue
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ def database_stamps() -> dict[str, Callable[[], str]]:
     def programme() -> str:
         version = latest_version_stamp()
         return f"v{version.number}" if version else "v0"
-
-    from esof.feeds.side_events import change_stamp as side_events_change_stamp  # TEMPORARY until moved
 
     return {PROGRAMME: programme, SIDE_EVENTS: side_events_change_stamp}
 

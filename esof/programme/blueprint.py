@@ -7,8 +7,8 @@ from flask import Blueprint
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
+from esof.conference import to_local
 from esof.db import utcnow
-from esof.i18n import to_local
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 organiser_only = roles_required(Role.ORGANISER)

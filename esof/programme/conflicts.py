@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from esof.conference import conference_zone
 from esof.errors import Conflict
 from esof.extensions import db
-from esof.i18n import conference_zone
 from esof.programme import scheduling
 from esof.programme.models import (
     Person,

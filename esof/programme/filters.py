@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from esof.conference import conference_days
 from esof.errors import ValidationFailed
 from esof.extensions import db
 from esof.programme.models import SessionFormat, Track
 from esof.venues.models import Venue
-from esof.venues.services import conference_days
 
 MAX_SLUG_LENGTH = 80
 MAX_QUERY_LENGTH = 200

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from esof.conference import conference_days
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import choices
@@ -21,7 +22,6 @@ from esof.programme.forms import (
     TrackForm,
 )
 from esof.programme.models import Person, PersonAvailability, ProgrammeSession, SessionStatus, Track
-from esof.venues.services import conference_days
 
 
 def _int_arg(name: str) -> int | None:

@@ -5,14 +5,13 @@ from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from esof.i18n import conference_zone
+from esof.conference import conference_days, conference_zone
 from esof.programme import queries
 from esof.programme.blueprint import bp
 from esof.programme.filters import ProgrammeFilters
 from esof.programme.forms import FORMAT_LABELS, LANGUAGE_LABELS
 from esof.programme.publishing import iter_changes
 from esof.programme.scheduling import layout_grid
-from esof.venues.services import conference_days
 
 
 @bp.get("/")

@@ -19,10 +19,11 @@ from sqlalchemy.orm import joinedload
 
 from esof.accounts.models import Role, User
 from esof.accounts.services import record_audit
+from esof.conference import to_local
 from esof.db import utcnow
 from esof.errors import Conflict
 from esof.extensions import db
-from esof.i18n import local_datetime, to_local
+from esof.i18n import local_datetime
 from esof.programme.conflicts import PublishRefused, build_conflict_report
 from esof.programme.models import (
     Person,

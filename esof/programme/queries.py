@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
+from esof.conference import conference_zone
 from esof.extensions import db
-from esof.i18n import conference_zone
 from esof.programme.filters import ProgrammeFilters
 from esof.programme.models import ProgrammeSession, PublishedSession, PublishedSpeaker, ScheduleVersion, Track
 from esof.venues.models import Room, Venue

@@ -13,15 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from esof.conference import conference_days, conference_zone, to_local
 from esof.errors import ValidationFailed
 from esof.extensions import db
-from esof.i18n import conference_zone, to_local
 from esof.programme import scheduling
 from esof.programme.conflicts import ConflictReport, build_conflict_report
 from esof.programme.models import ProgrammeSession, PublishedSession, ScheduleSlot, SessionSpeaker, SessionStatus
 from esof.programme.queries import latest_version_id, seats_booked
 from esof.venues.models import Room, Venue
-from esof.venues.services import conference_days
 
 
 class InvalidTimes(ValidationFailed):

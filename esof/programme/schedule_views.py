@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from esof.accounts.models import Role
+from esof.conference import conference_days
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.programme import services
@@ -20,7 +21,6 @@ from esof.programme.forms import (
 )
 from esof.programme.models import ProgrammeSession, Track
 from esof.venues.models import Room, Venue
-from esof.venues.services import conference_days
 
 
 def _int_arg(name: str) -> int | None:

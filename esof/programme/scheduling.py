@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from esof.conference import DEFAULT_TIMEZONE
+
 WALKING_SPEED_KMH = 4.5
 WALKING_MARGIN_MINUTES = 5
 EARTH_RADIUS_KM = 6371.0088
@@ -129,7 +131,7 @@ def find_conflicts(
     opening_hours = opening_hours or {}
     venues_with_hours = venues_with_hours or set()
     speaker_names = speaker_names or {}
-    zone = zone or ZoneInfo("Europe/Amsterdam")
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
     issues: list[Issue] = []
 
     ordered = sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.session_id))

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from esof.accounts.models import User
 from esof.accounts.services import record_audit
+from esof.conference import zone_name
 from esof.db import utcnow
 from esof.errors import ValidationFailed, busy_on_lock_timeout
 from esof.extensions import db
@@ -52,7 +52,7 @@ def category_state(category: RegistrationCategory, settings: ConferenceSettings,
 
 
 def today_in_conference_zone(now: datetime | None = None) -> date:
-    return conference_date(now or utcnow(), current_app.config["CONFERENCE_TIMEZONE"])
+    return conference_date(now or utcnow(), zone_name())
 
 
 def fee_for(category: RegistrationCategory, today: date) -> int:

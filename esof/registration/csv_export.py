@@ -5,7 +5,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from esof.i18n import to_local
+from esof.conference import to_local
 from esof.registration.models import Registration
 
 CSV_COLUMNS = (

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
+from esof.conference import conference_zone, to_local
 from esof.errors import Busy, DomainError
 from esof.extensions import db
-from esof.i18n import conference_zone, to_local
 from esof.registration import queries
 from esof.registration.blueprint import answers_busy, bp, page_language
 from esof.registration.categories import category_offers, list_categories, save_category

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from esof.form_choices import choices
+from esof.i18n import local_date
 
 LAYOUTS = [
     ("theatre", _l("Theatre")),
@@ -54,8 +55,6 @@ class OpeningHoursForm(FlaskForm):
 
 
 def opening_hours_form(days: list, hours: dict) -> FlaskForm:  # noqa: ANN001
-    from esof.i18n import local_date
-
     class _Form(OpeningHoursForm):
         pass
 
