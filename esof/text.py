@@ -15,7 +15,8 @@ def slugify(text: str, *, fallback: str = "item") -> str:
     """'Société Française de Physique' -> 'societe-francaise-de-physique': accents folded to
     ASCII (not dropped), anything else becomes one hyphen."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:MAX_SLUG_LENGTH] or fallback
+    # Cut, then strip: a cut at a word break must not leave a trailing hyphen.
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())[:MAX_SLUG_LENGTH].strip("-") or fallback
 
 
 def unique_slug(
@@ -32,5 +33,5 @@ def unique_slug(
         taken = taken.where(other_than)
     while db.session.scalar(taken, {"slug": slug}) is not None:
         suffix = f"-{n}"
-        slug, n = base[: MAX_SLUG_LENGTH - len(suffix)] + suffix, n + 1
+        slug, n = base[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix, n + 1
     return slug
