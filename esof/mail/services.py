@@ -30,6 +30,11 @@ from esof.mail.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
+def mail_template_path(template: str) -> str:
+    area, _slash, name = template.rpartition("/")
+    return f"{area}/mail/{name}" if area else f"mail/{name}"
+
+
 def queue_mail(
     *,
     to: str,
@@ -37,15 +42,18 @@ def queue_mail(
     language: str = "en",
     **context: Any,
 ) -> OutboxMessage:
-    """Render mail/<template>.txt (and .html if present) in the language and queue it.
+    """Render the mail's template (.txt, and .html if present) in the language and queue it.
 
+    `template` is a name in templates/mail/ ("verify_email"), or "<area>/<name>" for a mail
+    an area keeps with its own templates and translations (templates/<area>/mail/<name>).
     The template's first line is ``Subject: ...``. Flushes, never commits: the message is
     sent only if the change that caused it is committed.
     """
+    path = mail_template_path(template)
     with force_locale(language):
-        text = render_template(f"mail/{template}.txt", **context)
+        text = render_template(f"{path}.txt", **context)
         try:
-            html = render_template(f"mail/{template}.html", **context)
+            html = render_template(f"{path}.html", **context)
         except TemplateNotFound:  # the HTML part is optional; errors inside it are not hidden
             html = None
     first_line, _, body = text.partition("\n")

@@ -78,7 +78,7 @@ def approve_side_event(
     if recipient:
         title, _lang = revision.title_in(recipient[1])
         queue_mail(
-            to=recipient[0], template="side_events_approved", language=recipient[1],
+            to=recipient[0], template="side_events/approved", language=recipient[1],
             title=title, link=external_url("side_events.event_detail", event_id=event.id),
         )
     return revision
@@ -109,7 +109,7 @@ def reject_side_event(
     if recipient:
         title, _lang = revision.title_in(recipient[1])
         queue_mail(
-            to=recipient[0], template="side_events_rejected", language=recipient[1],
+            to=recipient[0], template="side_events/rejected", language=recipient[1],
             title=title, reason=reason, still_public=approved_revision(event) is not None,
             link=external_url("side_events.event_edit", event_id=event.id),
         )

@@ -130,7 +130,7 @@ def invite_editor(
     existing = find_user_by_email(email)
     queue_mail(
         to=email,
-        template="side_events_invitation",
+        template="side_events/invitation",
         language=existing.language if existing else invited_by.language,
         organisation=organisation,
         inviter=invited_by,
