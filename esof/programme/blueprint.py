@@ -1,9 +1,9 @@
 """The programme blueprint, shared by its public, organiser and schedule views."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
@@ -12,6 +12,20 @@ from esof.db import utcnow
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 organiser_only = roles_required(Role.ORGANISER)
+
+
+def int_arg(name: str) -> int | None:
+    """An id in the organisers' query string (a venue or track picker); anything else is none."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def day_arg(name: str = "day") -> date | None:
+    """A day in the organisers' query string; the pages fall back to the first conference day."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 @bp.app_template_filter("zone_abbr")

@@ -87,7 +87,8 @@ def describe_issue(issue: Issue, titles: dict[int, str]) -> str:
     names = " / ".join(f"“{titles.get(s, s)}”" for s in issue.session_ids)
     code = issue.code
     if code is IssueCode.ROOM_DOUBLE_BOOKED:
-        return _("%(room)s (%(venue)s) is used twice at once: %(sessions)s", room=d["room"], venue=d["venue"], sessions=names)
+        return _("%(room)s (%(venue)s) is used twice at once: %(sessions)s",
+                 room=d["room"], venue=d["venue"], sessions=names)
     if code is IssueCode.SPEAKER_DOUBLE_BOOKED:
         return _("%(speaker)s speaks in two sessions at once: %(sessions)s", speaker=d["speaker"], sessions=names)
     if code is IssueCode.SPEAKER_UNAVAILABLE:
@@ -165,7 +166,10 @@ def build_conflict_report() -> ConflictReport:
         hours[(venue_id, day)] = OpeningHours(opens, closes)
     names = dict(db.session.execute(
         sa.select(Person.id, Person.name).where(
-            Person.id.in_(sa.select(SessionSpeaker.person_id).join(ScheduleSlot, ScheduleSlot.session_id == SessionSpeaker.session_id))
+            Person.id.in_(
+                sa.select(SessionSpeaker.person_id)
+                .join(ScheduleSlot, ScheduleSlot.session_id == SessionSpeaker.session_id)
+            )
         )
     ).tuples().all())
     issues = scheduling.find_conflicts(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 from esof.venues.models import Room
 
 
@@ -36,7 +36,7 @@ class SessionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Track(db.Model):
+class Track(Model):
     __tablename__ = "track"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Track(db.Model):
         return f"<Track {self.slug}>"
 
 
-class Person(db.Model):
+class Person(Model):
     """A speaker, moderator or chair; optionally linked to a user account."""
 
     __tablename__ = "person"
@@ -72,7 +72,7 @@ class Person(db.Model):
         return f"<Person {self.id} {self.name}>"
 
 
-class PersonAvailability(db.Model):
+class PersonAvailability(Model):
     """A window in which a speaker said they can be scheduled. None given: always."""
 
     __tablename__ = "person_availability"
@@ -86,7 +86,7 @@ class PersonAvailability(db.Model):
     person: Mapped[Person] = relationship(back_populates="availability")
 
 
-class SessionSpeaker(db.Model):
+class SessionSpeaker(Model):
     __tablename__ = "session_speaker"
 
     session_id: Mapped[int] = mapped_column(
@@ -102,7 +102,7 @@ class SessionSpeaker(db.Model):
     session: Mapped[ProgrammeSession] = relationship(back_populates="speaker_links")
 
 
-class ProgrammeSession(db.Model):
+class ProgrammeSession(Model):
     __tablename__ = "programme_session"
     __table_args__ = (
         sa.CheckConstraint("expected_audience >= 0", name="audience_not_negative"),
@@ -144,7 +144,7 @@ class ProgrammeSession(db.Model):
         return f"<ProgrammeSession {self.id} {self.title!r}>"
 
 
-class ScheduleSlot(db.Model):
+class ScheduleSlot(Model):
     """Where and when a session sits in the organisers' draft schedule."""
 
     __tablename__ = "schedule_slot"
@@ -165,7 +165,7 @@ class ScheduleSlot(db.Model):
     room: Mapped[Room] = relationship()
 
 
-class ScheduleVersion(db.Model):
+class ScheduleVersion(Model):
     __tablename__ = "schedule_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +181,7 @@ class ScheduleVersion(db.Model):
     changelog: Mapped[list[Any]] = mapped_column(sa.JSON, default=list, deferred=True)
 
 
-class PublishedSession(db.Model):
+class PublishedSession(Model):
     """One session as a published version shows it: what the public, API and feeds read.
 
     Every field a visitor sees is copied here at publication, so an organiser's edit of the
@@ -224,7 +224,7 @@ class PublishedSession(db.Model):
     )
 
 
-class PublishedSpeaker(db.Model):
+class PublishedSpeaker(Model):
     """A speaker of a published session, with the name and affiliation that version shows."""
 
     __tablename__ = "published_speaker"

@@ -12,7 +12,7 @@ from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import choices
 from esof.programme import services
-from esof.programme.blueprint import bp, organiser_only
+from esof.programme.blueprint import bp, int_arg, organiser_only
 from esof.programme.forms import (
     FORMAT_LABELS,
     ActionForm,
@@ -22,18 +22,6 @@ from esof.programme.forms import (
     TrackForm,
 )
 from esof.programme.models import Person, PersonAvailability, ProgrammeSession, SessionStatus, Track
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _day_arg(name: str = "day") -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.get("/organiser/")
@@ -184,7 +172,7 @@ def person_delete(person_id: int) -> ResponseReturnValue:
 @organiser_only
 def session_index() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()
-    track_id = _int_arg("track")
+    track_id = int_arg("track")
     items = services.list_sessions(q=q, track_id=track_id)
     tracks = db.session.scalars(db.select(Track).order_by(Track.name)).all()
     return render_template("programme/session_index.html", items=items, q=q, track_id=track_id,
@@ -228,7 +216,8 @@ def session_create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Session created. Place it in the schedule grid."), "success")
             return redirect(url_for("programme.session_edit", session_id=item.id))
-    return render_template("programme/session_form.html", form=form, item=None), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("programme/session_form.html", form=form, item=None), status
 
 
 @bp.route("/organiser/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -251,8 +240,9 @@ def session_edit(session_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Session saved."), "success")
             return redirect(url_for("programme.session_edit", session_id=item.id))
+    status = 422 if form.errors or form.form_errors else 200
     return render_template("programme/session_form.html", form=form, item=item, action_form=ActionForm(),
-                           rooms=services.list_rooms(), days=conference_days()), 422 if form.errors or form.form_errors else 200
+                           rooms=services.list_rooms(), days=conference_days()), status
 
 
 @bp.post("/organiser/sessions/<int:session_id>/status")

@@ -66,5 +66,6 @@ def list_people(*, q: str = "") -> list[Person]:
     stmt = sa.select(Person).order_by(Person.name)
     if q:
         pattern = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Person.name).like(pattern), sa.func.lower(Person.affiliation).like(pattern)))
+        stmt = stmt.where(sa.or_(sa.func.lower(Person.name).like(pattern),
+                                 sa.func.lower(Person.affiliation).like(pattern)))
     return list(db.session.scalars(stmt))

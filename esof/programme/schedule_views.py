@@ -1,8 +1,6 @@
 """The organisers' schedule pages: the grid, placing sessions, conflicts and publishing."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,7 +11,7 @@ from esof.conference import conference_days
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.programme import services
-from esof.programme.blueprint import bp, organiser_only
+from esof.programme.blueprint import bp, day_arg, int_arg, organiser_only
 from esof.programme.forms import (
     ActionForm,
     PlacementForm,
@@ -22,26 +20,13 @@ from esof.programme.forms import (
 from esof.programme.models import ProgrammeSession, Track
 from esof.venues.models import Room, Venue
 
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _day_arg(name: str = "day") -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 # --- the schedule grid
 
 
 def _grid_args() -> dict:
     days = conference_days()
-    day = _day_arg()
-    return {"day": day if day in days else days[0], "venue_id": _int_arg("venue"), "track_id": _int_arg("track")}
+    day = day_arg()
+    return {"day": day if day in days else days[0], "venue_id": int_arg("venue"), "track_id": int_arg("track")}
 
 
 def _safe_back(target: str | None) -> str:
