@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -100,7 +100,7 @@ def wants_json() -> bool:
     )
 
 
-def _render(status: int, title: str, message: str) -> ResponseReturnValue:
+def _render(status: int, title: str, message: str) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=title, reason=message, status=status), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -118,11 +118,13 @@ def register_error_handlers(app: Flask) -> None:
         """Every area: a lock wait past the limit that no view turned into Busy is still a 503."""
         if not is_lock_failure(error):
             raise error  # a real failure: the 500 handler (or, in tests, the test) gets it
+        db.session.rollback()  # first: the message's language is read from the (failed) session's user
         return handle_domain_error(Busy())
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
-        return _render(400, "CSRFError", str(_l("The form has expired or is missing its security token. Please try again.")))
+        message = _l("The form has expired or is missing its security token. Please try again.")
+        return _render(400, "CSRFError", str(message))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> ResponseReturnValue:

@@ -54,9 +54,9 @@ def _busy(item: ProgrammeSession, exc: Busy, back: str) -> ResponseReturnValue:
     """503 with a message and a way to try again, never the error page."""
     db.session.rollback()
     if wants_json():
-        return jsonify(ok=False, error="Busy", message=exc.message), 503, {"Retry-After": "1"}
+        return jsonify(ok=False, error="Busy", message=exc.message), 503, exc.headers
     return render_template("bookings/busy.html", item=item, message=exc.message, back=back,
-                           form=SeatActionForm(back=back)), 503, {"Retry-After": "1"}
+                           form=SeatActionForm(back=back)), 503, exc.headers
 
 
 def _seat_change(session_id: int, change: Callable[..., Any]) -> ResponseReturnValue:

@@ -19,9 +19,6 @@ from esof.registration.models import RegistrationStatus
 
 bp = Blueprint("registration", __name__, url_prefix="/registration")
 
-# Seconds a client should wait before sending again a request that found the database busy.
-RETRY_AFTER = "1"
-
 
 def page_language() -> str:
     return str(get_locale() or "en")
@@ -46,10 +43,9 @@ def busy_response(exc: Busy, page: Callable[[], str]) -> ResponseReturnValue:
     """503 with Retry-After: a row lock was not granted in time, nothing was saved. JSON for
     API clients, otherwise `page` (a friendly page, never the error page)."""
     db.session.rollback()
-    headers = {"Retry-After": RETRY_AFTER}
     if wants_json():
-        return jsonify(ok=False, error="Busy", message=exc.message), 503, headers
-    return page(), 503, headers
+        return jsonify(ok=False, error="Busy", message=exc.message), 503, exc.headers
+    return page(), 503, exc.headers
 
 
 def _busy_page(message: str) -> str:
