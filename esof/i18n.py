@@ -14,7 +14,6 @@ from flask_login import current_user
 
 # The zone and the instant-to-local helper live in esof.conference; importing them from
 # here keeps working.
-from esof.conference import conference_zone as conference_zone
 from esof.conference import to_local, zone_name
 
 PACKAGE_ROOT = Path(__file__).parent
@@ -33,7 +32,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI commands and workers: messages in the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language

@@ -36,11 +36,6 @@ def test_conference_zone_follows_the_setting(app: Flask) -> None:
     assert i18n.select_timezone() == "Europe/Lisbon"
 
 
-def test_i18n_zone_helpers_are_the_conference_ones() -> None:
-    assert i18n.conference_zone is conference.conference_zone
-    assert i18n.to_local is conference.to_local
-
-
 def test_festival_year_is_2022_by_default(app: Flask) -> None:
     assert conference.festival_year() == 2022
     assert DefaultConfig.SIDE_EVENTS_FESTIVAL_YEAR == conference.FESTIVAL_YEAR == 2022

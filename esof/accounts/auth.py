@@ -1,6 +1,7 @@
 """Password hashing, the user loader and the one decorator for role checks."""
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -55,10 +56,8 @@ def spend_password_check_time(password: str) -> None:
     key = (hasher.time_cost, hasher.memory_cost)
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = hasher.hash("no such account, no such password")
-    try:
+    with contextlib.suppress(VerificationError):
         hasher.verify(_DUMMY_HASH[key], password)
-    except VerificationError:
-        pass
 
 
 # Built once: SQLAlchemy memoises a statement's cache key on the object, so reusing it spares

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -27,7 +27,7 @@ def new_login_nonce() -> str:
     return secrets.token_hex(8)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(
@@ -87,7 +87,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """A personal agenda feed URL; only the SHA-256 of the token is stored."""
 
     __tablename__ = "feed_token"
@@ -103,7 +103,7 @@ class FeedToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """Who did what to which object, for organiser and partner actions."""
 
     __tablename__ = "audit_log"

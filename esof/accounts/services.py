@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +17,7 @@ from esof.errors import Conflict, DomainError, ValidationFailed
 from esof.extensions import db, limiter
 from esof.mail.services import queue_mail
 from esof.tokens import InvalidToken, make_token, read_token
+from esof.urls import external_url
 
 
 class EmailTaken(Conflict):
@@ -132,7 +132,8 @@ def may_mail_address(kind: str, email: str) -> bool:
         return True
     key = hashlib.sha256(email.encode()).hexdigest()[:32]
     limits = parse_many(current_app.config["RATELIMIT_MAIL_PER_ADDRESS"])
-    return all([limiter.limiter.hit(item, "mail-per-address", kind, key) for item in limits])  # every window counts
+    hits = [limiter.limiter.hit(item, "mail-per-address", kind, key) for item in limits]  # every window counts
+    return all(hits)
 
 
 def mail_sign_up_attempt(user: User) -> None:
@@ -158,19 +159,6 @@ def send_verification_mail(user: User) -> None:
         link=external_url("accounts.verify_email", token=token),
         hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
     )
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for mails and feeds, built on ESOF_BASE_URL (not the request host).
-
-    Works without a request too (CLI commands, workers), and keeps a path prefix such as
-    https://example.org/esof in the base address.
-    """
-    base = urlsplit(current_app.config["ESOF_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def verify_email(token: str) -> User:

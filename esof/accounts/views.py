@@ -27,7 +27,7 @@ from esof.extensions import db, limiter
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
-def _limit(name: str):  # noqa: ANN202  (a Flask-Limiter decorator)
+def _limit(name: str):  # a Flask-Limiter decorator
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
 

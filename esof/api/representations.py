@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from esof.accounts.services import external_url
 from esof.bookings.services import SeatCounts
 from esof.conference import conference_zone, zone_name
 from esof.programme.models import PublishedSession, Track
 from esof.side_events.models import SideEvent, SideEventOccurrence, SideEventRevision
 from esof.side_events.recurrence import exdate_day
+from esof.urls import external_url
 from esof.venues.models import Room, Venue
 
 

@@ -20,10 +20,10 @@ from sqlalchemy.orm import selectinload
 from esof.api import representations as rep
 from esof.api.params import PageRequest, SideEventQuery
 from esof.bookings.services import seat_counts
+from esof.conference import conference_zone
 from esof.db import utcnow
 from esof.errors import NotFound
 from esof.extensions import db
-from esof.i18n import conference_zone
 from esof.programme import queries as programme_queries
 from esof.programme.models import PublishedSession, Track
 from esof.programme.queries import ProgrammeFilters

@@ -44,7 +44,8 @@ def json_response(payload: Any) -> Response:
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_MAX_AGE
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the response as werkzeug's type)
+    return response
 
 
 def list_response(found: services.ItemPage, names: tuple[str, ...] = ()) -> Response:

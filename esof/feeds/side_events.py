@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from esof.conference import conference_zone
 from esof.errors import NotFound
 from esof.extensions import db
 from esof.feeds.cache import CachedFeed
 from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
 from esof.feeds.services import EPOCH, cached_render, uid_domain, uncached_render
 from esof.feeds.stamps import SIDE_EVENTS, stamps
-from esof.i18n import conference_zone
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS
 from esof.side_events.models import Audience, EventCategory, SideEvent, SideEventRevision
 from esof.side_events.queries import CalendarFilter, approved_events_stmt

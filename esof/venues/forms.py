@@ -54,7 +54,7 @@ class OpeningHoursForm(FlaskForm):
     """One pair of fields per conference day, named opens_<n> / closes_<n>; built per request."""
 
 
-def opening_hours_form(days: list, hours: dict) -> FlaskForm:  # noqa: ANN001
+def opening_hours_form(days: list, hours: dict) -> FlaskForm:
     class _Form(OpeningHoursForm):
         pass
 

@@ -6,10 +6,10 @@ from datetime import date, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from esof.extensions import db
+from esof.extensions import Model
 
 
-class Venue(db.Model):
+class Venue(Model):
     __tablename__ = "venue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,11 +29,18 @@ class Venue(db.Model):
         back_populates="venue", cascade="all, delete-orphan", order_by="VenueOpeningHours.day"
     )
 
+    @property
+    def coordinates(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None while either is unknown."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
+
     def __repr__(self) -> str:
         return f"<Venue {self.id} {self.name}>"
 
 
-class VenueOpeningHours(db.Model):
+class VenueOpeningHours(Model):
     __tablename__ = "venue_opening_hours"
     __table_args__ = (
         sa.UniqueConstraint("venue_id", "day"),
@@ -49,7 +56,7 @@ class VenueOpeningHours(db.Model):
     venue: Mapped[Venue] = relationship(back_populates="opening_hours")
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "room"
     __table_args__ = (
         sa.UniqueConstraint("venue_id", "name"),

@@ -6,7 +6,6 @@ from datetime import date, time
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from esof.conference import conference_days as conference_days  # re-export; new code imports esof.conference
 from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.text import unique_slug

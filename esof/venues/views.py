@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
+from esof.conference import conference_days
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.venues import services
@@ -47,7 +48,8 @@ def venue_create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Venue “%(name)s” created.", name=venue.name), "success")
             return redirect(url_for("venues.venue_detail", venue_id=venue.id))
-    return render_template("venues/venue_form.html", form=form, venue=None), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("venues/venue_form.html", form=form, venue=None), status
 
 
 @bp.get("/<int:venue_id>")
@@ -69,7 +71,8 @@ def venue_edit(venue_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Venue saved."), "success")
             return redirect(url_for("venues.venue_detail", venue_id=venue.id))
-    return render_template("venues/venue_form.html", form=form, venue=venue), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("venues/venue_form.html", form=form, venue=venue), status
 
 
 @bp.post("/<int:venue_id>/delete")
@@ -89,7 +92,7 @@ def venue_delete(venue_id: int) -> ResponseReturnValue:
 @bp.route("/<int:venue_id>/hours", methods=["GET", "POST"])
 def venue_hours(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
-    days = services.conference_days()
+    days = conference_days()
     form = opening_hours_form(days, {row.day: row for row in venue.opening_hours})
     if form.validate_on_submit():
         try:
@@ -105,7 +108,8 @@ def venue_hours(venue_id: int) -> ResponseReturnValue:
             flash(_("Opening hours saved."), "success")
             return redirect(url_for("venues.venue_detail", venue_id=venue.id))
     fields = [(form[f"opens_{n}"], form[f"closes_{n}"]) for n in range(len(days))]
-    return render_template("venues/venue_hours.html", form=form, venue=venue, fields=fields), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("venues/venue_hours.html", form=form, venue=venue, fields=fields), status
 
 
 def _room_fields(form: RoomForm) -> dict:
@@ -129,7 +133,8 @@ def room_create(venue_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Room “%(name)s” created.", name=room.name), "success")
             return redirect(url_for("venues.venue_detail", venue_id=venue.id))
-    return render_template("venues/room_form.html", form=form, venue=venue, room=None), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("venues/room_form.html", form=form, venue=venue, room=None), status
 
 
 @bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
@@ -150,7 +155,8 @@ def room_edit(room_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Room saved."), "success")
             return redirect(url_for("venues.venue_detail", venue_id=room.venue_id))
-    return render_template("venues/room_form.html", form=form, venue=room.venue, room=room), 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("venues/room_form.html", form=form, venue=room.venue, room=room), status
 
 
 @bp.post("/rooms/<int:room_id>/delete")

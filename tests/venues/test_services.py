@@ -6,6 +6,7 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
+from esof.conference import conference_days
 from esof.extensions import db
 from esof.venues import services
 from esof.venues.models import Room, Venue, VenueOpeningHours
@@ -72,4 +73,4 @@ def test_delete_venue_with_scheduled_room_is_refused(app) -> None:
 
 
 def test_conference_days_are_13_to_16_july(app) -> None:
-    assert services.conference_days() == [date(2022, 7, d) for d in (13, 14, 15, 16)]
+    assert conference_days() == [date(2022, 7, d) for d in (13, 14, 15, 16)]
