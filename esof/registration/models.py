@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.accounts.models import User
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 
 
 class Attendance(enum.StrEnum):
@@ -31,7 +31,7 @@ class PaymentStatus(enum.StrEnum):
     WAIVED = "waived"
 
 
-class RegistrationCategory(db.Model):
+class RegistrationCategory(Model):
     __tablename__ = "registration_category"
     __table_args__ = (
         sa.CheckConstraint("fee_cents >= 0", name="fee_not_negative"),
@@ -69,7 +69,7 @@ class RegistrationCategory(db.Model):
         return f"<RegistrationCategory {self.code}>"
 
 
-class ConferenceSettings(db.Model):
+class ConferenceSettings(Model):
     """One row: conference-wide settings organisers change at run time."""
 
     __tablename__ = "conference_settings"
@@ -84,13 +84,17 @@ class ConferenceSettings(db.Model):
     # Last waiting-list number handed out. One conference-wide sequence, so delegates
     # waiting in different categories for the onsite cap are still served in order.
     waitlist_issued: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by `flask demo-data`: the site holds demo data (of a past event, the pages say so).
+    demo_loaded_at: Mapped[datetime | None]
+    # Loaded with --historic: the 2022 dates kept, so registration and calls are closed.
+    demo_historic: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 # Statuses that hold a place in the category (and the onsite cap for onsite categories).
 PLACE_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.AWAITING_APPROVAL)
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registration"
     __table_args__ = (
         # At most one active registration per user, held by the database itself.
