@@ -6,8 +6,19 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from esof.programme.models import Person, ProgrammeSession, ScheduleSlot, SessionFormat, SessionSpeaker, Track
-from tests.factories import BaseFactory
+from esof.accounts.models import Role
+from esof.extensions import db
+from esof.programme.models import (
+    Person,
+    ProgrammeSession,
+    ScheduleSlot,
+    ScheduleVersion,
+    SessionFormat,
+    SessionSpeaker,
+    Track,
+)
+from esof.programme.publishing import publish_schedule
+from tests.factories import BaseFactory, UserFactory
 from tests.venues.factories import RoomFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -53,6 +64,13 @@ class SlotFactory(BaseFactory):
     room = factory.SubFactory(RoomFactory)
     starts_at = factory.LazyFunction(lambda: at(13, "10:00"))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+
+
+def publish_now() -> ScheduleVersion:
+    """Publish the draft as an organiser would, and commit."""
+    version = publish_schedule(actor=UserFactory(roles=[Role.ORGANISER]))
+    db.session.commit()
+    return version
 
 
 def add_speaker(session: ProgrammeSession, person: Person, position: int = 0) -> None:

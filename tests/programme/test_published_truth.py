@@ -13,14 +13,16 @@ from esof.programme import services
 from esof.programme.models import PublishedSession, ScheduleVersion, SessionFormat, SessionStatus
 from esof.programme.publishing import changes_between, compute_publication, public_content
 from tests.factories import UserFactory
-from tests.programme.factories import PersonFactory, SessionFactory, SlotFactory, TrackFactory, add_speaker, at
+from tests.programme.factories import (
+    PersonFactory,
+    SessionFactory,
+    SlotFactory,
+    TrackFactory,
+    add_speaker,
+    at,
+    publish_now,
+)
 from tests.support import log_in
-
-
-def publish_now() -> ScheduleVersion:
-    version = services.publish_schedule(actor=UserFactory(roles=[Role.ORGANISER]))
-    db.session.commit()
-    return version
 
 
 @pytest.fixture
