@@ -50,7 +50,7 @@ def test_postgresql_upgrade_from_empty_matches_models() -> None:
         admin.dispose()
 
 
-def test_foreign_keys_are_enforced_on_sqlite(app) -> None:  # noqa: ANN001
+def test_foreign_keys_are_enforced_on_sqlite(app) -> None:
     from esof.venues.models import Room
 
     db.session.add(Room(venue_id=999_999, name="Nowhere", capacity=10))
@@ -68,3 +68,17 @@ def test_migration_history_is_one_line() -> None:
     config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     script = ScriptDirectory.from_config(config)
     assert len(script.get_heads()) == 1, "two migrations claim the same parent: chain them"
+
+
+def test_every_role_can_be_stored_by_the_migrated_schema(any_app) -> None:  # noqa: ANN001
+    """The role column's CHECK constraint comes from the migrations: a new role needs one."""
+    from esof.accounts.models import Role
+    from esof.accounts.services import grant_role
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    for role in Role:
+        grant_role(user=user, role=role, actor=None)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).roles == set(Role)

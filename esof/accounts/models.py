@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     PARTNER = "partner"
     ORGANISER = "organiser"
     CHECKIN = "checkin"
+    REVIEWER = "reviewer"
     ADMIN = "admin"
 
 
