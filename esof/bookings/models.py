@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.accounts.models import User
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 from esof.programme.models import ProgrammeSession
 
 
@@ -23,7 +23,7 @@ class BookingStatus(enum.StrEnum):
 LIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 
 
-class SessionSeats(db.Model):
+class SessionSeats(Model):
     """The one row locked or conditionally updated when a seat in a session changes hands."""
 
     __tablename__ = "session_seats"
@@ -44,7 +44,7 @@ class SessionSeats(db.Model):
     session: Mapped[ProgrammeSession] = relationship()
 
 
-class Booking(db.Model):
+class Booking(Model):
     __tablename__ = "booking"
     __table_args__ = (
         # One live booking (confirmed or waitlisted) per user and session.
@@ -76,7 +76,7 @@ class Booking(db.Model):
     session: Mapped[ProgrammeSession] = relationship()
 
 
-class Star(db.Model):
+class Star(Model):
     __tablename__ = "star"
 
     user_id: Mapped[int] = mapped_column(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 from esof.registration.models import Registration
 
 
@@ -17,7 +17,7 @@ class Direction(enum.StrEnum):
     OUT = "out"
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     __tablename__ = "check_in"
     __table_args__ = (
         sa.CheckConstraint(
@@ -43,7 +43,7 @@ class CheckIn(db.Model):
     registration: Mapped[Registration] = relationship()
 
 
-class Occupancy(db.Model):
+class Occupancy(Model):
     """People present behind one door (a room or a venue), updated atomically per scan."""
 
     __tablename__ = "occupancy"
@@ -72,7 +72,7 @@ class Occupancy(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class DoorPresence(db.Model):
+class DoorPresence(Model):
     """Who is behind a door now: inserted on a counted "in", deleted on a counted "out".
 
     Its partial unique indexes make the per-person decision atomic: of two simultaneous

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from esof.db import utcnow
-from esof.extensions import db
+from esof.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         sa.Index("ix_outbox_message_due", "sent_at", "next_attempt_at"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from esof.accounts.models import User
 from esof.db import enum_type, utcnow
-from esof.extensions import db
+from esof.extensions import Model
 from esof.venues.models import Venue
 
 
@@ -85,7 +85,7 @@ def _coordinates(latitude: float | None, longitude: float | None) -> tuple[float
     return (latitude, longitude) if latitude is not None and longitude is not None else None
 
 
-class PartnerOrganisation(db.Model):
+class PartnerOrganisation(Model):
     __tablename__ = "partner_organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +104,7 @@ class PartnerOrganisation(db.Model):
         return f"<PartnerOrganisation {self.slug}>"
 
 
-class PartnerMembership(db.Model):
+class PartnerMembership(Model):
     """An editor of a partner organisation."""
 
     __tablename__ = "partner_membership"
@@ -121,7 +121,7 @@ class PartnerMembership(db.Model):
     user: Mapped[User] = relationship()
 
 
-class PartnerInvitation(db.Model):
+class PartnerInvitation(Model):
     __tablename__ = "partner_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +140,7 @@ class PartnerInvitation(db.Model):
     organisation: Mapped[PartnerOrganisation] = relationship()
 
 
-class SideEvent(db.Model):
+class SideEvent(Model):
     __tablename__ = "side_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,7 +163,7 @@ class SideEvent(db.Model):
     )
 
 
-class SideEventRevision(db.Model):
+class SideEventRevision(Model):
     __tablename__ = "side_event_revision"
     __table_args__ = (
         sa.Index(
@@ -274,7 +274,7 @@ def _in_language(language: str, *, en: str, nl: str) -> tuple[str, str]:
     return texts[other], other
 
 
-class SideEventOccurrence(db.Model):
+class SideEventOccurrence(Model):
     __tablename__ = "side_event_occurrence"
     __table_args__ = (
         sa.CheckConstraint("ends_at >= starts_at", name="ends_not_before_starts"),
