@@ -16,6 +16,7 @@ run: setup db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: test-setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(APP_STAMP) translations

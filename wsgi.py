@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("ESOF_ENV", "production")
 
-from esof import create_app  # noqa: E402
-from esof.ops import production_overrides, trust_proxies  # noqa: E402
+from esof import create_app
+from esof.ops import production_overrides, trust_proxies
 
 app = trust_proxies(create_app(production_overrides(os.environ)), os.environ)

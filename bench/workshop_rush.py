@@ -54,7 +54,7 @@ PERFORMANCE_DOC = REPO / "docs" / "PERFORMANCE.md"
 SECTION = "## Workshop rush"
 
 
-def make_app(database_url: str):  # noqa: ANN201
+def make_app(database_url: str):
     from esof import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY,
@@ -130,7 +130,7 @@ def prepare(database_url: str, *, attempts: int, seats: int) -> tuple[int, list[
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int):  # noqa: ANN201
+def gunicorn(database_url: str, workers: int):
     port = free_port()
     # Staging, not production (which requires MAIL_SERVER): the bench sends no mail; staging
     # differs only in Secure cookies and HSTS, which this plain-HTTP client ignores.
@@ -193,13 +193,13 @@ class Run:
         return statistics.median(self.latencies) * 1000
 
 
-def load(name: str, calls: list, concurrency: int) -> Run:  # noqa: ANN001
+def load(name: str, calls: list, concurrency: int) -> Run:
     """Run every call (a function returning a status), `concurrency` at a time, all released together."""
     run = Run(name)
     lock = threading.Lock()
     start = threading.Event()
 
-    def timed(call) -> None:  # noqa: ANN001
+    def timed(call) -> None:
         start.wait()
         began = time.perf_counter()
         try:
@@ -252,7 +252,8 @@ def markdown(args: argparse.Namespace, base: Run, rush: Run, db_state: dict[str,
 
 `bench/workshop_rush.py` ({when}; {cpus} CPUs shared with the client, Python {platform.python_version()},
 PostgreSQL on localhost, gunicorn {args.workers} sync workers, ESOF_ENV=staging (production
-settings, no mail server); 1-minute load average {load_before:.1f} when the run started — other work on the machine shares the CPUs).
+settings, no mail server); 1-minute load average {load_before:.1f} when the run started — \
+other work on the machine shares the CPUs).
 {args.attempts} delegates with confirmed registrations each POST
 `/programme/sessions/<id>/book` once, {args.concurrency} at a time, on one session with
 {args.seats} seats. The baseline is `GET /healthz` (one `SELECT 1`) with the same client in the
@@ -260,8 +261,10 @@ same run.
 
 | scenario | requests | requests/s | ratio to /healthz | p50 ms | p99 ms | answers |
 | --- | ---: | ---: | ---: | ---: | ---: | --- |
-| GET /healthz (baseline) | {len(base.latencies)} | {base.rate:.0f} | 1.00 | {base.p50:.1f} | {base.percentile(99):.1f} | {statuses(base)} |
-| POST …/book (rush) | {len(rush.latencies)} | {rush.rate:.0f} | {rush.rate / base.rate:.2f} | {rush.p50:.1f} | {rush.percentile(99):.1f} | {statuses(rush)} |
+| GET /healthz (baseline) | {len(base.latencies)} | {base.rate:.0f} | 1.00 | {base.p50:.1f} \
+| {base.percentile(99):.1f} | {statuses(base)} |
+| POST …/book (rush) | {len(rush.latencies)} | {rush.rate:.0f} | {rush.rate / base.rate:.2f} | {rush.p50:.1f} \
+| {rush.percentile(99):.1f} | {statuses(rush)} |
 
 After the rush: **{db_state['confirmed']} confirmed** (capacity {args.seats}; overbooked seats:
 **{db_state['overbooked']}**), {db_state['waitlisted']} waiting with positions 1..{db_state['waitlisted']}
@@ -323,7 +326,7 @@ def main() -> int:
                 request(port, "GET", "/healthz")
             base = load("healthz", [lambda: request(port, "GET", "/healthz")[0]] * args.attempts, args.concurrency)
 
-            def booking(delegate: Delegate):  # noqa: ANN202
+            def booking(delegate: Delegate):
                 return lambda: request(
                     port, "POST", f"/programme/sessions/{session_id}/book",
                     body=urlencode({"csrf_token": delegate.csrf}),
@@ -335,7 +338,8 @@ def main() -> int:
         db_state = check_database(url, session_id, args.seats)
     text = markdown(args, base, rush, db_state, load_before)
     print(text)
-    print(json.dumps({"healthz_rps": round(base.rate), "book_rps": round(rush.rate), "book_p99_ms": round(rush.percentile(99), 1),
+    print(json.dumps({"healthz_rps": round(base.rate), "book_rps": round(rush.rate),
+                      "book_p99_ms": round(rush.percentile(99), 1),
                       **{k: v for k, v in db_state.items() if k != "counter"}}))
     if args.write_docs:
         write_section(text)

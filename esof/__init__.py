@@ -167,6 +167,6 @@ def register_inline_mail_delivery(app: Flask) -> None:
 
             try:
                 deliver_due_mail(limit=20)
-            except Exception:  # noqa: BLE001  (the outbox keeps it; the worker retries)
+            except Exception:  # the outbox keeps it; the worker retries
                 app.logger.exception("Inline mail delivery failed; the message stays queued")
         return response

@@ -63,7 +63,7 @@ def _check_postgresql_connection(dbapi_connection: Any, record: Any, _proxy: Any
             _ping(dbapi_connection)
     except sa.exc.DisconnectionError:
         raise
-    except Exception as exc:  # noqa: BLE001  (any failure here means: do not use it)
+    except Exception as exc:  # any failure here means: do not use it
         raise sa.exc.DisconnectionError(str(exc)) from exc
 
 

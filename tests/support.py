@@ -91,7 +91,7 @@ class QueryCounter:
         self.engine = engine
         self.statements: list[str] = []
 
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
 
     def __enter__(self) -> QueryCounter:

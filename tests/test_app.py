@@ -9,7 +9,6 @@ from flask import Flask
 from esof import create_app
 from esof.config import ConfigurationError, normalise_database_url
 
-
 PRODUCTION = {
     "ESOF_ENV": "production",
     "SECRET_KEY": "s" * 40,
@@ -142,7 +141,7 @@ def test_healthz_reports_unreachable_database(tmp_path: Path) -> None:
     assert response.get_json()["database"] == "unreachable"
 
 
-def test_security_headers_on_every_page(client) -> None:  # noqa: ANN001
+def test_security_headers_on_every_page(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
@@ -152,7 +151,7 @@ def test_security_headers_on_every_page(client) -> None:  # noqa: ANN001
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_unknown_page_is_a_404_in_the_layout(client) -> None:  # noqa: ANN001
+def test_unknown_page_is_a_404_in_the_layout(client) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
@@ -160,7 +159,7 @@ def test_unknown_page_is_a_404_in_the_layout(client) -> None:  # noqa: ANN001
     assert "This page does not exist." in html
 
 
-def test_unknown_api_path_answers_json_404(client) -> None:  # noqa: ANN001
+def test_unknown_api_path_answers_json_404(client) -> None:
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.is_json
@@ -173,7 +172,7 @@ def test_unhandled_error_is_a_500_page_and_rolls_back(app: Flask) -> None:
     from esof.extensions import db
 
     @app.get("/boom")
-    def boom():  # noqa: ANN202
+    def boom():
         db.session.add(User(email="half@example.org", password_hash=None))
         db.session.flush()
         raise RuntimeError("boom")
@@ -186,7 +185,7 @@ def test_unhandled_error_is_a_500_page_and_rolls_back(app: Flask) -> None:
     assert db.session.query(User).filter_by(email="half@example.org").count() == 0
 
 
-def test_home_page_states_dates_in_amsterdam_time(client) -> None:  # noqa: ANN001
+def test_home_page_states_dates_in_amsterdam_time(client) -> None:
     html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Wednesday 13 July 2022, 09:00 CEST" in html
     assert "Saturday 16 July 2022, 17:00 CEST" in html

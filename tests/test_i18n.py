@@ -33,7 +33,7 @@ def test_every_source_file_belongs_to_one_catalogue() -> None:
     for area in AREAS:
         for path, _method in i18n_catalogues.sources(area):
             owners.setdefault(str(path.relative_to(package)), []).append(area or "core")
-    files = [p for p in package.rglob("*.py")] + [p for p in i18n_catalogues.TEMPLATES.rglob("*") if p.is_file()]
+    files = list(package.rglob("*.py")) + [p for p in i18n_catalogues.TEMPLATES.rglob("*") if p.is_file()]
     expected = {str(p.relative_to(package)) for p in files if "__pycache__" not in p.parts}
 
     assert {name: found for name, found in owners.items() if len(found) != 1} == {}

@@ -70,7 +70,7 @@ def test_migration_history_is_one_line() -> None:
     assert len(script.get_heads()) == 1, "two migrations claim the same parent: chain them"
 
 
-def test_every_role_can_be_stored_by_the_migrated_schema(any_app) -> None:  # noqa: ANN001
+def test_every_role_can_be_stored_by_the_migrated_schema(any_app) -> None:
     """The role column's CHECK constraint comes from the migrations: a new role needs one."""
     from esof.accounts.models import Role
     from esof.accounts.services import grant_role

@@ -150,7 +150,7 @@ def render_badges(badges: Iterable[Badge], *, conference: str = "ESOF 2022", tit
     return bytes(pdf.output())
 
 
-def badges_for(registrations: Iterable, *, token_for: Callable[..., str], language: str = "en") -> list[Badge]:  # noqa: ANN001
+def badges_for(registrations: Iterable, *, token_for: Callable[..., str], language: str = "en") -> list[Badge]:
     """Badge contents for registrations (with their categories loaded)."""
     badges = []
     for registration in registrations:

@@ -157,5 +157,6 @@ def feed_cache() -> FeedCache:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("esof_feed_cache")
     if cache is None:
-        cache = app.extensions["esof_feed_cache"] = FeedCache(app.config.get("REDIS_URL"), app.config["REDIS_KEY_PREFIX"])
+        cache = FeedCache(app.config.get("REDIS_URL"), app.config["REDIS_KEY_PREFIX"])
+        app.extensions["esof_feed_cache"] = cache
     return cache

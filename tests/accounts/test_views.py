@@ -371,7 +371,8 @@ def test_signup_with_wrong_csrf_token_is_refused(client: FlaskClient) -> None:
     client.get("/account/signup")
     response = client.post(
         "/account/signup",
-        data={"csrf_token": "forged", "display_name": "A", "email": "a@example.org", "password": PASSWORD, "language": "en"},
+        data={"csrf_token": "forged", "display_name": "A", "email": "a@example.org", "password": PASSWORD,
+              "language": "en"},
     )
 
     assert response.status_code == 400

@@ -58,7 +58,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def demo_site(browser_tools: None, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+def demo_site(browser_tools: None, sqlite_template: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     with serve_demo_site(sqlite_template, tmp_path_factory.mktemp("demo-site")) as site:
         yield site
 

@@ -107,7 +107,7 @@ class Inbox:
         self.messages: list[Message] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.original_content or envelope.content)
         with self.arrived:
             self.messages.append(message)
@@ -218,7 +218,10 @@ def page_overflow(page: Any) -> dict[str, Any]:
                         const style = getComputedStyle(p);
                         if (['auto', 'scroll', 'hidden'].includes(style.overflowX)) { inScroller = true; break; }
                     }
-                    if (!inScroller) culprits.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' right=' + Math.round(box.right));
+                    if (!inScroller) {
+                        const classes = el.className ? '.' + String(el.className).split(' ').join('.') : '';
+                        culprits.push(el.tagName.toLowerCase() + classes + ' right=' + Math.round(box.right));
+                    }
                 }
             }
             return {scrollWidth: document.documentElement.scrollWidth, clientWidth: width, culprits};

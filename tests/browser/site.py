@@ -6,10 +6,10 @@ without a registration, so the registration form can be seen.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa

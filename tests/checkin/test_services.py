@@ -29,7 +29,7 @@ IN, OUT = Direction.IN, Direction.OUT
 NOON = at(13, "12:00")
 
 
-def scan(door, token, direction=IN, now=NOON, by=None):  # noqa: ANN001, ANN201
+def scan(door, token, direction=IN, now=NOON, by=None):
     return services.record_scan(door=door, direction=direction, staff=by or staff(), token=token, now=now)
 
 
@@ -60,8 +60,9 @@ def test_forged_ticket_is_refused_and_nothing_recorded(app) -> None:
     registration = delegate()
     _room, door = room_door()
     genuine = ticket_token(registration)
+    other_key = URLSafeTimedSerializer("another-key", salt="esof.ticket")
     for forged in (genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB"), "not-a-token",
-                   URLSafeTimedSerializer("another-key", salt="esof.ticket").dumps({"r": registration.id, "n": registration.ticket_nonce})):
+                   other_key.dumps({"r": registration.id, "n": registration.ticket_nonce})):
         with pytest.raises(TicketForged):
             scan(door, forged)
     assert check_ins() == []
@@ -204,7 +205,7 @@ def test_search_needs_two_letters_and_finds_by_affiliation(app) -> None:
     assert [r.last_name for r in services.search_registrations("universiteit")] == ["Kamerlingh Onnes", "Lorentz"]
 
 
-def booked_session_in(room, starts, *, needs_booking=True, status=SessionStatus.CONFIRMED):  # noqa: ANN001, ANN201
+def booked_session_in(room, starts, *, needs_booking=True, status=SessionStatus.CONFIRMED):
     session = SessionFactory(title="Quantum Leiden", needs_booking=needs_booking, status=status)
     SlotFactory(session=session, room=room, starts_at=starts, ends_at=starts + timedelta(hours=1))
     publish_schedule(actor=UserFactory(roles=[Role.ORGANISER]))
@@ -267,7 +268,8 @@ def test_occupancy_report_lists_venues_with_rooms_and_sums_capacity(app) -> None
     for _ in range(9):
         scan(small_door, ticket_token(delegate()))
     [entry] = services.occupancy_report()
-    assert (entry.venue.door.label, entry.venue.door.capacity, entry.venue.present) == ("Kamerlingh Onnes Gebouw", 210, 0)
+    total = entry.venue
+    assert (total.door.label, total.door.capacity, total.present) == ("Kamerlingh Onnes Gebouw", 210, 0)
     assert [(c.door.label, c.present, c.door.capacity, c.percent, c.level) for c in entry.rooms] == [
         ("Kamerlingh Onnes Gebouw › Cleveringazaal", 0, 200, 0, Level.OK),
         ("Kamerlingh Onnes Gebouw › Lorentzzaal", 9, 10, 90, Level.NEAR),

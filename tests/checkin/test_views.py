@@ -23,7 +23,7 @@ from tests.support import IN_CI, csrf_token_from, log_in, submit_form
 from tests.venues.factories import RoomFactory, VenueFactory
 
 
-def sign_in(client, *roles: Role) -> None:  # noqa: ANN001
+def sign_in(client, *roles: Role) -> None:
     user = UserFactory(roles=list(roles) or [Role.DELEGATE])
     db.session.commit()
     log_in(client, user.email)
@@ -34,7 +34,7 @@ def check_ins() -> list[CheckIn]:
     return list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)))
 
 
-def scan_json(client, url_args: str, payload: dict, *, header: bool = True):  # noqa: ANN001, ANN201
+def scan_json(client, url_args: str, payload: dict, *, header: bool = True):
     token = csrf_token_from(client.get(f"/checkin/?{url_args}").get_data(as_text=True))
     headers = {"Accept": "application/json", **({"X-CSRFToken": token} if header else {})}
     return client.post("/checkin/scan.json", json=payload, headers=headers)
@@ -85,7 +85,7 @@ def test_index_offers_doors_and_after_choosing_one_the_scanner_without_inline_sc
     assert 'id="scanner"' not in page
     response = client.get(f"/checkin/?door=room:{room.id}&direction=out")
     page = response.get_data(as_text=True)
-    assert 'data-door="room:%d"' % room.id in page and 'data-direction="out"' in page
+    assert f'data-door="room:{room.id}"' in page and 'data-direction="out"' in page
     assert "/static/vendor/jsqr/jsQR.js" in page and "/static/js/checkin-scanner.js" in page
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []  # CSP: same-origin files only
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
@@ -104,7 +104,8 @@ def test_form_scan_records_and_redirects_with_the_count(app, client) -> None:
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Ada Lovelace checked in at {room.venue.name} › {room.name}. Present now: 1 of 25." in page
     [row] = check_ins()
-    assert (row.registration_id, row.room_id, row.direction, row.counted) == (registration.id, room.id, Direction.IN, True)
+    assert (row.registration_id, row.room_id, row.direction, row.counted) == (
+        registration.id, room.id, Direction.IN, True)
 
 
 def test_form_scan_of_forged_ticket_is_refused_with_the_message(app, client) -> None:
@@ -153,7 +154,8 @@ def test_json_scan_answers_with_name_count_and_warnings(app, client) -> None:
     first = scan_json(client, args, payload)
     assert first.status_code == 200
     body = first.get_json()
-    assert {k: body[k] for k in ("ok", "name", "affiliation", "door", "direction", "counted", "present", "capacity", "warnings")} == {
+    keys = ("ok", "name", "affiliation", "door", "direction", "counted", "present", "capacity", "warnings")
+    assert {k: body[k] for k in keys} == {
         "ok": True, "name": "Ada Lovelace", "affiliation": "Analytical Engines", "door": f"room:{room.id}",
         "direction": "in", "counted": True, "present": 1, "capacity": 2, "warnings": []}
     again = scan_json(client, args, payload).get_json()
@@ -169,13 +171,16 @@ def test_json_scan_refuses_forged_tokens_bad_doors_and_missing_csrf(app, client)
     sign_in(client, Role.CHECKIN)
     args = f"door=room:{room.id}&direction=in"
     forged = scan_json(client, args, {"door": f"room:{room.id}", "direction": "in", "token": "abc.def.ghi"})
-    assert (forged.status_code, forged.get_json()) == (400, {"ok": False, "error": "TicketForged", "reason": "This ticket is not genuine."})
+    assert (forged.status_code, forged.get_json()) == (
+        400, {"ok": False, "error": "TicketForged", "reason": "This ticket is not genuine."})
     bad_door = scan_json(client, args, {"door": "room:0", "direction": "in", "token": ticket_token(registration)})
     assert (bad_door.status_code, bad_door.get_json()["error"]) == (400, "UnknownDoor")
-    no_csrf = scan_json(client, args, {"door": f"room:{room.id}", "direction": "in", "token": ticket_token(registration)}, header=False)
+    payload = {"door": f"room:{room.id}", "direction": "in", "token": ticket_token(registration)}
+    no_csrf = scan_json(client, args, payload, header=False)
     assert (no_csrf.status_code, no_csrf.get_json()["error"]) == (400, "CSRFError")
     token = csrf_token_from(client.get(f"/checkin/?{args}").get_data(as_text=True))
-    not_json = client.post("/checkin/scan.json", data="[1]", content_type="application/json", headers={"X-CSRFToken": token})
+    not_json = client.post("/checkin/scan.json", data="[1]", content_type="application/json",
+                           headers={"X-CSRFToken": token})
     assert not_json.status_code == 400
     assert check_ins() == []
 
@@ -192,11 +197,12 @@ def test_occupancy_page_and_json_show_present_against_capacity(app, client) -> N
     for _ in range(9):
         registration = delegate()
         db.session.commit()
-        assert scan_json(client, args, {"door": f"room:{room.id}", "direction": "in", "token": ticket_token(registration)}).status_code == 200
+        payload = {"door": f"room:{room.id}", "direction": "in", "token": ticket_token(registration)}
+        assert scan_json(client, args, payload).status_code == 200
     response = client.get("/checkin/occupancy")
     page = response.get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in page
-    row = re.search(r'<tr class="room-row level-near" data-door="room:%d">(.*?)</tr>' % room.id, page, re.S)
+    row = re.search(rf'<tr class="room-row level-near" data-door="room:{room.id}">(.*?)</tr>', page, re.S)
     assert row and "Nearly full" in row.group(1) and ">9<" in row.group(1) and "90 %" in row.group(1)
     data = client.get("/checkin/occupancy.json").get_json()
     assert data["total"] == 3 and data["next"] is None

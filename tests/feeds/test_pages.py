@@ -38,7 +38,8 @@ def test_session_page_offers_a_download_and_google_template(client: FlaskClient,
     assert "webcal://" not in html.split("<main", 1)[1].split("subscribe", 1)[0]
 
 
-def test_account_page_creates_shows_and_regenerates_the_agenda_address(app: Flask, client: FlaskClient, published: Programme) -> None:
+def test_account_page_creates_shows_and_regenerates_the_agenda_address(app: Flask, client: FlaskClient,
+                                                                       published: Programme) -> None:
     UserFactory(email="delegate@example.org")
     db.session.commit()
     log_in(client, "delegate@example.org")

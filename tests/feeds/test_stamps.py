@@ -20,8 +20,8 @@ from esof.programme import services as programme
 from esof.programme.models import SessionStatus
 from esof.side_events.models import SideEvent, SideEventRevision
 from tests.conftest import QueryCounter, make_app
-from tests.feeds.conftest import Programme, move_opening_and_cancel_panel
 from tests.factories import UserFactory
+from tests.feeds.conftest import Programme, move_opening_and_cancel_panel
 from tests.feeds.parsers import events_by_summary, parse_with_icaljs
 from tests.feeds.test_side_events_feed import make_calendar
 from tests.support import REDIS_TEST_URL, require_service

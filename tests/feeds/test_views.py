@@ -16,6 +16,7 @@ from tests.factories import UserFactory
 from tests.feeds.conftest import Programme, at
 from tests.feeds.parsers import parse_with_icaljs
 
+
 def events_by_title(body: bytes) -> dict[str, dict]:
     return {event["summary"]: event for event in parse_with_icaljs(body)["events"]}
 
@@ -67,7 +68,8 @@ def test_programme_feed_rejects_unknown_and_malformed_filters(client: FlaskClien
     assert client.get("/feeds/programme.ics?day=2022-07-20").status_code == 400  # not a conference day
 
 
-def test_feed_answers_304_to_etag_and_last_modified_and_supports_head(client: FlaskClient, published: Programme) -> None:
+def test_feed_answers_304_to_etag_and_last_modified_and_supports_head(client: FlaskClient,
+                                                                      published: Programme) -> None:
     first = client.get("/feeds/programme.ics")
     etag = first.headers["ETag"]
     assert first.headers["Last-Modified"]
@@ -83,7 +85,8 @@ def test_feed_answers_304_to_etag_and_last_modified_and_supports_head(client: Fl
     assert head.data == b""
 
 
-def test_publish_that_moves_and_cancels_raises_sequence_and_keeps_cancelled(client: FlaskClient, published: Programme) -> None:
+def test_publish_that_moves_and_cancels_raises_sequence_and_keeps_cancelled(client: FlaskClient,
+                                                                            published: Programme) -> None:
     first = client.get("/feeds/programme.ics")
     programme.schedule_session(item=published.health_panel, room_id=published.rooms["lorentz"],
                                starts_at=at(13, 14), ends_at=at(13, 15))
@@ -138,7 +141,7 @@ def test_agenda_token_is_shown_again_unchanged(app: Flask, published: Programme)
     assert feeds.agenda_token(delegate) == first
 
 
-def test_feed_query_count_does_not_grow_with_sessions(client: FlaskClient, published: Programme, count_queries) -> None:  # noqa: ANN001
+def test_feed_query_count_does_not_grow_with_sessions(client: FlaskClient, published: Programme, count_queries) -> None:
     client.get("/feeds/programme.ics?lang=en&track=health")  # warm the app, not the cache key below
     count_queries.reset()
     client.get("/feeds/programme.ics?lang=en")
@@ -159,7 +162,8 @@ def test_feed_query_count_does_not_grow_with_sessions(client: FlaskClient, publi
     assert count_queries.count <= small
 
 
-def test_cached_feed_is_served_without_rendering_again(client: FlaskClient, published: Programme, count_queries) -> None:  # noqa: ANN001
+def test_cached_feed_is_served_without_rendering_again(client: FlaskClient, published: Programme,
+                                                       count_queries) -> None:
     client.get("/feeds/programme.ics")
     count_queries.reset()
     client.get("/feeds/programme.ics")

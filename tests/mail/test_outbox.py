@@ -125,7 +125,7 @@ def run_two_sender_processes(database_url: str, messages: int) -> tuple[list[int
     return sent_by, outputs, smtp.inbox.messages
 
 
-def send_in_threads(app, count: int) -> list:  # noqa: ANN001
+def send_in_threads(app, count: int) -> list:
     """`count` senders in threads of this process, starting together; their reports."""
     reports = []
     start = threading.Barrier(count)
@@ -148,7 +148,8 @@ def queue_verification_mails(n: int) -> list[OutboxMessage]:
     messages = []
     for i in range(n):
         user = UserFactory(email=f"d{i}@example.org", display_name=f"Delegate {i}")
-        messages.append(queue_mail(to=user.email, template="verify_email", language="en", user=user, link=f"http://esof.test/v/{i}", hours=48))
+        messages.append(queue_mail(to=user.email, template="verify_email", language="en", user=user,
+                                   link=f"http://esof.test/v/{i}", hours=48))
     db.session.commit()
     return messages
 
@@ -162,7 +163,8 @@ def test_delivers_plain_text_and_html_with_fixed_message_id(app, smtp) -> None:
     assert received["To"] == "d0@example.org"
     assert received["Subject"] == "Confirm your email address for ESOF 2022"
     assert received["Message-ID"] == message.message_id
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in received.walk() if not part.is_multipart()}
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode()
+             for part in received.walk() if not part.is_multipart()}
     assert set(parts) == {"text/plain", "text/html"}
     assert "http://esof.test/v/0" in parts["text/plain"] and 'href="http://esof.test/v/0"' in parts["text/html"]
     db.session.refresh(message)
@@ -193,8 +195,11 @@ def test_server_going_down_mid_batch_keeps_the_rest(app, smtp) -> None:
     queue_verification_mails(2)
     assert deliver_due_mail().sent == 2
     smtp.stop()
-    queue_verification_mails_offset = [queue_mail(to=f"late{i}@example.org", template="verify_email", language="en",
-                                                  user=UserFactory(email=f"late{i}@example.org"), link="x", hours=1) for i in range(3)]
+    queue_verification_mails_offset = [
+        queue_mail(to=f"late{i}@example.org", template="verify_email", language="en",
+                   user=UserFactory(email=f"late{i}@example.org"), link="x", hours=1)
+        for i in range(3)
+    ]
     db.session.commit()
     report = deliver_due_mail()
     assert (report.sent, report.server_down) == (0, True)

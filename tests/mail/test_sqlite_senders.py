@@ -27,6 +27,8 @@ def test_two_sender_processes_on_one_sqlite_file_send_every_message_exactly_once
     assert len(received) == MESSAGES
     assert len({m["Message-ID"] for m in received}) == MESSAGES
     db.session.expire_all()
-    rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.sent_at, OutboxMessage.claimed_until)).all()
+    rows = db.session.execute(
+        sa.select(OutboxMessage.attempts, OutboxMessage.sent_at, OutboxMessage.claimed_until)
+    ).all()
     assert len(rows) == MESSAGES
     assert all(attempts == 1 and sent_at is not None and claimed is None for attempts, sent_at, claimed in rows)

@@ -39,7 +39,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition") -> None:  # noqa: ANN001
+def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -88,7 +88,7 @@ class RedisServer:
         )
         wait_until(self.ping, timeout=10, what="redis-server")
 
-    def client(self):  # noqa: ANN201
+    def client(self):
         import redis
 
         return redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)

@@ -44,7 +44,7 @@ def test_a_healthy_pool_costs_no_ping(pg_app: Flask, count_queries: QueryCounter
     assert count_queries.statements == ["SELECT 1"]  # the health check's own, no ping before it
 
 
-def test_only_a_long_idle_connection_is_pinged(pg_app: Flask, monkeypatch) -> None:  # noqa: ANN001
+def test_only_a_long_idle_connection_is_pinged(pg_app: Flask, monkeypatch) -> None:
     pings: list[object] = []
     real_ping = db_events._ping
     monkeypatch.setattr(db_events, "_ping", lambda conn: (pings.append(conn), real_ping(conn)))
@@ -54,13 +54,13 @@ def test_only_a_long_idle_connection_is_pinged(pg_app: Flask, monkeypatch) -> No
     client.get("/healthz")
     assert pings == []  # just used: trusted
     db.session.remove()
-    for record in list(db.engine.pool._pool.queue):  # noqa: SLF001  (age the idle connections)
+    for record in list(db.engine.pool._pool.queue):  # age the idle connections
         record.info["idle_since"] -= db_events.IDLE_PING_SECONDS + 1
     assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
     assert len(pings) == 1
 
 
-def test_a_pinged_autocommit_connection_stays_in_autocommit(pg_app: Flask) -> None:  # noqa: ARG001  (registers the pool events)
+def test_a_pinged_autocommit_connection_stays_in_autocommit(pg_app: Flask) -> None:  # registers the pool events
     """The engine that creates and drops test databases runs in AUTOCOMMIT; after a ping it
     must still be able to run DROP DATABASE, which refuses to run inside a transaction."""
     name = f"esof_ping_{secrets.token_hex(4)}"
@@ -68,7 +68,7 @@ def test_a_pinged_autocommit_connection_stays_in_autocommit(pg_app: Flask) -> No
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        for record in list(admin.pool._pool.queue):  # noqa: SLF001
+        for record in list(admin.pool._pool.queue):
             record.info["idle_since"] -= db_events.IDLE_PING_SECONDS + 1
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE "{name}"')

@@ -53,7 +53,7 @@ class Journal:
             self.successes_at.append(time.monotonic())
 
 
-def attempt(journal: Journal, what: str, call, ok) -> requests.Response:  # noqa: ANN001
+def attempt(journal: Journal, what: str, call, ok) -> requests.Response:
     """Like a person: try again after a failure, a few times."""
     for _ in range(20):
         try:

@@ -53,7 +53,7 @@ def logged_in(emails: list[str], servers: list[str]) -> list[WebUser]:
     """Users spread over the servers in turn, each logged in on its own server."""
     users = [WebUser(servers[i % len(servers)], address=next_address()) for i in range(len(emails))]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(lambda pair: pair[0].log_in(pair[1], DEMO_PASSWORD), zip(users, emails)))
+        answers = list(pool.map(lambda pair: pair[0].log_in(pair[1], DEMO_PASSWORD), zip(users, emails, strict=True)))
     assert [a.status_code for a in answers] == [302] * len(emails)
     return users
 
@@ -113,10 +113,11 @@ def test_two_servers_one_database_no_overbooking_one_waiting_order_fresh_feeds(
 
         booked = all_at_once(bookers, book)
         assert [r.status_code for r in booked] == [200] * BOOKERS, [r.text[:200] for r in booked]
-        told = {email: (r.json()["status_after"], r.json()["position"]) for email, r in zip(booker_emails, booked)}
+        told = {email: (r.json()["status_after"], r.json()["position"])
+                for email, r in zip(booker_emails, booked, strict=True)}
 
         # --- two seat holders cancel at the same moment, on different servers -----------
-        holders = [u for u, e in zip(bookers, booker_emails) if told[e][0] == "confirmed"][:2]
+        holders = [u for u, e in zip(bookers, booker_emails, strict=True) if told[e][0] == "confirmed"][:2]
         holders[1].base_url = a.url if holders[0].base_url == b.url else b.url
         # Stateless servers: the session cookie from one server is good on the other.
         assert holders[1].get("/account/").status_code == 200
@@ -153,7 +154,8 @@ def test_two_servers_one_database_no_overbooking_one_waiting_order_fresh_feeds(
         confirmed = [r for r in rows if r.status == RegistrationStatus.CONFIRMED]
         waiting = sorted((r for r in rows if r.status == RegistrationStatus.WAITLISTED),
                          key=lambda r: r.waitlist_position)
-        assert (len(rows), len(confirmed), len(waiting)) == (REGISTRANTS, CATEGORY_PLACES, REGISTRANTS - CATEGORY_PLACES)
+        assert (len(rows), len(confirmed), len(waiting)) == (
+            REGISTRANTS, CATEGORY_PLACES, REGISTRANTS - CATEGORY_PLACES)
         assert [r.waitlist_position for r in waiting] == list(range(1, REGISTRANTS - CATEGORY_PLACES + 1))
         assert db.session.get(RegistrationCategory, category_id).confirmed_count == CATEGORY_PLACES
 
@@ -161,7 +163,7 @@ def test_two_servers_one_database_no_overbooking_one_waiting_order_fresh_feeds(
         bookings = {b.user.email: b for b in db.session.scalars(
             sa.select(Booking).where(Booking.session_id == workshop_id))}
         first_two = sorted((e for e, (s, _) in told.items() if s == "waitlisted"), key=lambda e: told[e][1])[:2]
-        told_waiting = sorted((told[e][1] for e in told if told[e][0] == "waitlisted"))
+        told_waiting = sorted(told[e][1] for e in told if told[e][0] == "waitlisted")
         assert told_waiting == list(range(1, BOOKERS - SEATS + 1))
         by_status = {s: sorted(e for e, bk in bookings.items() if bk.status == s) for s in BookingStatus}
         assert len(by_status[BookingStatus.CANCELLED]) == 2

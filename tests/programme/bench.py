@@ -31,7 +31,8 @@ VENUES = [
 ]
 
 
-def build_realistic_programme(*, sessions: int = 300, speakers: int = 500, rooms: int = 25, seed: int = 2022) -> dict[str, int]:
+def build_realistic_programme(*, sessions: int = 300, speakers: int = 500, rooms: int = 25,
+                              seed: int = 2022) -> dict[str, int]:
     rng = random.Random(seed)
     start_ids = {model: (db.session.scalar(sa.select(sa.func.max(model.id))) or 0)
                  for model in (Venue, Room, Track, Person, ProgrammeSession)}
@@ -45,7 +46,8 @@ def build_realistic_programme(*, sessions: int = 300, speakers: int = 500, rooms
         {"venue_id": v, "day": d, "opens": time(8, 30), "closes": time(22, 0)} for v in venue_ids for d in DAYS])
     room_ids = [start_ids[Room] + n + 1 for n in range(rooms)]
     db.session.execute(sa.insert(Room), [
-        {"id": rid, "venue_id": venue_ids[n % len(venue_ids)], "name": f"Room {n}", "capacity": rng.choice([40, 80, 150, 300, 900]),
+        {"id": rid, "venue_id": venue_ids[n % len(venue_ids)], "name": f"Room {n}",
+         "capacity": rng.choice([40, 80, 150, 300, 900]),
          "layout": "theatre", "streaming": n % 3 == 0, "step_free": n % 7 != 0, "allows_parallel": n == 0}
         for n, rid in enumerate(room_ids)])
     track_ids = [start_ids[Track] + n + 1 for n in range(8)]
@@ -77,7 +79,8 @@ def build_realistic_programme(*, sessions: int = 300, speakers: int = 500, rooms
         day = DAYS[n % 4]
         room = room_ids[(n // 4) % rooms]
         block = (n // (4 * rooms)) % 4
-        start = datetime.combine(day, time(9), tzinfo=AMS) + timedelta(hours=3 * block, minutes=rng.choice([0, 0, 15, 30]))
+        start = datetime.combine(day, time(9), tzinfo=AMS) + timedelta(hours=3 * block,
+                                                                       minutes=rng.choice([0, 0, 15, 30]))
         slots.append({"session_id": sid, "room_id": room, "starts_at": start,
                       "ends_at": start + timedelta(minutes=rng.choice([45, 60, 90, 120]))})
     db.session.execute(sa.insert(SessionSpeaker), links)

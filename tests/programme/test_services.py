@@ -15,8 +15,8 @@ from esof.programme.scheduling import IssueCode
 from esof.venues import services as venue_services
 from esof.venues.models import Room
 from tests.factories import UserFactory
-from tests.programme.factories import PersonFactory, SessionFactory, SlotFactory, add_speaker, at
 from tests.programme.bench import build_realistic_programme
+from tests.programme.factories import PersonFactory, SessionFactory, SlotFactory, add_speaker, at
 from tests.venues.factories import RoomFactory
 
 

@@ -56,7 +56,8 @@ def test_programme_before_publishing_says_so(client) -> None:
 
 
 def test_public_pages_show_only_the_published_version(client) -> None:
-    slot = SlotFactory(session=SessionFactory(title="Opening ceremony"), starts_at=at(13, "10:00"), ends_at=at(13, "11:00"))
+    slot = SlotFactory(session=SessionFactory(title="Opening ceremony"),
+                       starts_at=at(13, "10:00"), ends_at=at(13, "11:00"))
     db.session.commit()
     publish_now()
     slot.session.title = "Renamed in the draft"
@@ -124,12 +125,14 @@ def test_changes_page_and_atom_feed_list_version_changes(client) -> None:
 
 def test_public_grid_places_sessions_in_room_columns(client) -> None:
     room = RoomFactory(name="Cleveringazaal")
-    SlotFactory(session=SessionFactory(title="Grid item"), room=room, starts_at=at(15, "10:00"), ends_at=at(15, "11:30"))
+    SlotFactory(session=SessionFactory(title="Grid item"), room=room,
+                starts_at=at(15, "10:00"), ends_at=at(15, "11:30"))
     db.session.commit()
     publish_now()
     html = client.get("/programme/grid?day=2022-07-15").get_data(as_text=True)
     assert "Cleveringazaal" in html
-    assert re.search(r'<td rowspan="6" class="grid-block">\s*<p class="grid-session"><a href="/programme/sessions/\d+">Grid item', html)
+    assert re.search(r'<td rowspan="6" class="grid-block">\s*'
+                     r'<p class="grid-session"><a href="/programme/sessions/\d+">Grid item', html)
 
 
 @pytest.mark.parametrize("url", ["/programme/?day=2022-07-13", "/programme/grid?day=2022-07-13",
@@ -228,7 +231,8 @@ def test_grid_place_move_and_unschedule_without_javascript(organiser_client) -> 
     card = html[html.index(f'id="card-{item.id}"'):]
     assert f'<option value="{room.id}" selected>' in card[:card.index("</article>")]
 
-    response = submit_form(organiser_client, f"/programme/organiser/schedule/{item.id}/unschedule", {"back": grid}, page=grid)
+    response = submit_form(organiser_client, f"/programme/organiser/schedule/{item.id}/unschedule", {"back": grid},
+                           page=grid)
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(ScheduleSlot.id))) == 0
 
@@ -262,7 +266,8 @@ def test_grid_place_answers_json_for_the_script(organiser_client) -> None:
 
 def test_grid_shows_conflict_on_both_cards(organiser_client) -> None:
     a = SlotFactory(session=SessionFactory(title="First"), starts_at=at(13, "10:00"), ends_at=at(13, "11:00"))
-    b = SlotFactory(session=SessionFactory(title="Second"), room=a.room, starts_at=at(13, "10:30"), ends_at=at(13, "11:30"))
+    b = SlotFactory(session=SessionFactory(title="Second"), room=a.room,
+                    starts_at=at(13, "10:30"), ends_at=at(13, "11:30"))
     db.session.commit()
     html = organiser_client.get("/programme/organiser/schedule?day=2022-07-13").get_data(as_text=True)
     for sid in (a.session_id, b.session_id):
@@ -300,7 +305,8 @@ def test_publish_page_publishes_version(organiser_client) -> None:
     response = submit_form(organiser_client, "/programme/organiser/publish", {"note": "First programme"})
     assert response.status_code == 302 and response.location == "/programme/changes"
     version = db.session.scalars(sa.select(ScheduleVersion)).one()
-    assert (version.number, version.note, [e["changes"] for e in version.changelog]) == (1, "First programme", [["new"]])
+    changes = [e["changes"] for e in version.changelog]
+    assert (version.number, version.note, changes) == (1, "First programme", [["new"]])
 
 
 def test_admin_can_override_hard_conflicts(client) -> None:
