@@ -98,7 +98,8 @@ SCHEMAS: dict[str, Any] = {
     "Speaker": obj({"id": ID, "name": STRING, "affiliation": STRING, "role": STRING}),
     "Session": obj({
         "id": ID,
-        "title": STRING,
+        "title": {"type": "string", "description": "In the language asked with `lang`, else in English."},
+        "title_language": LANGUAGE,
         "abstract": {"type": "string", "description": "Plain text; paragraphs separated by a blank line."},
         "format": {"type": "string", "enum": list(filters.SESSION_FORMATS)},
         "language": LANGUAGE,
@@ -121,7 +122,11 @@ SCHEMAS: dict[str, Any] = {
         "updated": DATE_TIME,
         "url": {**URL, "description": "The session's public page."},
     }),
-    "Occurrence": obj({"start": DATE_OR_DATE_TIME, "end": DATE_OR_DATE_TIME}),
+    "Occurrence": obj({
+        "start": DATE_OR_DATE_TIME, "end": DATE_OR_DATE_TIME,
+        "status": {"type": "string", "enum": ["confirmed", "cancelled"],
+                   "description": "Cancelled: this date alone, or its whole event, is cancelled."},
+    }),
     "Organisation": obj({"id": ID, "slug": STRING, "name": STRING, "website": nullable(STRING)}),
     "Location": obj({
         "name": STRING, "address": STRING, "neighbourhood": STRING, "venue": nullable(ref("VenueRef")),
@@ -153,6 +158,11 @@ SCHEMAS: dict[str, Any] = {
         "price_cents": {"type": "integer", "minimum": 0},
         "booking_url": nullable(STRING),
         "image_url": nullable(STRING),
+        "image_alt": nullable({"type": "string", "description": "What the image shows (empty: decorative); "
+                                                                "null without an image."}),
+        "status": {"type": "string", "enum": ["confirmed", "cancelled"],
+                   "description": "A cancelled event stays in the list (struck through on the calendar)."},
+        "cancellation_reason": nullable({"type": "string", "description": "The reason given, if any, when cancelled."}),
         "url": {**URL, "description": "The event's public page."},
     }),
     "SessionList": _list_of("Session"),
@@ -240,10 +250,10 @@ def operation(operation_id: str, summary: str, parameters: list[dict[str, Any]],
 PATHS: dict[str, Any] = {
     "/sessions": operation(
         "listSessions", "Sessions of the published programme, by start time",
-        SESSION_PARAMETERS + PAGE_PARAMETERS, responses("SessionList"), "programme"),
+        [*SESSION_PARAMETERS, LANG_PARAMETER, *PAGE_PARAMETERS], responses("SessionList"), "programme"),
     "/sessions/{session_id}": operation(
         "getSession", "One published session with its seats",
-        [path_id("session_id")], responses("Session", not_found=True, bad_request=False), "programme"),
+        [path_id("session_id"), LANG_PARAMETER], responses("Session", not_found=True), "programme"),
     "/tracks": operation("listTracks", "Tracks, by name", PAGE_PARAMETERS, responses("TrackList"), "programme"),
     "/venues": operation("listVenues", "Venues with their rooms, by name", PAGE_PARAMETERS,
                          responses("VenueList"), "venues"),

@@ -55,7 +55,7 @@ def venue_json(venue: Venue) -> dict[str, Any]:
     }
 
 
-def session_json(row: PublishedSession, counts: SeatCounts | None) -> dict[str, Any]:
+def session_json(row: PublishedSession, counts: SeatCounts | None, *, language: str = "en") -> dict[str, Any]:
     """One session as the latest published version shows it, with its seats."""
     room = row.room
     capacity = None
@@ -64,8 +64,9 @@ def session_json(row: PublishedSession, counts: SeatCounts | None) -> dict[str, 
         capacity = counts.capacity if row.needs_booking and counts is not None else room.capacity
     return {
         "id": row.session_id,
-        "title": row.title,
-        "abstract": row.abstract,
+        "title": row.title_in(language),
+        "title_language": "nl" if language == "nl" and row.title_nl else "en",
+        "abstract": row.abstract_in(language),
         "format": str(row.format),
         "language": row.language,
         "track": track_json(row.track) if row.track is not None else None,
@@ -93,23 +94,31 @@ def _moment(value: datetime | date) -> str:
     return value.isoformat() if not isinstance(value, datetime) else local_iso(value)
 
 
-def occurrence_json(occurrence: SideEventOccurrence) -> dict[str, Any]:
+def _status(cancelled: bool) -> str:
+    return "cancelled" if cancelled else "confirmed"
+
+
+def occurrence_json(occurrence: SideEventOccurrence, *, cancelled: bool = False) -> dict[str, Any]:
+    """One date; `cancelled`: the date alone or its whole event is cancelled."""
     if occurrence.all_day:
         # Stored with an exclusive end (midnight after the last day); shown inclusive.
         last_day = (occurrence.ends_at.astimezone(conference_zone()) - timedelta(microseconds=1)).date()
-        return {"start": occurrence.local_day.isoformat(), "end": last_day.isoformat()}
-    return {"start": local_iso(occurrence.starts_at), "end": local_iso(occurrence.ends_at)}
+        start, end = occurrence.local_day.isoformat(), last_day.isoformat()
+    else:
+        start, end = local_iso(occurrence.starts_at), local_iso(occurrence.ends_at)
+    return {"start": start, "end": end, "status": _status(cancelled)}
 
 
 def side_event_json(
     event: SideEvent,
     revision: SideEventRevision,
-    occurrences: list[SideEventOccurrence],
+    occurrences: list[tuple[SideEventOccurrence, bool]],
     *,
     language: str,
 ) -> dict[str, Any]:
     """The approved revision of an event, in the asked language where it has one (the event's
-    organisation and the revision's venue loaded with them)."""
+    organisation and the revision's venue loaded with them); `occurrences` are its next dates,
+    each with whether that date alone is cancelled."""
     title, title_language = revision.title_in(language)
     description, description_language = revision.description_in(language)
     if revision.all_day:
@@ -131,7 +140,9 @@ def side_event_json(
         "timezone": zone_name(),
         "rrule": revision.rrule or None,
         "exdates": sorted({exdate_day(v).isoformat() for v in revision.exdates or []}) if revision.rrule else [],
-        "next_occurrences": [occurrence_json(o) for o in occurrences],
+        "next_occurrences": [
+            occurrence_json(o, cancelled=event.is_cancelled or cancelled) for o, cancelled in occurrences
+        ],
         "category": str(revision.category),
         "audience": [str(a) for a in revision.audiences],
         "language": revision.language,
@@ -149,5 +160,8 @@ def side_event_json(
         "price_cents": revision.price_cents or 0,
         "booking_url": revision.booking_url or None,
         "image_url": revision.image_url or None,
+        "image_alt": revision.image_alt if revision.image_url else None,
+        "status": _status(event.is_cancelled),
+        "cancellation_reason": (event.cancellation_reason or None) if event.is_cancelled else None,
         "url": external_url("side_events.event_detail", event_id=event.id),
     }

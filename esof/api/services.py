@@ -28,8 +28,8 @@ from esof.programme import queries as programme_queries
 from esof.programme.models import PublishedSession, Track
 from esof.programme.queries import ProgrammeFilters
 from esof.programme.services import latest_version
-from esof.side_events.models import SideEvent, SideEventOccurrence
-from esof.side_events.queries import CalendarFilter, approved_events_stmt, local_midnight
+from esof.side_events.models import SideEvent, SideEventOccurrence, SideEventOccurrenceCancellation
+from esof.side_events.queries import CalendarFilter, approved_events_stmt, cancellation_of_occurrence, local_midnight
 from esof.venues.models import Venue
 
 NEXT_OCCURRENCES = 10
@@ -58,12 +58,12 @@ def _paged(stmt: sa.Select[Any], page: PageRequest) -> sa.Select[Any]:
 # --------------------------------------------------------------------------- sessions
 
 
-def _session_items(rows: list[PublishedSession]) -> list[dict[str, Any]]:
+def _session_items(rows: list[PublishedSession], language: str) -> list[dict[str, Any]]:
     counts = seat_counts([row.session_id for row in rows]) if rows else {}
-    return [rep.session_json(row, counts.get(row.session_id)) for row in rows]
+    return [rep.session_json(row, counts.get(row.session_id), language=language) for row in rows]
 
 
-def list_sessions(*, filters: ProgrammeFilters, page: PageRequest) -> ItemPage:
+def list_sessions(*, filters: ProgrammeFilters, page: PageRequest, language: str = "en") -> ItemPage:
     """Sessions of the latest published version (cancelled ones included, with their status)."""
     version = latest_version()
     if version is None:
@@ -71,15 +71,15 @@ def list_sessions(*, filters: ProgrammeFilters, page: PageRequest) -> ItemPage:
     stmt = programme_queries.published_sessions_stmt(version.id, filters).order_by(PublishedSession.session_id)
     total = _count(programme_queries.published_sessions_stmt(version.id, filters))
     rows = list(db.session.scalars(_paged(stmt, page)).unique()) if page.offset < total else []
-    return ItemPage(_session_items(rows), total, page)
+    return ItemPage(_session_items(rows, language), total, page)
 
 
-def get_session(*, session_id: int) -> dict[str, Any]:
+def get_session(*, session_id: int, language: str = "en") -> dict[str, Any]:
     version = latest_version()
     row = programme_queries.published_session(version, session_id) if version else None
     if row is None:
         raise NotFound(_("This session is not in the published programme."))
-    return _session_items([row])[0]
+    return _session_items([row], language)[0]
 
 
 # --------------------------------------------------------------------------- venues, tracks
@@ -154,8 +154,9 @@ def _side_events_stmt(query: SideEventQuery) -> sa.Select[Any]:
     return stmt
 
 
-def _next_occurrences(event_ids: list[int], window: _Window) -> dict[int, list[SideEventOccurrence]]:
-    """Up to NEXT_OCCURRENCES per event, in ONE query (a window function per event)."""
+def _next_occurrences(event_ids: list[int], window: _Window) -> dict[int, list[tuple[SideEventOccurrence, bool]]]:
+    """Up to NEXT_OCCURRENCES per event, each with whether that date is cancelled, in ONE
+    query (a window function per event)."""
     if not event_ids:
         return {}
     starts = window.starts if window.starts is not None else utcnow()
@@ -170,14 +171,15 @@ def _next_occurrences(event_ids: list[int], window: _Window) -> dict[int, list[S
         .subquery()
     )
     stmt = (
-        sa.select(SideEventOccurrence)
+        sa.select(SideEventOccurrence, SideEventOccurrenceCancellation.local_day.is_not(None))
         .join(ranked, ranked.c.id == SideEventOccurrence.id)
+        .outerjoin(SideEventOccurrenceCancellation, cancellation_of_occurrence())
         .where(ranked.c.rank <= NEXT_OCCURRENCES)
         .order_by(SideEventOccurrence.event_id, SideEventOccurrence.starts_at, SideEventOccurrence.id)
     )
-    found: dict[int, list[SideEventOccurrence]] = defaultdict(list)
-    for occurrence in db.session.scalars(stmt):
-        found[occurrence.event_id].append(occurrence)
+    found: dict[int, list[tuple[SideEventOccurrence, bool]]] = defaultdict(list)
+    for occurrence, cancelled in db.session.execute(stmt):
+        found[occurrence.event_id].append((occurrence, bool(cancelled)))
     return found
 
 

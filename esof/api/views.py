@@ -34,7 +34,7 @@ PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, If-Modified-Since",
     "Access-Control-Max-Age": "86400",
 }
-SESSION_ARGS = ("day", "track", "venue", "format", "language", "q")
+SESSION_ARGS = ("day", "track", "venue", "format", "language", "q", "lang")
 SIDE_EVENT_ARGS = ("category", "audience", "language", "neighbourhood", "free", "q", "from", "to", "lang")
 
 
@@ -78,13 +78,15 @@ def openapi_document() -> ResponseReturnValue:
 @bp.get("/sessions")
 def session_list() -> ResponseReturnValue:
     filters = params.parse_session_filters(request.args)
+    language = params.parse_language(request.args)
     page = params.parse_page(request.args)
-    return list_response(services.list_sessions(filters=filters, page=page), SESSION_ARGS)
+    return list_response(services.list_sessions(filters=filters, page=page, language=language), SESSION_ARGS)
 
 
 @bp.get(f"/sessions/<int(max={MAX_ID}):session_id>")
 def session_detail(session_id: int) -> ResponseReturnValue:
-    return json_response(services.get_session(session_id=session_id))
+    language = params.parse_language(request.args)
+    return json_response(services.get_session(session_id=session_id, language=language))
 
 
 @bp.get("/venues")

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from esof.accounts.models import FeedToken, User
@@ -74,6 +75,7 @@ class SessionTexts:
     speakers: str
     zone_note: str
     url_template: str
+    language: str  # the feed's language: a session's Dutch title and abstract where it has them
 
     @classmethod
     def current(cls) -> SessionTexts:
@@ -83,6 +85,7 @@ class SessionTexts:
             speakers=_("Speakers: %(names)s", names="{names}"),
             zone_note=_("Times are in %(zone)s.", zone=zone_name()),
             url_template=url.replace(str(placeholder), "{id}"),
+            language=str(get_locale() or "en"),
         )
 
 
@@ -91,7 +94,8 @@ def session_item(row: PublishedSession, texts: SessionTexts | None = None) -> Fe
     room = row.room
     venue = room.venue if room is not None else None
     speakers = ", ".join(speaker.name for speaker in row.speakers)
-    lines = [plain_text(row.abstract)] if row.abstract else []
+    abstract = row.abstract_in(texts.language)
+    lines = [plain_text(abstract)] if abstract else []
     if speakers:
         lines.append(texts.speakers.replace("{names}", speakers))
     lines.append(texts.zone_note)
@@ -99,10 +103,9 @@ def session_item(row: PublishedSession, texts: SessionTexts | None = None) -> Fe
         room.name if room else "", venue.name if venue else "", venue.address if venue else "") if part)
     categories = [row.track.name] if row.track is not None else []
     categories.append(str(row.format.value).replace("-", " ").capitalize())
-    has_geo = venue is not None and venue.latitude is not None and venue.longitude is not None
     return FeedItem(
         uid=session_uid(row.session_id),
-        summary=row.title,
+        summary=row.title_in(texts.language),
         start=row.starts_at,
         end=row.ends_at,
         last_modified=row.last_modified,
@@ -110,7 +113,7 @@ def session_item(row: PublishedSession, texts: SessionTexts | None = None) -> Fe
         status="CANCELLED" if row.status is SessionStatus.CANCELLED else "CONFIRMED",
         description="\n\n".join(lines),
         location=location,
-        geo=(venue.latitude, venue.longitude) if has_geo else None,
+        geo=venue.coordinates if venue is not None else None,
         url=texts.url_template.format(id=row.session_id),
         categories=categories,
     )

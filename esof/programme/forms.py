@@ -57,6 +57,9 @@ class AvailabilityForm(FlaskForm):
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     abstract = TextAreaField(_l("Abstract"), validators=[Optional(), Length(max=20000)])
+    title_nl = StringField(_l("Title in Dutch"), validators=[Optional(), Length(max=300)],
+                           description=_l("Optional; Dutch pages show the English title without it."))
+    abstract_nl = TextAreaField(_l("Abstract in Dutch"), validators=[Optional(), Length(max=20000)])
     format = SelectField(_l("Format"), choices=choices((f.value, label) for f, label in FORMAT_LABELS.items()))
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_LABELS.items()), default="en")
     track = SelectField(_l("Track"), coerce=int, default=0)

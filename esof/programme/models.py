@@ -112,6 +112,9 @@ class ProgrammeSession(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    # Dutch title and abstract, optional: pages in Dutch show them, English otherwise.
+    title_nl: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    abstract_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     format: Mapped[SessionFormat] = mapped_column(enum_type(SessionFormat, "format"))
     language: Mapped[str] = mapped_column(sa.String(2), default="en")
     track_id: Mapped[int | None] = mapped_column(
@@ -122,6 +125,8 @@ class ProgrammeSession(Model):
     # A per-session cap below the room's capacity (a workshop with 20 seats in a 60-seat room).
     booking_cap: Mapped[int | None]
     needs_step_free: Mapped[bool] = mapped_column(default=False)
+    # Set by organisers (keynotes, opening, closing): the schedule solver leaves it where it is.
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[SessionStatus] = mapped_column(
         enum_type(SessionStatus, "status"), default=SessionStatus.CONFIRMED
     )
@@ -203,6 +208,8 @@ class PublishedSession(Model):
     )
     title: Mapped[str] = mapped_column(sa.String(300))
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    title_nl: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    abstract_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     format: Mapped[SessionFormat] = mapped_column(enum_type(SessionFormat, "format"))
     language: Mapped[str] = mapped_column(sa.String(2), default="en")
     needs_booking: Mapped[bool] = mapped_column(default=False)
@@ -223,6 +230,13 @@ class PublishedSession(Model):
         back_populates="published_session", cascade="all, delete-orphan", order_by="PublishedSpeaker.position",
     )
 
+    def title_in(self, language: str) -> str:
+        """The title in the visitor's language: Dutch where the session has one, else English."""
+        return self.title_nl if language == "nl" and self.title_nl else self.title
+
+    def abstract_in(self, language: str) -> str:
+        return self.abstract_nl if language == "nl" and self.abstract_nl else self.abstract
+
 
 class PublishedSpeaker(Model):
     """A speaker of a published session, with the name and affiliation that version shows."""
@@ -242,3 +256,38 @@ class PublishedSpeaker(Model):
     position: Mapped[int] = mapped_column(default=0)
 
     published_session: Mapped[PublishedSession] = relationship(back_populates="speakers")
+
+
+class ProposalStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ScheduleProposal(Model):
+    """One run of the schedule solver started from the organisers' pages: its progress and its
+    result (the proposed places, as JSON), applied to the draft only when an organiser confirms."""
+
+    __tablename__ = "schedule_proposal"
+    __table_args__ = (sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_0_100"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    mode: Mapped[str] = mapped_column(sa.String(20))
+    baseline: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    time_limit: Mapped[int] = mapped_column(default=30)
+    status: Mapped[ProposalStatus] = mapped_column(
+        enum_type(ProposalStatus, "status"), default=ProposalStatus.QUEUED
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(sa.String(300), default="")
+    # What the draft looked like when the proposal was made: applying refuses if it changed since.
+    draft_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)

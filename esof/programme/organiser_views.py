@@ -196,6 +196,7 @@ def _session_form(item: ProgrammeSession | None = None) -> SessionForm:
 def _session_fields(form: SessionForm) -> dict:
     return {
         "title": form.title.data, "abstract": form.abstract.data or "", "format": form.format.data,
+        "title_nl": form.title_nl.data or "", "abstract_nl": form.abstract_nl.data or "",
         "language": form.language.data, "track_id": form.track.data or None,
         "speaker_ids": form.speakers.data or [], "expected_audience": form.expected_audience.data or 0,
         "needs_booking": form.needs_booking.data, "booking_cap": form.booking_cap.data,

@@ -60,6 +60,8 @@ class PublicContent:
 
     title: str
     abstract: str
+    title_nl: str
+    abstract_nl: str
     format: SessionFormat
     language: str
     needs_booking: bool
@@ -76,9 +78,9 @@ class PublicContent:
 FIELD_CHANGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("moved", ("starts_at", "ends_at")),
     ("room-changed", ("room_id",)),
-    ("retitled", ("title",)),
+    ("retitled", ("title", "title_nl")),
     ("speakers-changed", ("speakers",)),
-    ("abstract-changed", ("abstract",)),
+    ("abstract-changed", ("abstract", "abstract_nl")),
     ("format-changed", ("format",)),
     ("language-changed", ("language",)),
     ("track-changed", ("track_id",)),
@@ -136,12 +138,17 @@ def _draft_contents() -> dict[int, PublicContent]:
     ):
         speakers[session_id].append(PublicSpeaker(person_id, name, affiliation, role))
     rows = db.session.execute(
-        sa.select(ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.abstract, ProgrammeSession.format,
+        sa.select(ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.abstract, ProgrammeSession.title_nl,
+                  ProgrammeSession.abstract_nl, ProgrammeSession.format,
                   ProgrammeSession.language, ProgrammeSession.needs_booking, ProgrammeSession.track_id,
                   ScheduleSlot.room_id, ScheduleSlot.starts_at, ScheduleSlot.ends_at, ProgrammeSession.status)
         .join(ScheduleSlot, ScheduleSlot.session_id == ProgrammeSession.id)
     )
-    return {sid: PublicContent(*fields, speakers=tuple(speakers.get(sid, ()))) for sid, *fields in rows}
+    return {
+        # mypy cannot count the row's columns, which fill every field but speakers (ignore[misc]).
+        sid: PublicContent(*fields, speakers=tuple(speakers.get(sid, ())))  # type: ignore[misc]
+        for sid, *fields in rows
+    }
 
 
 def _published_contents(version_id: int) -> dict[int, tuple[PublishedSession, PublicContent]]:
@@ -154,7 +161,8 @@ def _published_contents(version_id: int) -> dict[int, tuple[PublishedSession, Pu
 
 def public_content(row: PublishedSession) -> PublicContent:
     return PublicContent(
-        title=row.title, abstract=row.abstract, format=row.format, language=row.language,
+        title=row.title, abstract=row.abstract, title_nl=row.title_nl, abstract_nl=row.abstract_nl,
+        format=row.format, language=row.language,
         needs_booking=row.needs_booking, track_id=row.track_id, room_id=row.room_id, starts_at=row.starts_at,
         ends_at=row.ends_at, status=row.status,
         speakers=tuple(PublicSpeaker(s.person_id, s.name, s.affiliation, s.role) for s in row.speakers),
@@ -231,8 +239,8 @@ class ValueLabels:
             return str(_l("booking required") if content.needs_booking else _l("no booking"))
         if code in ("cancelled", "reinstated"):
             return str(content.status)
-        field = dict(FIELD_CHANGES)[code][0]
-        return str(getattr(content, field))
+        # Both languages where there are two: "Opening · Opening (Dutch text)".
+        return " · ".join(str(value) for name in dict(FIELD_CHANGES)[code] if (value := getattr(content, name)))
 
 
 def field_changes(row: PendingRow, labels: ValueLabels) -> list[FieldChange]:
@@ -254,7 +262,8 @@ def pending_changes() -> list[tuple[PendingRow, list[FieldChange]]]:
 
 def _changelog_state(content: PublicContent, labels: ValueLabels, *, with_abstract: bool) -> dict[str, Any]:
     state = {
-        "title": content.title, "room_id": content.room_id, "room": labels.room(content.room_id),
+        "title": content.title, "title_nl": content.title_nl,
+        "room_id": content.room_id, "room": labels.room(content.room_id),
         "starts_at": content.starts_at.isoformat(), "ends_at": content.ends_at.isoformat(),
         "status": str(content.status), "format": str(content.format), "language": content.language,
         "track": labels.tracks.get(content.track_id, "") if content.track_id else "",
@@ -262,6 +271,7 @@ def _changelog_state(content: PublicContent, labels: ValueLabels, *, with_abstra
     }
     if with_abstract:  # only where it changed: the abstracts of a whole programme are large
         state["abstract"] = content.abstract
+        state["abstract_nl"] = content.abstract_nl
     return state
 
 
@@ -313,6 +323,7 @@ def _insert_rows(version_id: int, pending: list[PendingRow]) -> None:
         return
     db.session.execute(sa.insert(PublishedSession), [
         {"version_id": version_id, "session_id": r.session_id, "title": r.content.title,
+         "title_nl": r.content.title_nl, "abstract_nl": r.content.abstract_nl,
          "abstract": r.content.abstract, "format": r.content.format, "language": r.content.language,
          "needs_booking": r.content.needs_booking, "room_id": r.content.room_id, "track_id": r.content.track_id,
          "starts_at": r.content.starts_at, "ends_at": r.content.ends_at, "status": r.content.status,

@@ -56,7 +56,9 @@ def published_sessions_stmt(version_id: int, filters: ProgrammeFilters) -> sa.Se
             sa.func.lower(PublishedSpeaker.name).like(pattern))
         stmt = stmt.where(sa.or_(
             sa.func.lower(PublishedSession.title).like(pattern),
+            sa.func.lower(PublishedSession.title_nl).like(pattern),
             sa.func.lower(PublishedSession.abstract).like(pattern),
+            sa.func.lower(PublishedSession.abstract_nl).like(pattern),
             PublishedSession.id.in_(speaker_match),
         ))
     return stmt

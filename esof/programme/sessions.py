@@ -52,7 +52,11 @@ def save_session(
     needs_booking: bool = False,
     booking_cap: int | None = None,
     needs_step_free: bool = False,
+    title_nl: str | None = None,
+    abstract_nl: str | None = None,
 ) -> ProgrammeSession:
+    """Create or change a session of the draft. The Dutch title and abstract are optional;
+    None keeps what the session has (callers that know nothing of Dutch leave it alone)."""
     if expected_audience < 0 or (booking_cap is not None and booking_cap < 0):
         raise ValidationFailed(_l("Numbers cannot be negative."))
     if track_id is not None and db.session.get(Track, track_id) is None:
@@ -69,6 +73,10 @@ def save_session(
     item.title = title.strip()
     item.format = SessionFormat(format)
     item.abstract = abstract
+    if title_nl is not None:
+        item.title_nl = title_nl.strip()
+    if abstract_nl is not None:
+        item.abstract_nl = abstract_nl
     item.language = language
     item.track_id = track_id
     item.expected_audience = expected_audience

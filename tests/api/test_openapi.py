@@ -98,6 +98,7 @@ def real_requests(programme: Programme, calendar: Calendar) -> list[tuple[str, s
         ("/sessions/{session_id}", f"/api/v1/sessions/{programme.workshop.id}", "200"),
         ("/sessions/{session_id}", f"/api/v1/sessions/{programme.debate.id}", "200"),
         ("/sessions/{session_id}", f"/api/v1/sessions/{programme.draft_only.id}", "404"),
+        ("/sessions/{session_id}", f"/api/v1/sessions/{programme.workshop.id}?lang=fr", "400"),
         ("/tracks", "/api/v1/tracks", "200"),
         ("/tracks", "/api/v1/tracks?page=x", "400"),
         ("/venues", "/api/v1/venues", "200"),
@@ -141,7 +142,8 @@ def test_list_items_are_non_empty_in_the_schema_check(client: FlaskClient, data:
 
 def test_a_wrong_body_fails_the_schema_check() -> None:
     """The validator really checks: a naive time, a missing key and a wrong type are caught."""
-    item = {"id": 1, "title": "T", "abstract": "", "format": "panel", "language": "en", "track": None,
+    item = {"id": 1, "title": "T", "title_language": "en", "abstract": "", "format": "panel", "language": "en",
+            "track": None,
             "start": "2022-07-13T09:00:00", "end": "2022-07-13T10:00:00+02:00", "timezone": "Europe/Amsterdam",
             "room": None, "venue": None, "speakers": [], "needs_booking": "no", "capacity": None,
             "booked": 0, "status": "confirmed", "updated": "2022-07-01T10:00:00+02:00",
