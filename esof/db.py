@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -44,6 +45,12 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def rows_matched(result: sa.Result[Any]) -> int:
+    """The rowcount of an UPDATE or DELETE run through Session.execute, which is typed to
+    return a Result; for such statements it is a CursorResult, which has the count."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from typing import Any
 try:
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover  (WTForms before 3.3)
-    SelectChoice = None  # type: ignore[assignment,misc]
+    SelectChoice = None
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:

@@ -64,8 +64,7 @@ class BookingPanel:
 
 def booking_panel(*, session_id: int, user: User | None) -> BookingPanel:
     counts = seat_counts([session_id]).get(session_id)
-    logged_in = bool(user is not None and getattr(user, "is_authenticated", False))
-    if not logged_in:
+    if user is None or not getattr(user, "is_authenticated", False):
         return BookingPanel(counts, None, False, False, False)
     booking = live_booking(user.id, session_id)
     starred = db.session.scalar(
@@ -155,11 +154,10 @@ def annotate_day(entries: list[AgendaEntry]) -> None:
         if previous.item.ends_at > following.item.starts_at:
             continue
         a, b = _venue(previous.item), _venue(following.item)
-        if a is None or b is None or a.id == b.id or None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        if a is None or b is None or a.id == b.id or a.coordinates is None or b.coordinates is None:
             continue
         gap = (following.item.starts_at - previous.item.ends_at).total_seconds() / 60
-        needed = scheduling.walking_minutes(scheduling.haversine_km((a.latitude, a.longitude),
-                                                                    (b.latitude, b.longitude)))
+        needed = scheduling.walking_minutes(scheduling.haversine_km(a.coordinates, b.coordinates))
         if gap < needed:
             following.notes.append(AgendaNote(
                 NoteKind.WALK, previous.item.title, gap_minutes=round(gap), needed_minutes=int(-(-needed // 1)),

@@ -12,13 +12,14 @@ third of a booking's CPU time); the values go in as bind parameters.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from esof.bookings.models import Booking, BookingStatus, SessionSeats
-from esof.db import utcnow
+from esof.db import rows_matched, utcnow
 from esof.errors import Busy
 from esof.extensions import db
 
@@ -26,8 +27,9 @@ from esof.extensions import db
 # come free and go again between our two conditions, which takes a very busy session.
 SEAT_ATTEMPTS = 5
 
-SEATS = SessionSeats.__table__
-BOOKINGS = Booking.__table__
+# Declarative models map to Tables; the class attribute is typed as the wider FromClause.
+SEATS = cast(sa.Table, SessionSeats.__table__)
+BOOKINGS = cast(sa.Table, Booking.__table__)
 
 TAKE_SEAT = (
     SEATS.update()
@@ -119,7 +121,7 @@ def change_counts(session_id: int, *, confirmed: int = 0, waitlisted: int = 0) -
 
 def take_seat(session_id: int, capacity: int) -> bool:
     """The atomic part: one conditional UPDATE takes a seat, or none is left."""
-    return db.session.execute(TAKE_SEAT, {"sid": session_id, "capacity": capacity}).rowcount == 1
+    return rows_matched(db.session.execute(TAKE_SEAT, {"sid": session_id, "capacity": capacity})) == 1
 
 
 def claim_place(*, user_id: int, session_id: int, capacity: int) -> Booking:

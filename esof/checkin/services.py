@@ -254,7 +254,7 @@ class ScanResult:
         }
 
 
-def _insert(model: type[Occupancy] | type[DoorPresence]) -> sa.Insert:
+def _insert(model: type[Occupancy] | type[DoorPresence]) -> postgresql.Insert | sqlite.Insert:
     """INSERT with ON CONFLICT support: PostgreSQL and SQLite, the two databases we run on."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
@@ -441,7 +441,9 @@ def occupancy_report() -> list[VenueCount]:
     """Every venue with its rooms and their counters, in two queries whatever the size."""
     counters = {
         (row.venue_id, row.room_id): row
-        for row in db.session.execute(sa.select(Occupancy.venue_id, Occupancy.room_id, Occupancy.present, Occupancy.updated_at))
+        for row in db.session.execute(
+            sa.select(Occupancy.venue_id, Occupancy.room_id, Occupancy.present, Occupancy.updated_at)
+        )
     }
 
     def count(door: Door) -> DoorCount:

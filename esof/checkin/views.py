@@ -160,7 +160,9 @@ def badge_pdf() -> ResponseReturnValue:
     registrations = list(db.session.scalars(stmt.limit(MAX_BADGES + 1)).unique())
     if len(registrations) > MAX_BADGES:
         flash(_("More than %(max)s badges: please narrow the filter.", max=MAX_BADGES), "error")
-        return redirect(url_for("checkin.badge_index", **request.args.to_dict()))
+        # The filter's query args go back as URL values; mypy objects that a key could be one of
+        # url_for's own options (_external, _scheme...), which no form here uses.
+        return redirect(url_for("checkin.badge_index", **request.args.to_dict()))  # type: ignore[arg-type]
     pdf = badge_sheet.render_badges(
         badge_sheet.badges_for(registrations, token_for=ticket_token, language=str(get_locale() or "en")),
         conference=current_app.config["CONFERENCE_NAME"], title=_("Badges"),

@@ -64,6 +64,7 @@ def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transit
                 else:
                     high = middle
             local = high.astimezone(zone)
+            assert previous is not None and offset is not None  # aware datetimes have offsets
             found.append(
                 Transition(
                     at_utc=high.replace(second=0, microsecond=0),

@@ -48,7 +48,8 @@ def calendar_response(feed: CachedFeed, *, filename: str, download: bool = False
         headers["Content-Encoding"] = "gzip"
     response = Response(feed.gzipped if gzipped else feed.body, content_type="text/calendar; charset=utf-8",
                         headers=headers)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the response as werkzeug's type)
+    return response
 
 
 def feed_language() -> str:

@@ -35,12 +35,13 @@ def programme_grid() -> ResponseReturnValue:
     days = conference_days()
     filters, problem = ProgrammeFilters.from_args_or_message(
         {key: value for key, value in request.args.items() if key in ("day", "venue")})
-    filters = filters.with_day(filters.day or days[0])
+    day = filters.day or days[0]
+    filters = filters.with_day(day)
     items = queries.published_sessions(version, filters) if version else []
     rooms = sorted({item.room for item in items if item.room is not None},
                    key=lambda r: (r.venue.name, r.name))
     layout = layout_grid(((i.room_id, i.starts_at, i.ends_at, i) for i in items if i.room_id),
-                         day=filters.day, zone=conference_zone())
+                         day=day, zone=conference_zone())
     _tracks, venues = queries.filter_choices()
     return render_template("programme/programme_grid.html", version=version, day=filters.day, days=days,
                            rooms=rooms, layout=layout, venues=venues, filters=filters,

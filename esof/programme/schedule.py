@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from esof.conference import conference_days, conference_zone, to_local
+from esof.db import rows_matched
 from esof.errors import ValidationFailed
 from esof.extensions import db
 from esof.programme import scheduling
@@ -129,7 +130,7 @@ def unschedule_room(*, room: Room) -> int:
     """Take every session out of a room (so the room can be deleted); returns how many."""
     result = db.session.execute(sa.delete(ScheduleSlot).where(ScheduleSlot.room_id == room.id))
     db.session.expire_all()
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 @dataclass
@@ -164,7 +165,8 @@ def build_schedule_grid(*, day: date, venue_id: int | None = None, track_id: int
         stmt = stmt.where(ProgrammeSession.track_id == track_id)
     placed = list(db.session.scalars(stmt))
     layout = scheduling.layout_grid(
-        ((s.slot.room_id, s.slot.starts_at, s.slot.ends_at, s) for s in placed), day=day, zone=zone)
+        ((s.slot.room_id, s.slot.starts_at, s.slot.ends_at, s) for s in placed if s.slot is not None),
+        day=day, zone=zone)
     unscheduled_stmt = (
         sa.select(ProgrammeSession).outerjoin(ScheduleSlot)
         .where(ScheduleSlot.id.is_(None), ProgrammeSession.status != SessionStatus.CANCELLED)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from esof.accounts.models import User
 from esof.accounts.services import record_audit
-from esof.db import utcnow
+from esof.db import rows_matched, utcnow
 from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.delegates import cancel_registration
@@ -53,7 +53,7 @@ def set_payment_status(
     previous = seen or registration.payment_status
     if previous == status and registration.payment_status == status:
         return registration
-    moved = db.session.execute(
+    moved = rows_matched(db.session.execute(
         sa.update(Registration)
         .where(Registration.id == registration.id, Registration.payment_status == previous)
         .values(
@@ -62,7 +62,7 @@ def set_payment_status(
             updated_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.expire(registration)
     if moved != 1:
         if registration.payment_status == status:

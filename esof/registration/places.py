@@ -29,7 +29,7 @@ from sqlalchemy.orm.util import identity_key
 
 from esof.accounts.models import User
 from esof.accounts.services import record_audit
-from esof.db import utcnow
+from esof.db import rows_matched, utcnow
 from esof.errors import ValidationFailed, busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.fees import more_room
@@ -83,7 +83,7 @@ def claim_place(category_id: int, attendance: Attendance) -> Claim:
 
     The caller holds lock_places(), so the settings row is already ours when the category
     row is locked here."""
-    taken = db.session.execute(
+    taken = rows_matched(db.session.execute(
         sa.update(RegistrationCategory)
         .where(
             RegistrationCategory.id == category_id,
@@ -94,11 +94,11 @@ def claim_place(category_id: int, attendance: Attendance) -> Claim:
         )
         .values(confirmed_count=RegistrationCategory.confirmed_count + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if taken != 1:
         return Claim.CATEGORY_FULL
     if attendance == Attendance.ONSITE:
-        seat = db.session.execute(
+        seat = rows_matched(db.session.execute(
             sa.update(ConferenceSettings)
             .where(
                 ConferenceSettings.id == SETTINGS_ID,
@@ -109,7 +109,7 @@ def claim_place(category_id: int, attendance: Attendance) -> Claim:
             )
             .values(onsite_confirmed=ConferenceSettings.onsite_confirmed + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if seat != 1:
             _change_category_count(category_id, -1)
             return Claim.ONSITE_FULL
@@ -166,12 +166,12 @@ def transition_status(
     **values: Any,
 ) -> bool:
     """Move a registration between statuses only if it is still in one of `from_statuses`."""
-    moved = db.session.execute(
+    moved = rows_matched(db.session.execute(
         sa.update(Registration)
         .where(Registration.id == registration_id, Registration.status.in_(from_statuses))
         .values(status=to_status, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     registration = db.session.identity_map.get(identity_key(Registration, registration_id))
     if registration is not None:
         db.session.expire(registration)
@@ -201,13 +201,13 @@ def promote_waitlisted(*, now: datetime | None = None) -> list[Registration]:
         if claim is Claim.ONSITE_FULL:
             onsite_full = True
             continue
-        category = db.session.get(RegistrationCategory, category_id)
+        category = db.session.get_one(RegistrationCategory, category_id)
         target = RegistrationStatus.AWAITING_APPROVAL if category.moderated else RegistrationStatus.CONFIRMED
         extra = {"confirmed_at": now} if target == RegistrationStatus.CONFIRMED else {}
         if not transition_status(registration_id, (RegistrationStatus.WAITLISTED,), target, **extra):
             release_place(category_id, attendance)  # someone else moved it first
             continue
-        registration = db.session.get(Registration, registration_id)
+        registration = db.session.get_one(Registration, registration_id)
         send_registration_mail(registration, "registration_promoted")
         promoted.append(registration)
     return promoted

@@ -24,4 +24,4 @@ def make_payment_reference(number: int | None = None) -> str:
 
 def is_valid_payment_reference(reference: str) -> bool:
     match = PATTERN.match(reference.strip().upper())
-    return bool(match) and check_digits(match.group(1)) == match.group(2)
+    return match is not None and check_digits(match.group(1)) == match.group(2)
