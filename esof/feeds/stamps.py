@@ -211,7 +211,8 @@ class RedisStamps:
         import redis
 
         self.prefix = prefix + "feed-stamp:"
-        self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        # Any: redis-py types its replies as awaitable-or-value, which no caller here can be.
+        self.redis: Any = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self.clock = RecheckClock(recheck_seconds)
         # A token read from Redis is reused for memo_seconds: a Redis round trip was a third

@@ -7,6 +7,7 @@ failures of its own); a server that is down or answers "try later" never makes i
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import uuid
@@ -69,10 +70,8 @@ def queue_mail(
     )
     db.session.add(message)
     db.session.flush()
-    try:
+    with contextlib.suppress(RuntimeError):  # outside a request (CLI): the worker will send it
         g.mail_queued = True
-    except RuntimeError:  # outside a request (CLI): the worker will send it
-        pass
     return message
 
 
@@ -179,10 +178,8 @@ class _Transport:
 
     def reset(self) -> None:
         if self.smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):  # it is going away anyway
                 self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
         self.smtp = None
 
     close = reset
