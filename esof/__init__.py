@@ -89,8 +89,11 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     skip_rate_limit_middleware(app, limiter._check_request_limit)
     app.session_interface = SessionInterface()
-    # Set before init_app: Flask-Babel reads the directories once, there.
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_directories())
+    # Set before init_app: Flask-Babel reads the directories once, there. Catalogues without a
+    # current .mo (a wheel, a fresh clone) are compiled into the instance folder first.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        i18n.translation_directories(Path(app.instance_path) / "translations")
+    )
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

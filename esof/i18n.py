@@ -15,16 +15,24 @@ from flask_login import current_user
 # The zone and the instant-to-local helper live in esof.conference; importing them from
 # here keeps working.
 from esof.conference import to_local, zone_name
+from esof.i18n_catalogues import current_directories
 
 PACKAGE_ROOT = Path(__file__).parent
 
 
-def translation_directories() -> list[str]:
+def catalogue_directories() -> list[Path]:
     """The core catalogue plus one per area, so each area owns its own strings."""
-    directories = [str(PACKAGE_ROOT / "translations")]
-    for area_catalogue in sorted(PACKAGE_ROOT.glob("*/translations")):
-        directories.append(str(area_catalogue))
-    return directories
+    return [PACKAGE_ROOT / "translations", *sorted(PACKAGE_ROOT.glob("*/translations"))]
+
+
+def translation_directories(cache: Path | None = None) -> list[str]:
+    """The folders Flask-Babel reads, core first. Given a cache folder (the factory passes
+    instance/translations), a catalogue without a current .mo (a wheel, a fresh clone, a .po
+    changed since `make translations`) is compiled there and read from there."""
+    directories = catalogue_directories()
+    if cache is not None:
+        directories = current_directories(directories, cache)
+    return [str(directory) for directory in directories]
 
 
 def select_locale() -> str:

@@ -7,11 +7,19 @@
 
 Core strings (base layout, home page, errors, shared modules) live in esof/translations;
 an area's strings (esof/<area>/ and esof/templates/<area>/) in esof/<area>/translations.
+
+Only the .po files are kept and shipped (git ignores .mo, the wheel leaves them out). At start-up
+`current_directories` gives Flask-Babel each catalogue folder whose .mo is at least as new as
+its .po (what `make translations` leaves), and compiles any other into a cache folder.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,6 +27,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+logger = logging.getLogger(__name__)
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
 LANGUAGE = "nl"
@@ -98,9 +107,77 @@ def compile_catalogue(area: str | None) -> None:
     path = catalogue_path(area)
     if not path.exists():
         return
-    catalog = read_catalogue(area)
-    with path.with_suffix(".mo").open("wb") as handle:
+    write_compiled(path, path.with_suffix(".mo"))
+
+
+def write_compiled(po: Path, mo: Path) -> None:
+    """Compile po into mo; written aside and renamed, so a reader never sees half a file."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=po.parents[1].name)
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    partial = mo.with_name(f"{mo.name}.{os.getpid()}.partial")
+    with partial.open("wb") as handle:
         write_mo(handle, catalog, use_fuzzy=False)
+    os.replace(partial, mo)
+
+
+def _catalogues_in(directory: Path) -> list[Path]:
+    """The .po files of a translations folder: <language>/LC_MESSAGES/<domain>.po."""
+    return sorted(directory.glob("*/LC_MESSAGES/*.po"))
+
+
+def is_compiled(directory: Path) -> bool:
+    """Every .po of the folder has a .mo at least as new as itself (a stale .mo does not count)."""
+    for po in _catalogues_in(directory):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime_ns < po.stat().st_mtime_ns:
+            return False
+    return True
+
+
+def compiled_copy(directory: Path, cache: Path) -> Path:
+    """A folder in cache with the folder's catalogues compiled, named by the .po contents:
+    compiled once per version of the .po files, reused by every later start and process."""
+    digest = hashlib.sha256()
+    catalogues = _catalogues_in(directory)
+    for po in catalogues:
+        digest.update(str(po.relative_to(directory)).encode() + b"\0" + po.read_bytes() + b"\0")
+    name = "core" if directory.parent == PACKAGE else directory.parent.name
+    target = cache / f"{name}-{digest.hexdigest()[:16]}"
+    for po in catalogues:
+        mo = target / po.relative_to(directory).with_suffix(".mo")
+        if not mo.exists():
+            write_compiled(po, mo)
+    return target
+
+
+_private_cache: Path | None = None
+
+
+def _fallback_cache() -> Path:
+    """A folder of this process only (a shared temporary folder could be planted)."""
+    global _private_cache
+    if _private_cache is None:
+        _private_cache = Path(tempfile.mkdtemp(prefix="esof-translations-"))
+    return _private_cache
+
+
+def current_directories(directories: Iterable[Path], cache: Path) -> list[Path]:
+    """For each translations folder, itself when compiled and current, else a compiled copy in
+    cache (or, when cache cannot be written, in a private temporary folder). The package is
+    never written to, so a read-only site-packages works."""
+    chosen = []
+    for directory in directories:
+        if is_compiled(directory):
+            chosen.append(directory)
+            continue
+        try:
+            chosen.append(compiled_copy(directory, cache))
+        except OSError as error:
+            fallback = _fallback_cache()
+            logger.warning("Translations: cannot write %s (%s); compiled into %s", cache, error, fallback)
+            chosen.append(compiled_copy(directory, fallback))
+    return chosen
 
 
 def missing(area: str | None) -> list[str]:
