@@ -48,6 +48,8 @@ class FeedItem:
     categories: list[str] = field(default_factory=list)
     rrule: str | None = None
     exdates: list[datetime | date] = field(default_factory=list)
+    # An override of one instance of a series (the same UID): its original start.
+    recurrence_id: datetime | date | None = None
 
     @property
     def all_day(self) -> bool:
@@ -103,6 +105,10 @@ def _vevent_lines(item: FeedItem, zone: ZoneInfo) -> list[str]:
     """
     tzid = zone.key
     lines = ["BEGIN:VEVENT", f"UID:{escape_text(item.uid)}", f"DTSTAMP:{_utc(item.last_modified)}"]
+    if isinstance(item.recurrence_id, datetime):
+        lines.append(f"RECURRENCE-ID;TZID={tzid}:{_local(item.recurrence_id, zone)}")
+    elif item.recurrence_id is not None:
+        lines.append(f"RECURRENCE-ID;VALUE=DATE:{item.recurrence_id:%Y%m%d}")
     if item.all_day:
         # All-day and multi-day: DATE values, DTEND exclusive (the day after the last day).
         lines += [f"DTSTART;VALUE=DATE:{item.start:%Y%m%d}", f"DTEND;VALUE=DATE:{item.end:%Y%m%d}",

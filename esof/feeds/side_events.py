@@ -2,10 +2,17 @@
 
 A recurring event is one VEVENT with RRULE and EXDATE (not expanded copies); all-day and
 multi-day events use DATE values. Filters are those of /calendar/ (CalendarFilter).
+
+A cancelled event stays, with STATUS:CANCELLED and its SEQUENCE raised (cancelling raises
+SideEvent.sequence), so subscribers' copies are cancelled rather than silently dropped. One
+cancelled date of a series is an override: a second VEVENT with the same UID, the date's
+original start as RECURRENCE-ID, STATUS:CANCELLED and the event's (raised) SEQUENCE. Every
+VEVENT of a UID carries the event's one SEQUENCE, which never falls.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,8 +27,15 @@ from esof.feeds.ical import FeedItem, FeedMeta, plain_text, render_calendar
 from esof.feeds.services import EPOCH, cached_render, uid_domain, uncached_render
 from esof.feeds.stamps import SIDE_EVENTS, stamps
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS
-from esof.side_events.models import Audience, EventCategory, SideEvent, SideEventRevision
-from esof.side_events.queries import CalendarFilter, approved_events_stmt
+from esof.side_events.models import (
+    Audience,
+    EventCategory,
+    SideEvent,
+    SideEventOccurrence,
+    SideEventOccurrenceCancellation,
+    SideEventRevision,
+)
+from esof.side_events.queries import CalendarFilter, approved_events_stmt, cancelled_occurrences
 from esof.side_events.queries import change_stamp as change_stamp  # moved there; the feeds' stamps still name it here
 from esof.urls import external_url
 
@@ -49,6 +63,8 @@ class SideEventTexts:
     free: str
     price: str
     booking: str
+    cancelled: str
+    cancelled_because: str
     url_template: str
     categories: dict[str, str]
     audiences: dict[str, str]
@@ -62,18 +78,31 @@ class SideEventTexts:
             free=_("Free"),
             price=_("Price: € %(price)s", price="{price}"),
             booking=_("Booking: %(url)s", url="{url}"),
+            cancelled=_("Cancelled."),
+            cancelled_because=_("Cancelled: %(reason)s", reason="{reason}"),
             url_template=url.replace(str(placeholder), "{id}"),
             categories={c.value: str(label) for c, label in CATEGORY_LABELS.items()},
             audiences={a.value: str(label) for a, label in AUDIENCE_LABELS.items()},
         )
 
 
+def _cancelled_line(texts: SideEventTexts, reason: str) -> str:
+    return texts.cancelled_because.replace("{reason}", reason) if reason else texts.cancelled
+
+
+CancelledDate = tuple[SideEventOccurrence, SideEventOccurrenceCancellation]
+
+
 def side_event_item(event: SideEvent, revision: SideEventRevision, language: str,
-                    texts: SideEventTexts | None = None) -> FeedItem:
+                    texts: SideEventTexts | None = None, cancelled_dates: Sequence[CancelledDate] = ()) -> FeedItem:
+    """The event's VEVENT (the series, for a recurring one); `cancelled_dates` only make its
+    LAST-MODIFIED later (they are written as overrides by `cancelled_date_item`)."""
     texts = texts or SideEventTexts.current()
     title, _title_language = revision.title_in(language)
     description_html, _description_language = revision.description_in(language)
-    lines = [plain_text(description_html)] if description_html else []
+    lines = [_cancelled_line(texts, event.cancellation_reason)] if event.is_cancelled else []
+    if description_html:
+        lines.append(plain_text(description_html))
     lines.append(texts.organised_by.replace("{name}", event.organisation.name))
     if revision.is_free:
         lines.append(texts.free)
@@ -93,14 +122,16 @@ def side_event_item(event: SideEvent, revision: SideEventRevision, language: str
     else:
         assert revision.starts_at is not None and revision.ends_at is not None
         start, end = revision.starts_at, revision.ends_at
+    changes = [revision.reviewed_at or revision.created_at, event.cancelled_at,
+               *(cancellation.cancelled_at for _occurrence, cancellation in cancelled_dates)]
     return FeedItem(
         uid=side_event_uid(event.id),
         summary=title,
         start=start,
         end=end,
-        last_modified=revision.reviewed_at or revision.created_at,
+        last_modified=max(moment for moment in changes if moment is not None),
         sequence=event.sequence,
-        status="CONFIRMED",
+        status="CANCELLED" if event.is_cancelled else "CONFIRMED",
         description="\n\n".join(lines),
         location=location,
         geo=place.coordinates,
@@ -109,6 +140,36 @@ def side_event_item(event: SideEvent, revision: SideEventRevision, language: str
         rrule=revision.rrule or None,
         exdates=_exdates(revision) if revision.rrule else [],
     )
+
+
+def cancelled_date_item(series: FeedItem, occurrence: SideEventOccurrence,
+                        cancellation: SideEventOccurrenceCancellation, texts: SideEventTexts) -> FeedItem:
+    """The override that cancels one date of `series`: same UID, RECURRENCE-ID the date's start."""
+    start: datetime | date
+    end: datetime | date
+    if occurrence.all_day:
+        start, end = occurrence.local_day, occurrence.ends_at.astimezone(conference_zone()).date()  # DTEND exclusive
+    else:
+        start, end = occurrence.starts_at, occurrence.ends_at
+    description = "\n\n".join(part for part in (_cancelled_line(texts, cancellation.reason), series.description)
+                                if part)
+    return replace(
+        series, recurrence_id=start, start=start, end=end, rrule=None, exdates=[], status="CANCELLED",
+        last_modified=cancellation.cancelled_at, description=description,
+    )
+
+
+def side_event_items(rows: list[tuple[SideEvent, SideEventRevision]], language: str) -> list[FeedItem]:
+    """Each event's VEVENT, followed by an override for each of its cancelled dates."""
+    texts = SideEventTexts.current()
+    cancelled = cancelled_occurrences(db.session, [event.id for event, _revision in rows])
+    items: list[FeedItem] = []
+    for event, revision in rows:
+        dates = cancelled.get(event.id, []) if revision.rrule else []
+        series = side_event_item(event, revision, language, texts, dates)
+        items.append(series)
+        items.extend(cancelled_date_item(series, occurrence, cancellation, texts) for occurrence, cancellation in dates)
+    return items
 
 
 def feed_name(calendar_filter: CalendarFilter) -> str:
@@ -132,9 +193,8 @@ def side_events_feed(calendar_filter: CalendarFilter, *, language: str) -> Cache
         stmt = approved_events_stmt(calendar_filter).order_by(
             sa.func.coalesce(SideEventRevision.starts_at, SideEventRevision.start_date), SideEvent.id
         )
-        rows = db.session.execute(stmt).all()
-        texts = SideEventTexts.current()
-        items = [side_event_item(event, revision, language, texts) for event, revision in rows]
+        rows = [(event, revision) for event, revision in db.session.execute(stmt)]
+        items = side_event_items(rows, language)
         meta = FeedMeta(
             name=feed_name(calendar_filter),
             description=_("Science in the City: public events all through 2022. Times in %(zone)s.",
@@ -156,7 +216,8 @@ def single_side_event_feed(event_id: int, *, language: str) -> CachedFeed:
     event, revision = row
 
     def build() -> tuple[bytes, datetime]:
-        item = side_event_item(event, revision, language)
+        items = side_event_items([(event, revision)], language)
+        item = items[0]
         meta = FeedMeta(
             name=item.summary,
             description=_("Leiden City of Science 2022"),
@@ -164,6 +225,6 @@ def single_side_event_feed(event_id: int, *, language: str) -> CachedFeed:
             feed_url=external_url("feeds.side_event_ics", event_id=event_id),
             zone_name=current_app.config["CONFERENCE_TIMEZONE"],
         )
-        return render_calendar(meta, [item]), item.last_modified
+        return render_calendar(meta, items), item.last_modified
 
     return uncached_render(build)

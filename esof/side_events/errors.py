@@ -43,6 +43,32 @@ class RevisionChanged(Conflict):
     default_message = _l("This event changed while you were reviewing it. Review it again as it is now, then decide.")
 
 
+class AlreadyCancelled(Conflict):
+    default_message = _l("This event (or this date) is cancelled already.")
+
+
+class EventCancelled(Conflict):
+    """A cancelled event takes no more changes: it stays as it was, marked cancelled."""
+
+    default_message = _l("This event is cancelled, so it cannot be changed any more.")
+
+
+class NeverPublic(Conflict):
+    """Cancelling is for public events; a submission that was never approved is withdrawn."""
+
+    default_message = _l("This event was never public, so there is nothing to cancel. Withdraw it instead.")
+
+
+class AlreadyPublic(Conflict):
+    """Withdrawing is for submissions that were never approved; a public event is cancelled."""
+
+    default_message = _l("This event is public: cancel it instead, so that visitors see that it will not happen.")
+
+
+class NotAnOccurrence(ValidationFailed):
+    default_message = _l("The event has no date on that day.")
+
+
 EDITED_MEANWHILE = _l(
     "A moderator decided on this event, or another editor saved it, while you were editing."
     " Nothing was saved: save again to send your changes for moderation."

@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
+    URLField,
     widgets,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -121,8 +122,15 @@ class EventForm(FlaskForm):
         _l("Price in euro"), places=2, validators=[Optional(), NumberRange(min=Decimal("0"))],
         description=_l("Leave empty or 0 for a free event."),
     )
-    booking_url = StringField(_l("Booking link"), validators=[Optional(), Length(max=500)])
-    image_url = StringField(_l("Image address"), validators=[Optional(), Length(max=500)])
+    # type="url" (the browser's keyboard and check); the services accept only http(s) links
+    # and https images.
+    booking_url = URLField(_l("Booking link"), validators=[Optional(), Length(max=500)])
+    image_url = URLField(_l("Image address"), validators=[Optional(), Length(max=500)])
+    image_alt = StringField(
+        _l("What the image shows"), validators=[Optional(), Length(max=300)],
+        description=_l("For people who cannot see the image, for example \"Children looking through a telescope\"."
+                       " Leave empty if it shows nothing the text does not say."),
+    )
 
     def validate_exdates(self, field: TextAreaField) -> None:
         try:
@@ -161,6 +169,7 @@ class EventForm(FlaskForm):
             price_cents=int(price * 100) if price else None,
             booking_url=self.booking_url.data or "",
             image_url=self.image_url.data or "",
+            image_alt=self.image_alt.data or "",
         )
 
     def fill_from(self, data: EventInput) -> None:
@@ -182,6 +191,7 @@ class EventForm(FlaskForm):
         self.exdates.data = "\n".join(d.isoformat() for d in data.recurrence.exdates)
         self.price.data = Decimal(data.price_cents) / 100 if data.price_cents else None
         self.booking_url.data, self.image_url.data = data.booking_url, data.image_url
+        self.image_alt.data = data.image_alt
 
 
 class ModerationForm(FlaskForm):
@@ -202,9 +212,30 @@ class ApproveForm(ModerationForm):
     pass
 
 
+class CancelForm(FlaskForm):
+    """Cancel a public event, or only the date given in `occurrence` (the local day it starts)."""
+
+    occurrence = SelectField(_l("What is cancelled"), default="", validate_choice=False)
+    reason = TextAreaField(
+        _l("Reason (optional)"), validators=[Optional(), Length(max=2000)],
+        description=_l("Shown on the event's page and in calendars."),
+    )
+
+    def validate_occurrence(self, field: SelectField) -> None:
+        if field.data:
+            try:
+                date.fromisoformat(field.data)
+            except ValueError as exc:
+                raise ValidationError(_l("Write dates as YYYY-MM-DD.")) from exc
+
+    @property
+    def day(self) -> date | None:
+        return date.fromisoformat(self.occurrence.data) if self.occurrence.data else None
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
     contact_email = EmailField(
         _l("Contact email"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
     )

@@ -154,13 +154,21 @@ class SideEvent(Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # RFC 5545 SEQUENCE for the feeds: rises with every approved change.
+    # RFC 5545 SEQUENCE for the feeds: rises with every approved change and every cancellation.
     sequence: Mapped[int] = mapped_column(default=0)
+    # A cancelled event stays public (listed struck through, its page, STATUS:CANCELLED in
+    # the feeds) so that visitors and subscribers learn that it will not happen.
+    cancelled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     organisation: Mapped[PartnerOrganisation] = relationship()
     revisions: Mapped[list[SideEventRevision]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="SideEventRevision.id"
     )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class SideEventRevision(Model):
@@ -219,6 +227,8 @@ class SideEventRevision(Model):
     price_cents: Mapped[int | None]
     booking_url: Mapped[str] = mapped_column(sa.String(500), default="")
     image_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The image described for people who cannot see it; empty: the image is decorative.
+    image_alt: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -240,6 +250,11 @@ class SideEventRevision(Model):
     @property
     def is_free(self) -> bool:
         return not self.price_cents
+
+    @property
+    def image_src(self) -> str:
+        """The image address a page may show: https only (never http, never another scheme)."""
+        return self.image_url if self.image_url[:8].lower() == "https://" else ""
 
     @property
     def audiences(self) -> list[Audience]:
@@ -297,3 +312,24 @@ class SideEventOccurrence(Model):
 
     event: Mapped[SideEvent] = relationship()
     revision: Mapped[SideEventRevision] = relationship()
+
+
+class SideEventOccurrenceCancellation(Model):
+    """One cancelled date of a recurring event (the whole event: SideEvent.cancelled_at).
+
+    Keyed by the local day the occurrence starts, as EXDATE is: a series has at most one
+    occurrence a day, and the day still names it when an approved edit moves its time. When
+    an approved edit takes the day out of the series, `rebuild_occurrences` deletes the row.
+    """
+
+    __tablename__ = "side_event_occurrence_cancellation"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("side_event.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )

@@ -160,6 +160,7 @@ def describe_revision(revision: SideEventRevision) -> dict[str, tuple[str, str]]
         "price": (str(_l("Price")), str(price)),
         "booking_url": (str(_l("Booking link")), revision.booking_url),
         "image_url": (str(_l("Image")), revision.image_url),
+        "image_alt": (str(_l("Image description")), revision.image_alt),
     }
 
 

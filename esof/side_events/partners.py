@@ -4,6 +4,7 @@ Functions flush, never commit.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -22,13 +23,22 @@ from esof.errors import PermissionDenied, ValidationFailed
 from esof.extensions import db
 from esof.mail.services import queue_mail
 from esof.side_events import queries
-from esof.side_events.errors import InvitationInvalid, InvitationNeedsLogin, OrganisationExists
+from esof.side_events.errors import EventInputRejected, InvitationInvalid, InvitationNeedsLogin, OrganisationExists
 from esof.side_events.models import PartnerInvitation, PartnerMembership, PartnerOrganisation, SideEvent
 from esof.text import slugify
 from esof.tokens import random_token, token_hash
 from esof.urls import external_url
 
 INVITATION_DAYS = 14
+# A web address pages may link to: http or https, no spaces, quotes or angle brackets.
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def check_web_address(value: str, field_name: str) -> str:
+    value = value.strip()
+    if value and not WEB_ADDRESS.match(value):
+        raise EventInputRejected(_l("Enter a web address starting with https:// or http://."), field_name)
+    return value
 
 
 def create_partner_organisation(
@@ -36,6 +46,7 @@ def create_partner_organisation(
 ) -> PartnerOrganisation:
     """A new organisation; one whose name or slug is taken already is refused."""
     name = name.strip()
+    website = check_web_address(website, "website")
     slug = slugify(name, fallback="partner")
     exists = db.session.scalar(
         sa.select(PartnerOrganisation.id).where(
@@ -45,7 +56,7 @@ def create_partner_organisation(
     if exists is not None:
         raise OrganisationExists()
     organisation = PartnerOrganisation(
-        name=name, slug=slug, website=website.strip(), contact_email=contact_email.strip()
+        name=name, slug=slug, website=website, contact_email=contact_email.strip()
     )
     db.session.add(organisation)
     db.session.flush()

@@ -30,6 +30,7 @@ from esof.side_events.models import (
     RevisionStatus,
     SideEvent,
     SideEventOccurrence,
+    SideEventOccurrenceCancellation,
     SideEventRevision,
 )
 from esof.venues.models import Venue
@@ -143,7 +144,8 @@ def approved_events_stmt(calendar_filter: CalendarFilter = CalendarFilter()) -> 
 
 def change_stamp() -> str:
     """The side events' change token: it changes whenever an event is approved, edited and
-    approved, or taken down (the feeds' cache keys name it)."""
+    approved, cancelled (or one of its dates: that raises the event's SEQUENCE too), or taken
+    down (the feeds' cache keys name it)."""
     latest, count, sequences = db.session.execute(
         sa.select(sa.func.max(SideEvent.updated_at), sa.func.count(SideEvent.id), sa.func.sum(SideEvent.sequence))
     ).one()
@@ -157,10 +159,15 @@ class CalendarRow:
     occurrence: SideEventOccurrence
     event: SideEvent
     revision: SideEventRevision
+    cancellation: SideEventOccurrenceCancellation | None = None  # this date alone is cancelled
 
     @property
     def event_id(self) -> int:
         return self.occurrence.event_id
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_cancelled or self.cancellation is not None
 
     @property
     def organisation_name(self) -> str:
@@ -171,17 +178,30 @@ class CalendarRow:
         return self.revision.venue.name if self.revision.venue is not None else None
 
 
+def cancellation_of_occurrence() -> sa.ColumnElement[bool]:
+    """The ON clause that finds an occurrence's own cancellation (outer-join it)."""
+    return sa.and_(
+        SideEventOccurrenceCancellation.event_id == SideEventOccurrence.event_id,
+        SideEventOccurrenceCancellation.local_day == SideEventOccurrence.local_day,
+    )
+
+
 def _occurrence_select(calendar_filter: CalendarFilter) -> sa.Select[Any]:
-    """(SideEvent, SideEventRevision, SideEventOccurrence): the public events' expanded dates."""
+    """(SideEvent, SideEventRevision, SideEventOccurrence, its cancellation or None): the
+    public events' expanded dates, cancelled ones included (they are shown struck through)."""
     return (
         approved_events_stmt(calendar_filter)
         .join(SideEventOccurrence, SideEventOccurrence.revision_id == SideEventRevision.id)
-        .add_columns(SideEventOccurrence)
+        .outerjoin(SideEventOccurrenceCancellation, cancellation_of_occurrence())
+        .add_columns(SideEventOccurrence, SideEventOccurrenceCancellation)
     )
 
 
 def _rows(session: Any, stmt: sa.Select[Any]) -> list[CalendarRow]:
-    return [CalendarRow(occurrence, event, revision) for event, revision, occurrence in session.execute(stmt)]
+    return [
+        CalendarRow(occurrence, event, revision, cancellation)
+        for event, revision, occurrence, cancellation in session.execute(stmt)
+    ]
 
 
 @dataclass(frozen=True)
@@ -287,10 +307,12 @@ def neighbourhood_choices(session: Any) -> list[str]:
 
 
 def events_for_editor(session: Any, organisation_ids: set[int] | None) -> list[SideEvent]:
-    """The events a partner sees at /calendar/mine (None: every event, for organisers)."""
+    """The events a partner sees at /calendar/mine (None: every event, for organisers); a
+    withdrawn submission is gone."""
     stmt = (
         sa.select(SideEvent)
         .options(selectinload(SideEvent.revisions), selectinload(SideEvent.organisation))
+        .where(SideEvent.state != EventState.WITHDRAWN)
         .order_by(SideEvent.id.desc())
     )
     if organisation_ids is not None:
@@ -299,12 +321,13 @@ def events_for_editor(session: Any, organisation_ids: set[int] | None) -> list[S
 
 
 def moderation_queue(session: Any) -> list[tuple[SideEvent, SideEventRevision]]:
-    """Events with a waiting revision, oldest waiting first."""
+    """Events with a waiting revision, oldest waiting first (withdrawing or cancelling an
+    event drops its waiting revision; a withdrawn event is left out all the same)."""
     stmt = (
         sa.select(SideEvent, SideEventRevision)
         .join(SideEventRevision, SideEventRevision.event_id == SideEvent.id)
         .options(selectinload(SideEvent.organisation), selectinload(SideEvent.revisions))
-        .where(SideEventRevision.status == RevisionStatus.PENDING)
+        .where(SideEventRevision.status == RevisionStatus.PENDING, SideEvent.state != EventState.WITHDRAWN)
         .order_by(SideEventRevision.created_at, SideEventRevision.id)
     )
     return [(event, revision) for event, revision in session.execute(stmt)]
@@ -318,6 +341,25 @@ def next_occurrences(session: Any, event_id: int, *, now: datetime, limit: int =
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def cancelled_occurrences(
+    session: Any, event_ids: list[int]
+) -> dict[int, list[tuple[SideEventOccurrence, SideEventOccurrenceCancellation]]]:
+    """The cancelled dates of these events that are still dates of their approved revision,
+    by event, in start order: one query (the feeds write each as an override)."""
+    if not event_ids:
+        return {}
+    stmt = (
+        sa.select(SideEventOccurrence, SideEventOccurrenceCancellation)
+        .join(SideEventOccurrenceCancellation, cancellation_of_occurrence())
+        .where(SideEventOccurrence.event_id.in_(event_ids))
+        .order_by(SideEventOccurrence.event_id, SideEventOccurrence.starts_at)
+    )
+    found: dict[int, list[tuple[SideEventOccurrence, SideEventOccurrenceCancellation]]] = {}
+    for occurrence, cancellation in session.execute(stmt):
+        found.setdefault(occurrence.event_id, []).append((occurrence, cancellation))
+    return found
 
 
 def partner_organisations(session: Any) -> list[PartnerOrganisation]:

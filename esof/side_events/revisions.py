@@ -13,6 +13,7 @@ from esof.side_events.models import (
     RevisionStatus,
     SideEvent,
     SideEventOccurrence,
+    SideEventOccurrenceCancellation,
     SideEventRevision,
 )
 
@@ -38,8 +39,11 @@ def revision_to_show(
     """The revision the event page shows, and whether it is a preview (not the public version).
 
     Everyone sees the approved revision of an approved event; an editor may ask for the waiting
-    one, and sees the latest while nothing is public. None: nothing this viewer may see.
+    one, and sees the latest while nothing is public. None: nothing this viewer may see (a
+    withdrawn submission is gone for everyone). A cancelled event shows its approved revision.
     """
+    if event.state is EventState.WITHDRAWN:
+        return None
     pending = pending_revision(event)
     if want_pending and may_edit and pending is not None:
         return pending, True
@@ -87,6 +91,14 @@ def rebuild_occurrences(*, event: SideEvent) -> int:
     ]
     if rows:
         db.session.execute(sa.insert(SideEventOccurrence), rows)
+    # A cancelled date that the approved revision no longer has is forgotten (the audit log
+    # keeps it); a date it still has stays cancelled, also when its time moved.
+    forget = sa.delete(SideEventOccurrenceCancellation).where(SideEventOccurrenceCancellation.event_id == event.id)
+    if revision.rrule:
+        forget = forget.where(SideEventOccurrenceCancellation.local_day.not_in(
+            sa.select(SideEventOccurrence.local_day).where(SideEventOccurrence.event_id == event.id)
+        ))
+    db.session.execute(forget)
     return len(rows)
 
 

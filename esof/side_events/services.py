@@ -8,15 +8,27 @@ live by concern:
 - `submission`: an event as the partner describes it, its rules, submitting and editing;
 - `moderation`: approving and rejecting a waiting change, and what it changes;
 - `revisions`: which revision is public, waiting or shown, and its occurrences;
+- `cancellation`: cancelling a public event or one of its dates, withdrawing a submission;
 - `errors`: what can go wrong, each with its message.
 """
 from __future__ import annotations
 
+from esof.side_events.cancellation import (
+    cancel_side_event,
+    cancel_side_event_occurrence,
+    cancelled_days,
+    withdraw_side_event,
+)
 from esof.side_events.errors import (
     EDITED_MEANWHILE,
+    AlreadyCancelled,
+    AlreadyPublic,
+    EventCancelled,
     EventInputRejected,
     InvitationInvalid,
     InvitationNeedsLogin,
+    NeverPublic,
+    NotAnOccurrence,
     NothingToModerate,
     OrganisationExists,
     RevisionChanged,
@@ -34,6 +46,7 @@ from esof.side_events.partners import (
     accept_invitation,
     can_edit_side_event,
     can_moderate_side_events,
+    check_web_address,
     create_partner_organisation,
     ensure_can_edit,
     ensure_can_submit_for,
@@ -66,11 +79,16 @@ __all__ = [
     "EDITED_MEANWHILE",
     "INVITATION_DAYS",
     "MAX_OCCURRENCES",
+    "AlreadyCancelled",
+    "AlreadyPublic",
+    "EventCancelled",
     "EventInput",
     "EventInputRejected",
     "FieldChange",
     "InvitationInvalid",
     "InvitationNeedsLogin",
+    "NeverPublic",
+    "NotAnOccurrence",
     "NothingToModerate",
     "OrganisationExists",
     "RevisionChanged",
@@ -79,6 +97,10 @@ __all__ = [
     "approved_revision",
     "can_edit_side_event",
     "can_moderate_side_events",
+    "cancel_side_event",
+    "cancel_side_event_occurrence",
+    "cancelled_days",
+    "check_web_address",
     "create_partner_organisation",
     "describe_revision",
     "edit_side_event",
@@ -102,4 +124,5 @@ __all__ = [
     "submit_side_event",
     "submittable_organisations",
     "validate_event_input",
+    "withdraw_side_event",
 ]

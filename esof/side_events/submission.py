@@ -14,9 +14,16 @@ from esof.accounts.models import User
 from esof.accounts.services import record_audit
 from esof.conference import conference_zone, festival_year
 from esof.db import utcnow
+from esof.errors import NotFound
 from esof.extensions import db
 from esof.side_events import recurrence as rec
-from esof.side_events.errors import EDITED_MEANWHILE, EventInputRejected, RevisionChanged, revision_unchanged
+from esof.side_events.errors import (
+    EDITED_MEANWHILE,
+    EventCancelled,
+    EventInputRejected,
+    RevisionChanged,
+    revision_unchanged,
+)
 from esof.side_events.models import (
     Audience,
     EventCategory,
@@ -26,7 +33,7 @@ from esof.side_events.models import (
     SideEvent,
     SideEventRevision,
 )
-from esof.side_events.partners import ensure_can_edit, ensure_can_submit_for
+from esof.side_events.partners import check_web_address, ensure_can_edit, ensure_can_submit_for
 from esof.side_events.revisions import MAX_OCCURRENCES, pending_revision
 from esof.side_events.richtext import render_description
 
@@ -57,6 +64,7 @@ class EventInput:
     price_cents: int | None = None
     booking_url: str = ""
     image_url: str = ""
+    image_alt: str = ""  # what the image shows, for people who cannot see it
 
 
 def input_from_revision(revision: SideEventRevision) -> EventInput:
@@ -92,16 +100,18 @@ def input_from_revision(revision: SideEventRevision) -> EventInput:
         price_cents=revision.price_cents,
         booking_url=revision.booking_url,
         image_url=revision.image_url,
+        image_alt=revision.image_alt,
     )
 
 
-SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+HTTPS_URL = re.compile(r"^https://[^\s<>\"']+$", re.IGNORECASE)
 
 
-def _check_url(value: str, field_name: str) -> str:
+def _check_image_url(value: str) -> str:
+    """Pages show an image only from an https address (an http one would be mixed content)."""
     value = value.strip()
-    if value and not SAFE_URL.match(value):
-        raise EventInputRejected(_l("Enter a web address starting with https:// or http://."), field_name)
+    if value and not HTTPS_URL.match(value):
+        raise EventInputRejected(_l("Enter an image address starting with https://."), "image_url")
     return value
 
 
@@ -203,8 +213,9 @@ def _revision_values(data: EventInput) -> dict[str, Any]:
         "rrule": rule,
         "exdates": exdates,
         "price_cents": data.price_cents or None,
-        "booking_url": _check_url(data.booking_url, "booking_url"),
-        "image_url": _check_url(data.image_url, "image_url"),
+        "booking_url": check_web_address(data.booking_url, "booking_url"),
+        "image_url": _check_image_url(data.image_url),
+        "image_alt": " ".join(data.image_alt.split())[:300],
     }
 
 
@@ -235,7 +246,11 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
     rejected it after this request read it, RevisionChanged, and nothing is saved. The same
     when two editors start a change at once: the one-pending-revision index lets one through.
     """
+    if event.state is EventState.WITHDRAWN:
+        raise NotFound()
     ensure_can_edit(author, event)
+    if event.is_cancelled:
+        raise EventCancelled()
     values = _revision_values(data)
     revision = pending_revision(event)
     starting = revision is None

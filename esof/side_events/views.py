@@ -18,6 +18,7 @@ from esof.db import utcnow
 from esof.errors import DomainError, PermissionDenied
 from esof.extensions import db
 from esof.form_choices import choices
+from esof.i18n import local_date, local_time
 from esof.side_events import queries, services
 from esof.side_events.forms import (
     AUDIENCE_LABELS,
@@ -25,12 +26,13 @@ from esof.side_events.forms import (
     LANGUAGE_LABELS,
     AcceptInvitationForm,
     ApproveForm,
+    CancelForm,
     EventForm,
     InviteForm,
     OrganisationForm,
     RejectForm,
 )
-from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, SideEventRevision
+from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, SideEventOccurrence, SideEventRevision
 
 bp = Blueprint("side_events", __name__, url_prefix="/calendar")
 
@@ -134,8 +136,10 @@ def calendar_day(day: str) -> ResponseReturnValue:
 @bp.get("/month")
 def calendar_month_current() -> ResponseReturnValue:
     start = _list_start()
+    # The filter's query args go back as URL values; mypy objects that a key could be one of
+    # url_for's own options (_external, _scheme...), which no filter here uses.
     return redirect(url_for("side_events.calendar_month", year=start.year, month=start.month,
-                            **request.args.to_dict(flat=False)))
+                            **request.args.to_dict(flat=False)))  # type: ignore[arg-type]
 
 
 @bp.get("/events/<int:event_id>")
@@ -151,8 +155,86 @@ def event_detail(event_id: int) -> ResponseReturnValue:
     return render_template(
         "side_events/event_detail.html", event=event, revision=revision, preview=preview,
         may_edit=may_edit, pending=services.pending_revision(event), occurrences=upcoming,
-        occurrence_count=len(upcoming),
+        occurrence_count=len(upcoming), cancelled_days=services.cancelled_days(event),
     )
+
+
+def _event_of_editor(event_id: int) -> SideEvent:
+    """The event, if the signed-in user may change it; else 404, not 403: a partner learns
+    nothing about another organisation's events. A withdrawn submission is gone (404)."""
+    event = db.get_or_404(SideEvent, event_id)
+    if event.state is EventState.WITHDRAWN or not services.can_edit_side_event(current_user, event):
+        abort(404)
+    return event
+
+
+def _occurrence_label(occurrence: SideEventOccurrence) -> str:
+    day = local_date(occurrence.local_day, "full")
+    return day if occurrence.all_day else f"{day}, {local_time(occurrence.starts_at)}"
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.PARTNER, Role.ORGANISER)
+def event_cancel(event_id: int) -> ResponseReturnValue:
+    """Cancel a public event (the contract's POST, optional `reason`), or only the date whose
+    local day `occurrence` names (YYYY-MM-DD); the page asks which and why."""
+    event = _event_of_editor(event_id)
+    form = CancelForm()
+    if request.method == "GET":
+        form.occurrence.data = request.args.get("occurrence", "")
+    status = 200
+    if form.validate_on_submit():
+        day = form.day
+        try:
+            if day is None:
+                services.cancel_side_event(event=event, actor=current_user, reason=form.reason.data or "")
+            else:
+                services.cancel_side_event_occurrence(
+                    event=event, day=day, actor=current_user, reason=form.reason.data or ""
+                )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            if day is None:
+                flash(_("The event is cancelled. It stays in the calendar, marked cancelled."), "success")
+            else:
+                flash(_("The date %(day)s is cancelled; the other dates stay.", day=local_date(day, "long")),
+                      "success")
+            return redirect(url_for("side_events.event_detail", event_id=event.id))
+    elif form.errors:
+        status = 422
+    cancelled = services.cancelled_days(event)
+    start = queries.local_midnight(_list_start(), conference_zone())  # as the event page lists them
+    dates = [o for o in queries.next_occurrences(db.session, event.id, now=start, limit=services.MAX_OCCURRENCES)
+             if o.local_day not in cancelled]
+    form.occurrence.choices = choices(
+        [("", _("The whole event, every date")), *((o.local_day.isoformat(), _occurrence_label(o)) for o in dates)]
+    )
+    revision = services.approved_revision(event) or services.revision_to_edit(event)
+    return render_template(
+        "side_events/event_cancel.html", event=event, revision=revision, form=form,
+        public=event.state is EventState.APPROVED and services.approved_revision(event) is not None,
+        repeats=bool(revision.rrule),
+    ), status
+
+
+@bp.post("/events/<int:event_id>/withdraw")
+@roles_required(Role.PARTNER, Role.ORGANISER)
+def event_withdraw(event_id: int) -> ResponseReturnValue:
+    """Withdraw a submission that was never approved: it leaves /calendar/mine and the queue."""
+    event = _event_of_editor(event_id)
+    try:
+        services.withdraw_side_event(event=event, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("side_events.event_detail", event_id=event_id))
+    db.session.commit()
+    flash(_("The submission is withdrawn."), "success")
+    return redirect(url_for("side_events.events_mine"))
 
 
 # --- partner pages ------------------------------------------------------------------------
@@ -325,7 +407,8 @@ def partners_index() -> ResponseReturnValue:
                 contact_email=form.contact_email.data or "", actor=current_user,
             )
         except DomainError as exc:
-            form.name.errors = [*form.name.errors, exc.message]
+            target = form[getattr(exc, "field", None) or "name"]
+            target.errors = [*target.errors, exc.message]
         else:
             db.session.commit()
             flash(_("The partner organisation is added. Invite its editors now."), "success")

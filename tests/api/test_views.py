@@ -196,7 +196,9 @@ def test_one_off_side_event_fields(client: FlaskClient, calendar: Calendar) -> N
     assert (item["start"], item["end"], item["timezone"]) == (
         "2022-07-14T10:00:00+02:00", "2022-07-14T12:00:00+02:00", "Europe/Amsterdam")
     assert (item["all_day"], item["rrule"], item["exdates"]) == (False, None, [])
-    assert item["next_occurrences"] == [{"start": "2022-07-14T10:00:00+02:00", "end": "2022-07-14T12:00:00+02:00"}]
+    assert item["next_occurrences"] == [{"start": "2022-07-14T10:00:00+02:00", "end": "2022-07-14T12:00:00+02:00",
+                                         "status": "confirmed"}]
+    assert (item["status"], item["cancellation_reason"]) == ("confirmed", None)
     assert (item["category"], item["audience"], item["language"]) == ("lecture", ["adults"], "nl")
     assert item["organisation"] == {"id": calendar.lecture.organisation_id, "slug": "boerhaave",
                                     "name": "Museum Boerhaave", "website": "https://rijksmuseumboerhaave.nl"}
@@ -221,7 +223,7 @@ def test_recurring_side_event_has_rule_exdates_and_next_occurrences(client: Flas
 def test_all_day_side_event_uses_dates_with_an_inclusive_end(client: FlaskClient, calendar: Calendar) -> None:
     item = get_json(client, f"/api/v1/side-events/{calendar.family_day.id}?from=2022-07-01")
     assert (item["all_day"], item["start"], item["end"]) == (True, "2022-07-02", "2022-07-03")
-    assert item["next_occurrences"] == [{"start": "2022-07-02", "end": "2022-07-03"}]
+    assert item["next_occurrences"] == [{"start": "2022-07-02", "end": "2022-07-03", "status": "confirmed"}]
 
 
 @pytest.mark.parametrize(("query", "expected"), [

@@ -1,15 +1,17 @@
 """The side-events feed: one VEVENT per approved event, recurrence as RRULE, DATE values."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from flask.testing import FlaskClient
 
 from esof.extensions import db
 from esof.side_events import services
 from esof.side_events.models import Audience, EventCategory
 from esof.side_events.recurrence import Frequency, Recurrence
-from tests.feeds.parsers import parse_with_icaljs
+from tests.feeds.parsers import parse_with_icalendar, parse_with_icaljs
 from tests.side_events.factories import PartnerOrganisationFactory, event_input, make_editor, make_event, make_organiser
 
 
@@ -107,3 +109,96 @@ def test_single_side_event_is_a_download_and_unknown_is_404(client: FlaskClient,
     assert b"DTSTART;VALUE=DATE:20220301" in response.data
     assert client.get(f"/calendar/events/{made['pending'].id}.ics").status_code == 404
     assert client.get("/calendar/events/999999.ics").status_code == 404
+
+
+# --- cancelled events and dates -----------------------------------------------------------
+
+def vevents(body: bytes) -> list:
+    return list(parse_with_icalendar(body).walk("VEVENT"))
+
+
+def test_cancelled_event_stays_in_the_feed_cancelled_with_a_higher_sequence(client: FlaskClient, app) -> None:
+    made = make_calendar()
+    uid = f"side-event-{made['lecture'].id}@esof2022.leiden"
+    first = client.get("/feeds/side-events.ics?lang=en")
+    before = {e["uid"]: e for e in parse_with_icaljs(first.data)["events"]}[uid]
+    assert (before["status"], before["sequence"]) == ("CONFIRMED", 0)
+    services.cancel_side_event(event=made["lecture"], actor=made["organiser"], reason="The dome is closed.")
+    db.session.commit()
+    after = client.get("/feeds/side-events.ics?lang=en", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200
+    cancelled = {e["uid"]: e for e in parse_with_icaljs(after.data)["events"]}[uid]
+    assert (cancelled["status"], cancelled["sequence"]) == ("CANCELLED", 1)
+    assert cancelled["description"].startswith("Cancelled: The dome is closed.")
+    assert cancelled["start"] == before["start"]
+    [parsed] = [e for e in vevents(after.data) if str(e["UID"]) == uid]
+    assert (str(parsed["STATUS"]), int(parsed["SEQUENCE"])) == ("CANCELLED", 1)
+    assert "RECURRENCE-ID" not in parsed
+    single = client.get(f"/calendar/events/{made['lecture'].id}.ics")
+    assert single.status_code == 200 and b"STATUS:CANCELLED" in single.data
+    dutch = parse_with_icaljs(client.get("/feeds/side-events.ics?lang=nl").data)["events"]
+    assert next(e for e in dutch if e["uid"] == uid)["description"].startswith("Geannuleerd: The dome is closed.")
+
+
+def test_one_cancelled_date_is_an_override_with_the_same_uid(client: FlaskClient, app) -> None:
+    made = make_calendar()
+    weekly = made["weekly"]
+    uid = f"side-event-{weekly.id}@esof2022.leiden"
+    services.cancel_side_event_occurrence(event=weekly, day=date(2022, 3, 27), actor=made["editor"],
+                                          reason="Easter market")
+    db.session.commit()
+    body = client.get("/feeds/side-events.ics?lang=en").data
+    assert body.count(b"BEGIN:VEVENT") == 4
+    # ical.js: the series is unchanged but for its SEQUENCE, the override cancels 27 March 10:00 CEST.
+    series, override = [e for e in parse_with_icaljs(body)["events"] if e["uid"] == uid]
+    assert (series["status"], series["sequence"]) == ("CONFIRMED", 1)
+    assert series["rrule"].startswith("FREQ=WEEKLY")
+    assert series["occurrences"] == ["2022-03-20T09:00:00.000Z", "2022-03-27T08:00:00.000Z",
+                                     "2022-04-10T08:00:00.000Z"]
+    assert (override["status"], override["sequence"], override["rrule"]) == ("CANCELLED", 1, None)
+    assert (override["start"], override["end"]) == ("2022-03-27T08:00:00.000Z", "2022-03-27T09:00:00.000Z")
+    assert override["summary"] == "Sunday tour" and override["description"].startswith("Cancelled: Easter market")
+    # icalendar: RECURRENCE-ID names an instance of the series, in the conference zone.
+    master, exception = [e for e in vevents(body) if str(e["UID"]) == uid]
+    recurrence_id = exception["RECURRENCE-ID"].dt
+    assert recurrence_id == datetime(2022, 3, 27, 10, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert str(recurrence_id.tzinfo) == "Europe/Amsterdam"
+    instances = rrulestr(master["RRULE"].to_ical().decode(), dtstart=master["DTSTART"].dt)
+    assert recurrence_id in list(instances)
+    assert (str(exception["STATUS"]), int(exception["SEQUENCE"]), "RRULE" in exception) == ("CANCELLED", 1, False)
+    assert b"RECURRENCE-ID;TZID=Europe/Amsterdam:20220327T100000\r\n" in body
+    single = client.get(f"/calendar/events/{weekly.id}.ics").data
+    assert single.count(b"BEGIN:VEVENT") == 2 and b"RECURRENCE-ID" in single
+
+
+def test_cancelling_a_second_date_raises_the_sequence_of_every_component(client: FlaskClient, app) -> None:
+    made = make_calendar()
+    weekly = made["weekly"]
+    services.cancel_side_event_occurrence(event=weekly, day=date(2022, 3, 20), actor=made["editor"])
+    db.session.commit()
+    services.cancel_side_event_occurrence(event=weekly, day=date(2022, 4, 10), actor=made["editor"])
+    db.session.commit()
+    events = [e for e in parse_with_icaljs(client.get("/feeds/side-events.ics?lang=en").data)["events"]
+              if e["uid"] == f"side-event-{weekly.id}@esof2022.leiden"]
+    assert [(e["start"], e["status"], e["sequence"]) for e in events] == [
+        ("2022-03-20T09:00:00.000Z", "CONFIRMED", 2),
+        ("2022-03-20T09:00:00.000Z", "CANCELLED", 2),
+        ("2022-04-10T08:00:00.000Z", "CANCELLED", 2),
+    ]
+    assert events[1]["description"].startswith("Cancelled.")
+
+
+def test_all_day_series_override_uses_a_date_recurrence_id(client: FlaskClient, app) -> None:
+    museum = PartnerOrganisationFactory(name="Museum Volkenkunde")
+    editor = make_editor(museum)
+    days = make_event(museum, editor, approve_by=make_organiser(), title_en="Open days", title_nl="", all_day=True,
+                      start_date=date(2022, 5, 7), end_date=date(2022, 5, 8), start_time=None, end_time=None,
+                      recurrence=Recurrence(frequency=Frequency.WEEKLY, weekdays=(5,), until=date(2022, 5, 21)))
+    services.cancel_side_event_occurrence(event=days, day=date(2022, 5, 14), actor=editor)
+    db.session.commit()
+    body = client.get(f"/calendar/events/{days.id}.ics").data
+    assert b"RECURRENCE-ID;VALUE=DATE:20220514\r\n" in body
+    override = [e for e in parse_with_icaljs(body)["events"] if e["status"] == "CANCELLED"]
+    assert [(e["start"], e["end"]) for e in override] == [("2022-05-14", "2022-05-16")]
+    [exception] = [e for e in vevents(body) if "RECURRENCE-ID" in e]
+    assert exception["RECURRENCE-ID"].dt == date(2022, 5, 14)
