@@ -1,6 +1,15 @@
 """Imports every area's models so that Alembic and the app see the whole schema."""
 from esof.accounts.models import AuditLog, FeedToken, Role, User, UserRole
 from esof.bookings.models import Booking, SessionSeats, Star
+from esof.cfp.models import (
+    CallForSessions,
+    CallTrack,
+    Proposal,
+    ProposalSpeaker,
+    Review,
+    ReviewConflict,
+    ReviewScore,
+)
 from esof.checkin.models import CheckIn, Occupancy
 from esof.mail.models import OutboxMessage
 from esof.programme.models import (
@@ -26,10 +35,11 @@ from esof.side_events.models import (
 from esof.venues.models import Room, Venue, VenueOpeningHours
 
 __all__ = [
-    "AuditLog", "Booking", "CheckIn", "ConferenceSettings", "FeedToken", "Occupancy",
-    "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
-    "PersonAvailability", "ProgrammeSession", "PublishedSession", "PublishedSpeaker", "Registration",
-    "RegistrationCategory", "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
+    "AuditLog", "Booking", "CallForSessions", "CallTrack", "CheckIn", "ConferenceSettings", "FeedToken",
+    "Occupancy", "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
+    "PersonAvailability", "ProgrammeSession", "Proposal", "ProposalSpeaker", "PublishedSession",
+    "PublishedSpeaker", "Registration", "RegistrationCategory", "Review", "ReviewConflict", "ReviewScore",
+    "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
     "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventRevision", "Star", "Track",
     "User", "UserRole", "Venue", "VenueOpeningHours",
 ]
