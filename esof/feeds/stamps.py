@@ -30,7 +30,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from esof.programme.models import PublishedSession, PublishedSpeaker, ScheduleVersion, Track
 from esof.programme.queries import latest_version_stamp
-from esof.side_events.models import PartnerOrganisation, SideEvent, SideEventRevision
+from esof.side_events.models import (
+    PartnerOrganisation,
+    SideEvent,
+    SideEventOccurrence,
+    SideEventOccurrenceCancellation,
+    SideEventRevision,
+)
 from esof.side_events.queries import change_stamp as side_events_change_stamp
 from esof.venues.models import Room, Venue
 
@@ -51,6 +57,7 @@ def watched_models() -> dict[type, tuple[str, ...]]:
         Track: (PROGRAMME,), Room: (PROGRAMME,),
         Venue: (PROGRAMME, SIDE_EVENTS),
         SideEvent: (SIDE_EVENTS,), SideEventRevision: (SIDE_EVENTS,), PartnerOrganisation: (SIDE_EVENTS,),
+        SideEventOccurrence: (SIDE_EVENTS,), SideEventOccurrenceCancellation: (SIDE_EVENTS,),
     }
 
 
