@@ -36,6 +36,14 @@ class SessionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class Participation(enum.StrEnum):
+    """A speaker's answer to taking part in a session (asked in the speakers' area)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
 class Track(Model):
     __tablename__ = "track"
 
@@ -59,6 +67,8 @@ class Person(Model):
     affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str | None] = mapped_column(sa.String(254))
     bio: Mapped[str] = mapped_column(sa.Text, default="")
+    # An https address of a portrait for the public speaker page (the speaker sets it); live, not published.
+    photo_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     needs_step_free: Mapped[bool] = mapped_column(default=False)
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
@@ -97,6 +107,11 @@ class SessionSpeaker(Model):
     )
     role: Mapped[str] = mapped_column(sa.String(20), default="speaker")
     position: Mapped[int] = mapped_column(default=0)
+    # The speaker's own answer (speakers' area); organisers see it on the session form and list.
+    participation: Mapped[Participation] = mapped_column(
+        enum_type(Participation, "participation"), default=Participation.PENDING, server_default="pending"
+    )
+    answered_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
     session: Mapped[ProgrammeSession] = relationship(back_populates="speaker_links")
