@@ -11,7 +11,15 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from esof.conference import conference_zone
 from esof.extensions import db
 from esof.programme.filters import ProgrammeFilters
-from esof.programme.models import ProgrammeSession, PublishedSession, PublishedSpeaker, ScheduleVersion, Track
+from esof.programme.models import (
+    Person,
+    ProgrammeSession,
+    PublishedSession,
+    PublishedSpeaker,
+    ScheduleVersion,
+    SessionStatus,
+    Track,
+)
 from esof.venues.models import Room, Venue
 
 # Confirmed bookings are counted per session by the bookings area in this table. Programme
@@ -131,3 +139,90 @@ def seats_booked(session_id: int) -> int:
     return db.session.scalar(
         sa.select(SESSION_SEATS.c.confirmed_count).where(SESSION_SEATS.c.session_id == session_id)
     ) or 0
+
+
+# --------------------------------------------------------------------------- public speakers
+
+
+@dataclass(frozen=True)
+class PublicSpeakerRow:
+    """A speaker as the public sees them: the name and affiliation the version shows, with the
+    bio and photo address the speaker keeps on their profile (live, like a room's name)."""
+
+    person_id: int
+    name: str
+    affiliation: str
+    bio: str
+    photo_url: str
+
+
+def _listed_speakers(version_id: int, q: str = "", person_id: int | None = None) -> sa.Select:
+    """One row per person with a session of the version that is not cancelled."""
+    stmt = (
+        sa.select(PublishedSpeaker.person_id.label("person_id"), sa.func.min(PublishedSpeaker.name).label("name"),
+                  sa.func.min(PublishedSpeaker.affiliation).label("affiliation"))
+        .join(PublishedSession, PublishedSession.id == PublishedSpeaker.published_session_id)
+        .where(PublishedSession.version_id == version_id, PublishedSession.status != SessionStatus.CANCELLED,
+               PublishedSpeaker.person_id.is_not(None))
+        .group_by(PublishedSpeaker.person_id)
+    )
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(PublishedSpeaker.name).like(pattern),
+                                 sa.func.lower(PublishedSpeaker.affiliation).like(pattern)))
+    if person_id is not None:
+        stmt = stmt.where(PublishedSpeaker.person_id == person_id)
+    return stmt
+
+
+def published_speakers_stmt(version_id: int, q: str = "", person_id: int | None = None) -> sa.Select:
+    """The version's speakers, alphabetical by the published name; `q` matches name or affiliation."""
+    listed = _listed_speakers(version_id, q, person_id).subquery()
+    return (
+        sa.select(listed.c.person_id, listed.c.name, listed.c.affiliation, Person.bio, Person.photo_url)
+        .join(Person, Person.id == listed.c.person_id)
+        .order_by(sa.func.lower(listed.c.name), listed.c.person_id)
+    )
+
+
+def count_published_speakers(version_id: int, q: str = "") -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_listed_speakers(version_id, q).subquery())) or 0
+
+
+def published_speakers(version_id: int, *, q: str = "", limit: int, offset: int = 0) -> list[PublicSpeakerRow]:
+    rows = db.session.execute(published_speakers_stmt(version_id, q).limit(limit).offset(offset))
+    return [PublicSpeakerRow(*row) for row in rows]
+
+
+def published_speaker(version_id: int, person_id: int) -> PublicSpeakerRow | None:
+    """One speaker of the version; None when they have no session in it that is not cancelled."""
+    row = db.session.execute(published_speakers_stmt(version_id, person_id=person_id)).first()
+    return PublicSpeakerRow(*row) if row else None
+
+
+def speaker_published_sessions(version_id: int, person_id: int) -> list[PublishedSession]:
+    """The person's sessions in the version (cancelled ones too, marked so), by start time."""
+    theirs = sa.select(PublishedSpeaker.published_session_id).where(PublishedSpeaker.person_id == person_id)
+    return list(db.session.scalars(
+        sa.select(PublishedSession)
+        .where(PublishedSession.version_id == version_id, PublishedSession.id.in_(theirs))
+        .options(*PUBLISHED_SESSION_LOADS)
+        .order_by(PublishedSession.starts_at, PublishedSession.ends_at, PublishedSession.title)
+    ).unique())
+
+
+def speaker_session_ids(version_id: int, person_ids: list[int]) -> dict[int, list[int]]:
+    """Each person's session ids in the version, by start time: one query for a whole page."""
+    found: dict[int, list[int]] = {person_id: [] for person_id in person_ids}
+    if not person_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(PublishedSpeaker.person_id, PublishedSession.session_id)
+        .join(PublishedSession, PublishedSession.id == PublishedSpeaker.published_session_id)
+        .where(PublishedSession.version_id == version_id, PublishedSpeaker.person_id.in_(person_ids))
+        .order_by(PublishedSpeaker.person_id, PublishedSession.starts_at, PublishedSession.session_id)
+    )
+    for person_id, session_id in rows:
+        if session_id not in found[person_id]:
+            found[person_id].append(session_id)
+    return found
