@@ -116,15 +116,17 @@ def register_signal_receivers(app: Flask) -> None:
     from esof.bookings.receivers import connect_receivers
     from esof.feeds.links import register_link_helpers
     from esof.feeds.stamps import listen_for_feed_changes
+    from esof.speakers import receivers as speaker_receivers
 
     connect_receivers()
+    speaker_receivers.connect_receivers()
     listen_for_feed_changes()
     register_link_helpers(app)
 
 
 AREAS_WITH_VIEWS = (
     "accounts", "venues", "programme", "registration", "bookings", "side_events",
-    "mail", "feeds", "checkin", "api", "cfp",
+    "mail", "feeds", "checkin", "api", "cfp", "speakers",
 )
 
 

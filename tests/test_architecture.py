@@ -25,7 +25,7 @@ RANKS = {
     "accounts": 2,
     "venues": 3,
     "programme": 4, "side_events": 4,
-    "registration": 5, "cfp": 5,
+    "registration": 5, "cfp": 5, "speakers": 5,
     "bookings": 6,
     "feeds": 7, "api": 7, "checkin": 7,
     "main": 8, "models": 8, "demo": 9, "cli": 10, "esof": 11, "demo_status": 12,
