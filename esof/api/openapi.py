@@ -165,10 +165,23 @@ SCHEMAS: dict[str, Any] = {
         "cancellation_reason": nullable({"type": "string", "description": "The reason given, if any, when cancelled."}),
         "url": {**URL, "description": "The event's public page."},
     }),
+    "SpeakerItem": obj({
+        "id": {**ID, "description": "The speaker's id (the same as `speakers[].id` of a session)."},
+        "name": {"type": "string", "description": "As the latest published version shows it."},
+        "affiliation": {"type": "string", "description": "As the latest published version shows it."},
+        "bio": {"type": "string", "description": "The speaker's own text, shown as they keep it; plain text, "
+                                                 "paragraphs separated by a blank line."},
+        "photo_url": nullable({"type": "string", "pattern": "^https://",
+                               "description": "An https address of a portrait, or null."}),
+        "sessions": {"type": "array", "items": ID,
+                     "description": "Ids of the speaker's published sessions, by start time (cancelled ones too)."},
+        "url": {**URL, "description": "The speaker's public page."},
+    }),
     "SessionList": _list_of("Session"),
     "VenueList": _list_of("Venue"),
     "TrackList": _list_of("Track"),
     "SideEventList": _list_of("SideEvent"),
+    "SpeakerList": _list_of("SpeakerItem"),
 }
 
 
@@ -204,6 +217,10 @@ SESSION_PARAMETERS = [
     query("language", {"type": "string", "enum": list(filters.SESSION_LANGUAGES)}, "Session language."),
     query("q", {"type": "string", "maxLength": filters.MAX_QUERY_LENGTH, "pattern": NO_NUL},
           "Words in the title, abstract or a speaker's name."),
+]
+SPEAKER_PARAMETERS = [
+    query("q", {"type": "string", "maxLength": filters.MAX_QUERY_LENGTH, "pattern": NO_NUL},
+          "Words in the speaker's published name or affiliation."),
 ]
 SIDE_EVENT_PARAMETERS = [
     array_query("category", sorted(CATEGORY_VALUES), "Any of these categories (repeat or comma-separate)."),
@@ -254,6 +271,12 @@ PATHS: dict[str, Any] = {
     "/sessions/{session_id}": operation(
         "getSession", "One published session with its seats",
         [path_id("session_id"), LANG_PARAMETER], responses("Session", not_found=True), "programme"),
+    "/speakers": operation(
+        "listSpeakers", "Speakers of the published programme, by name",
+        [*SPEAKER_PARAMETERS, *PAGE_PARAMETERS], responses("SpeakerList"), "programme"),
+    "/speakers/{speaker_id}": operation(
+        "getSpeaker", "One speaker of the published programme",
+        [path_id("speaker_id")], responses("SpeakerItem", not_found=True, bad_request=False), "programme"),
     "/tracks": operation("listTracks", "Tracks, by name", PAGE_PARAMETERS, responses("TrackList"), "programme"),
     "/venues": operation("listVenues", "Venues with their rooms, by name", PAGE_PARAMETERS,
                          responses("VenueList"), "venues"),

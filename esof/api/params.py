@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from esof.errors import ValidationFailed
+from esof.programme.filters import MAX_QUERY_LENGTH as MAX_PROGRAMME_QUERY_LENGTH
 from esof.programme.filters import InvalidFilter, ProgrammeFilters
 from esof.side_events.models import AUDIENCE_VALUES
 from esof.side_events.queries import CATEGORY_VALUES, LANGUAGE_VALUES, MAX_QUERY_LENGTH, CalendarFilter
@@ -185,3 +186,8 @@ def parse_side_event_query(args: Mapping[str, Any]) -> SideEventQuery:
 def parse_occurrences_from(args: Mapping[str, Any]) -> date | None:
     """The local day from which a single event lists its next occurrences (default: now)."""
     return _date(args, "from")
+
+
+def parse_speaker_query(args: Mapping[str, Any]) -> str:
+    """Words in a speaker's published name or affiliation, as the speakers page reads them."""
+    return _text(args, "q", max_length=MAX_PROGRAMME_QUERY_LENGTH)

@@ -12,6 +12,7 @@ from typing import Any
 from esof.bookings.services import SeatCounts
 from esof.conference import conference_zone, zone_name
 from esof.programme.models import PublishedSession, Track
+from esof.programme.queries import PublicSpeakerRow
 from esof.side_events.models import SideEvent, SideEventOccurrence, SideEventRevision
 from esof.side_events.recurrence import exdate_day
 from esof.urls import external_url
@@ -164,4 +165,18 @@ def side_event_json(
         "status": _status(event.is_cancelled),
         "cancellation_reason": (event.cancellation_reason or None) if event.is_cancelled else None,
         "url": external_url("side_events.event_detail", event_id=event.id),
+    }
+
+
+def speaker_json(row: PublicSpeakerRow, session_ids: list[int]) -> dict[str, Any]:
+    """A speaker of the latest published version: name and affiliation as published, bio and
+    photo as the speaker keeps them on their profile, and their sessions' ids by start time."""
+    return {
+        "id": row.person_id,
+        "name": row.name,
+        "affiliation": row.affiliation,
+        "bio": row.bio,
+        "photo_url": row.photo_url or None,
+        "sessions": session_ids,
+        "url": external_url("programme.speaker_detail", person_id=row.person_id),
     }

@@ -207,3 +207,31 @@ def get_side_event(*, event_id: int, occurrences_from: date | None, language: st
     if row is None:
         raise NotFound(_("This event is not in the calendar."))
     return _side_event_items([row], SideEventQuery(CalendarFilter(), first_day=occurrences_from), language)[0]
+
+
+# --------------------------------------------------------------------------- speakers
+
+
+def _speaker_items(version_id: int, rows: list[programme_queries.PublicSpeakerRow]) -> list[dict[str, Any]]:
+    sessions = programme_queries.speaker_session_ids(version_id, [row.person_id for row in rows])
+    return [rep.speaker_json(row, sessions[row.person_id]) for row in rows]
+
+
+def list_speakers(*, q: str, page: PageRequest) -> ItemPage:
+    """Speakers of the latest published version (with a session that is not cancelled), by name:
+    three queries per page (count, speakers, their sessions) whatever its size."""
+    version = latest_version()
+    if version is None:
+        return ItemPage([], 0, page)
+    total = programme_queries.count_published_speakers(version.id, q)
+    rows = programme_queries.published_speakers(version.id, q=q, limit=page.per_page,
+                                                offset=page.offset) if page.offset < total else []
+    return ItemPage(_speaker_items(version.id, rows), total, page)
+
+
+def get_speaker(*, speaker_id: int) -> dict[str, Any]:
+    version = latest_version()
+    row = programme_queries.published_speaker(version.id, speaker_id) if version else None
+    if version is None or row is None:
+        raise NotFound(_("This speaker is not in the published programme."))
+    return _speaker_items(version.id, [row])[0]

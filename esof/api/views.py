@@ -36,6 +36,7 @@ PREFLIGHT_HEADERS = {
 }
 SESSION_ARGS = ("day", "track", "venue", "format", "language", "q", "lang")
 SIDE_EVENT_ARGS = ("category", "audience", "language", "neighbourhood", "free", "q", "from", "to", "lang")
+SPEAKER_ARGS = ("q",)
 
 
 def json_response(payload: Any) -> Response:
@@ -119,3 +120,15 @@ def side_event_detail(event_id: int) -> ResponseReturnValue:
     occurrences_from = params.parse_occurrences_from(request.args)
     return json_response(services.get_side_event(event_id=event_id, occurrences_from=occurrences_from,
                                                  language=language))
+
+
+@bp.get("/speakers")
+def speaker_list() -> ResponseReturnValue:
+    q = params.parse_speaker_query(request.args)
+    page = params.parse_page(request.args)
+    return list_response(services.list_speakers(q=q, page=page), SPEAKER_ARGS)
+
+
+@bp.get(f"/speakers/<int(max={MAX_ID}):speaker_id>")
+def speaker_detail(speaker_id: int) -> ResponseReturnValue:
+    return json_response(services.get_speaker(speaker_id=speaker_id))
