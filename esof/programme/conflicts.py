@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -31,6 +32,13 @@ from esof.programme.models import (
 from esof.programme.queries import SESSION_SEATS
 from esof.programme.scheduling import Issue, IssueCode, OpeningHours, PlacedSession
 from esof.venues.models import Room, Venue, VenueOpeningHours
+
+# Stars and live bookings are the bookings area's tables; the programme reads them through light
+# table descriptions (as SESSION_SEATS), because bookings depends on programme, never the reverse.
+STARS = sa.table("star", sa.column("user_id"), sa.column("session_id"))
+BOOKINGS = sa.table("booking", sa.column("user_id"), sa.column("session_id"), sa.column("status"))
+# Delegates who must share a walk before the report warns about it (a setting).
+DEFAULT_CROWD_MIN_DELEGATES = 20
 
 
 class PublishRefused(Conflict):
@@ -103,6 +111,11 @@ def describe_issue(issue: Issue, titles: dict[int, str]) -> str:
         return _("%(sessions)s is outside the opening hours of %(venue)s", sessions=names, venue=d["venue"])
     if code is IssueCode.STEP_FREE_MISSING:
         return _("%(sessions)s needs step-free access, which %(room)s does not have", sessions=names, room=d["room"])
+    if code is IssueCode.CROWD_WALKING_TIME:
+        return _("%(delegates)d delegates chose %(sessions)s one after the other: %(gap)d minutes to walk from "
+                 "%(from)s to %(to)s, which takes %(needed)d",
+                 delegates=d["delegates"], gap=d["gap_minutes"], needed=d["needed_minutes"],
+                 **{"from": d["from_venue"], "to": d["to_venue"]}, sessions=names)
     return _("%(speaker)s has %(gap)d minutes to walk from %(from)s to %(to)s but needs %(needed)d: %(sessions)s",
              speaker=d["speaker"], gap=d["gap_minutes"], needed=d["needed_minutes"],
              **{"from": d["from_venue"], "to": d["to_venue"]}, sessions=names)
@@ -150,6 +163,21 @@ def load_placed_sessions() -> tuple[list[PlacedSession], dict[int, str]]:
     return placed, {p.session_id: p.title for p in placed}
 
 
+def crowd_min_delegates() -> int:
+    """SCHEDULE_CROWD_MIN_DELEGATES: how many delegates make a crowd worth a warning (20)."""
+    return int(current_app.config.get("SCHEDULE_CROWD_MIN_DELEGATES", DEFAULT_CROWD_MIN_DELEGATES))
+
+
+def load_interests() -> dict[int, set[int]]:
+    """Per delegate, the sessions they starred or hold a live booking for: one query."""
+    chosen: dict[int, set[int]] = defaultdict(set)
+    stars = sa.select(STARS.c.user_id, STARS.c.session_id)
+    booked = sa.select(BOOKINGS.c.user_id, BOOKINGS.c.session_id).where(BOOKINGS.c.status != "cancelled")
+    for user_id, session_id in db.session.execute(sa.union(stars, booked)):
+        chosen[user_id].add(session_id)
+    return dict(chosen)
+
+
 def build_conflict_report() -> ConflictReport:
     """Every hard conflict and warning of the current draft schedule."""
     started = clock.perf_counter()
@@ -175,5 +203,6 @@ def build_conflict_report() -> ConflictReport:
     issues = scheduling.find_conflicts(
         placed, availability=availability, opening_hours=hours,
         venues_with_hours={venue_id for venue_id, _day in hours}, speaker_names=names, zone=conference_zone(),
+        interests=load_interests(), crowd_min=crowd_min_delegates(),
     )
     return ConflictReport(issues=issues, titles=titles, elapsed_ms=(clock.perf_counter() - started) * 1000)

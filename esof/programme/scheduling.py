@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -55,6 +55,7 @@ class IssueCode(enum.StrEnum):
     OUTSIDE_OPENING_HOURS = "outside-opening-hours"
     STEP_FREE_MISSING = "step-free-missing"
     WALKING_TIME = "walking-time"
+    CROWD_WALKING_TIME = "crowd-walking-time"
 
 
 SEVERITY = {
@@ -66,6 +67,7 @@ SEVERITY = {
     IssueCode.OUTSIDE_OPENING_HOURS: Severity.WARNING,
     IssueCode.STEP_FREE_MISSING: Severity.WARNING,
     IssueCode.WALKING_TIME: Severity.WARNING,
+    IssueCode.CROWD_WALKING_TIME: Severity.WARNING,
 }
 
 
@@ -120,12 +122,16 @@ def find_conflicts(
     venues_with_hours: set[int] | None = None,
     speaker_names: Mapping[int, str] | None = None,
     zone: ZoneInfo | None = None,
+    interests: Mapping[int, Iterable[int]] | None = None,
+    crowd_min: int = 20,
 ) -> list[Issue]:
     """Every hard conflict and warning of a schedule, in order of start time.
 
     availability: per person, the windows they gave (a person without windows is always
     available). opening_hours: per (venue, local day). A venue in venues_with_hours but
     without hours for a day is closed that day; a venue with no hours at all is not checked.
+    interests: per delegate, the sessions they starred or booked; where at least crowd_min
+    of them go from one session straight to the next and cannot walk it, a warning.
     """
     availability = availability or {}
     opening_hours = opening_hours or {}
@@ -169,7 +175,57 @@ def find_conflicts(
                     issues.append(issue)
             if previous is None or item.ends_at > previous.ends_at:
                 latest_for_speaker[person_id] = item
+    if interests:
+        issues.extend(crowd_walking_issues(ordered, consecutive_pairs(ordered, interests), crowd_min))
     return issues
+
+
+def consecutive_pairs(
+    sessions: Iterable[PlacedSession], interests: Mapping[int, Iterable[int]]
+) -> Counter[tuple[int, int]]:
+    """How many delegates go from one session straight to the next: per delegate, their
+    sessions in order of start, and each one with the next that starts after it ends (two
+    that overlap are a choice, not a walk)."""
+    by_id = {s.session_id: s for s in sessions}
+    counts: Counter[tuple[int, int]] = Counter()
+    for chosen in interests.values():
+        mine = sorted((by_id[sid] for sid in set(chosen) if sid in by_id),
+                      key=lambda s: (s.starts_at, s.ends_at, s.session_id))
+        for previous, following in zip(mine, mine[1:], strict=False):
+            if previous.ends_at <= following.starts_at:
+                counts[(previous.session_id, following.session_id)] += 1
+    return counts
+
+
+def walking_gap(previous: PlacedSession, following: PlacedSession) -> tuple[float, float] | None:
+    """(minutes between the two, minutes needed to walk) when they are at two venues with
+    known places; None when there is nothing to walk."""
+    if previous.venue_id == following.venue_id or previous.location is None or following.location is None:
+        return None
+    gap = (following.starts_at - previous.ends_at).total_seconds() / 60
+    return gap, walking_minutes(haversine_km(previous.location, following.location))
+
+
+def crowd_walking_issues(
+    sessions: Iterable[PlacedSession], pairs: Mapping[tuple[int, int], int], crowd_min: int
+) -> list[Issue]:
+    """A warning per pair of consecutive sessions that at least crowd_min delegates chose and
+    cannot walk between in the gap, in order of the first session's start."""
+    by_id = {s.session_id: s for s in sessions}
+    found: list[tuple[tuple[datetime, int, int], Issue]] = []
+    for (first_id, second_id), delegates in pairs.items():
+        first, second = by_id.get(first_id), by_id.get(second_id)
+        if delegates < crowd_min or first is None or second is None:
+            continue
+        walk = walking_gap(first, second)
+        if walk is None or walk[0] >= walk[1]:
+            continue
+        found.append(((first.starts_at, first_id, second_id), Issue(
+            IssueCode.CROWD_WALKING_TIME, (first_id, second_id),
+            {"delegates": delegates, "from_venue": first.venue_name, "to_venue": second.venue_name,
+             "gap_minutes": round(walk[0]), "needed_minutes": math.ceil(walk[1])},
+        )))
+    return [issue for _key, issue in sorted(found, key=lambda f: f[0])]
 
 
 def _still_running(running: list[PlacedSession], moment: datetime) -> list[PlacedSession]:
@@ -180,12 +236,10 @@ def _still_running(running: list[PlacedSession], moment: datetime) -> list[Place
 def _walking_issue(
     previous: PlacedSession, item: PlacedSession, person_id: int, speaker_names: Mapping[int, str]
 ) -> Issue | None:
-    if previous.venue_id == item.venue_id or previous.location is None or item.location is None:
+    walk = walking_gap(previous, item)
+    if walk is None or walk[0] >= walk[1]:
         return None
-    gap = (item.starts_at - previous.ends_at).total_seconds() / 60
-    needed = walking_minutes(haversine_km(previous.location, item.location))
-    if gap >= needed:
-        return None
+    gap, needed = walk
     return Issue(
         IssueCode.WALKING_TIME, (previous.session_id, item.session_id),
         {
