@@ -12,6 +12,7 @@ from esof.demo import register_demo_command
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.mail.services import deliver_due_mail
+from esof.programme.commands import register_schedule_commands
 
 
 def register_cli(app: Flask) -> None:
@@ -60,3 +61,4 @@ def register_cli(app: Flask) -> None:
             time.sleep(pause)
 
     register_demo_command(app)
+    register_schedule_commands(app)
