@@ -1,44 +1,66 @@
 """Build the demo data set: everything from one random.Random(seed), inserted in bulk.
 
 Nothing here reads the clock or the global random state, so the same seed and sizes give
-the same rows (password hashes aside: argon2 salts them at random). Rows go in with
-ORM bulk INSERT ... RETURNING id, in parameter order, so the generator knows the ids it
-links to without a query per row.
+the same rows (password hashes aside: argon2 salts them at random; and the load moment,
+which the caller passes in: the demo marker and, without ``historic``, the registration
+categories' closing and early-bird dates follow it). Rows go in with ORM bulk INSERT ...
+RETURNING id, in parameter order, so the generator knows the ids it links to without a
+query per row. The programme's publications and the last check-in scans go through the real
+services (publish_schedule, schedule_session, set_session_status, record_scan).
 
 The parts, in the order they draw from the one random source (the order is part of the
 output: change it and a seed gives other data):
 
 - venues, rooms and tracks (programme.py), registration categories (registrations.py),
   staff accounts (people.py), partner organisations and their editors (side_events.py);
-- delegates with their registrations (registrations.py);
+- delegates with their registrations in every state, and accounts without one (registrations.py);
 - sessions (programme.py), their speakers (people.py), the draft's slots (programme.py);
 - side events (side_events.py);
-- the clean draft published as version 1, then the deliberate conflicts put into the
-  draft for the organisers' conflict report to find (schedule.py).
+- the clean draft published as version 1 (schedule.py), bookings and stars on it (bookings.py);
+- cancellations and moves published as version 2, then the deliberate conflicts put into
+  the draft for the organisers' conflict report to find (schedule.py);
+- check-ins at the doors on the conference days (checkins.py).
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from esof.accounts.auth import hash_password
-from esof.demo import people, programme, registrations, schedule, side_events
+from esof.db import utcnow
+from esof.demo import bookings, checkins, people, programme, registrations, schedule, side_events
 from esof.demo.context import DemoContext, DemoSizes, DemoSummary
 from esof.extensions import db
 
+__all__ = ["DemoSizes", "DemoSummary", "build_demo_data"]
 
-def build_demo_data(*, seed: int, sizes: DemoSizes, password: str) -> DemoSummary:
-    """Create the whole demo data set in the current transaction (flushes, does not commit)."""
-    ctx = DemoContext(seed=seed, sizes=sizes, password_hash=hash_password(password))
+
+def build_demo_data(*, seed: int, sizes: DemoSizes, password: str, now: datetime | None = None,
+                    historic: bool = False) -> DemoSummary:
+    """Create the whole demo data set in the current transaction (flushes, does not commit).
+
+    `now` is the load moment (default: the clock); `historic` keeps the 2022 registration
+    windows, so registration is closed as it was after the conference."""
+    ctx = DemoContext(seed=seed, sizes=sizes, password_hash=hash_password(password), now=now or utcnow(),
+                      historic=historic)
     venues = programme.build_venues(ctx)
     track_ids = programme.build_tracks(ctx)
     categories = registrations.build_categories(ctx)
     staff = people.build_staff(ctx)
     partners = side_events.build_partners(ctx)
     delegates = registrations.build_delegates(ctx, categories)
+    ctx.summary.newcomers = registrations.build_newcomers(ctx)
     sessions = programme.build_sessions(ctx, venues.rooms, track_ids)
     speakers = people.build_speakers(ctx, sessions, delegates.speakers, accounts=delegates.speaker_accounts)
     programme.schedule_sessions(ctx, sessions)
     side_events.build_side_events(ctx, partners, venue_ids=venues.ids, organiser_id=staff["organiser"])
     db.session.flush()
     schedule.publish_clean_schedule(ctx, admin_id=staff["admin"])
+    seats = bookings.build_bookings(ctx, sessions, delegates) if ctx.summary.published_version else None
+    if seats is not None:
+        bookings.build_stars(ctx, sessions, delegates)
+        schedule.publish_changes(ctx, sessions, speakers, seats, admin_id=staff["organiser"])
     schedule.add_deliberate_conflicts(ctx, sessions, speakers)
+    if seats is not None:
+        checkins.build_check_ins(ctx, sessions, venues, delegates, seats, staff_id=staff["checkin"])
     db.session.flush()
     return ctx.summary

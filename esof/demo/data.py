@@ -558,3 +558,4 @@ REJECTION_REASONS = (
     "This is a commercial product presentation, not a public science event.",
     "Please add a date and a place; the description is still a placeholder.",
 )
+EDIT_REJECTION_REASON = "Please keep the title factual: the price (free or not) has its own field."

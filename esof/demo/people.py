@@ -68,11 +68,15 @@ def build_staff(ctx: DemoContext) -> dict[str, int]:
     return dict(zip((login for login, _r, _n in STAFF), ids, strict=True))
 
 
-def demo_accounts(sizes: DemoSizes) -> list[str]:
+def demo_accounts(sizes: DemoSizes, *, newcomers: int = 0) -> list[str]:
     lines = [f"{login}@example.org ({role.value})" for login, role, _name in STAFF]
     lines.append(f"partner1@example.org … partner{sizes.partners}@example.org (partner editors, one per organisation)")
-    lines.append(f"delegate1@example.org … delegate{sizes.delegates}@example.org (confirmed delegates; "
-                 "those in the speaker category also have the speaker role)")
+    lines.append(f"delegate1@example.org … delegate{sizes.delegates}@example.org (delegates, most of them confirmed; "
+                 "some wait for approval or on the waiting list, a few cancelled; those in the speaker category "
+                 "also have the speaker role; delegate1 is confirmed with an empty agenda, to try booking)")
+    if newcomers:
+        lines.append(f"newcomer1@example.org … newcomer{newcomers}@example.org (verified, not registered: "
+                     "to try the registration form)")
     return lines
 
 
@@ -110,7 +114,7 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
     def fits(person: int, item: DemoSession) -> bool:
         if people[person]["needs_step_free"] and item.room is not None and not item.room.step_free:
             return False
-        if item.starts_at is None:
+        if item.starts_at is None or item.ends_at is None:  # unplaced (a placed one has both)
             return True
         return all(not (item.starts_at - SPEAKER_BUFFER < end and start < item.ends_at + SPEAKER_BUFFER)
                    for start, end in busy[person])
@@ -134,7 +138,7 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
             if person is None:
                 continue
             chosen.append(person)
-            if item.starts_at is not None:
+            if item.starts_at is not None and item.ends_at is not None:
                 busy[person].append((item.starts_at, item.ends_at))
         moderated = item.format in (SessionFormat.PANEL, SessionFormat.DEBATE, SessionFormat.PLENARY)
         for position, person in enumerate(chosen):

@@ -42,6 +42,13 @@ class DemoSession:
     ends_at: datetime | None = None
     speakers: list[tuple[int, str]] = field(default_factory=list)  # (person index, role)
     cancelled: bool = False
+    booking_cap: int | None = None
+
+    @property
+    def seats(self) -> int:
+        """Seats that can be booked: the room's capacity, or the session's lower cap."""
+        capacity = self.room.capacity if self.room is not None else 0
+        return min(capacity, self.booking_cap) if self.booking_cap is not None else capacity
 
     def wants_step_free(self, people_step_free: list[bool]) -> bool:
         return self.needs_step_free or any(people_step_free[p] for p, _role in self.speakers)
@@ -133,9 +140,9 @@ def build_sessions(ctx: DemoContext, rooms: list[DemoRoom], track_ids: list[int]
     # Free (room, day, start, end) places per room use, shuffled once.
     free: dict[str, list[tuple[DemoRoom, datetime, datetime]]] = defaultdict(list)
     for day, start, end in slot_times():
-        for use in ("plenary", "large", "medium", "small"):
-            for room in rooms_by_use[use]:
-                free[use].append((room, ctx.local(day, start), ctx.local(day, end)))
+        for room_use in ("plenary", "large", "medium", "small"):
+            for room in rooms_by_use[room_use]:
+                free[room_use].append((room, ctx.local(day, start), ctx.local(day, end)))
     for places in free.values():
         rng.shuffle(places)
     fallbacks = {"plenary": ("plenary", "large"), "large": ("large", "medium", "plenary"),
@@ -224,8 +231,10 @@ def build_sessions(ctx: DemoContext, rooms: list[DemoRoom], track_ids: list[int]
             "status": SessionStatus.CONFIRMED, "created_at": created,
             "updated_at": created + timedelta(days=rng.randint(0, 30)),
         })
-        sessions.append(DemoSession(0, fmt, title, audience, needs_booking, needs_step_free,
-                                    *(place if place else (None, None, None))))
+        item = DemoSession(0, fmt, title, audience, needs_booking, needs_step_free, booking_cap=booking_cap)
+        if place is not None:
+            item.room, item.starts_at, item.ends_at = place
+        sessions.append(item)
 
     # A few cancellations, the way a real programme has them.
     seminars = [i for i, s in enumerate(sessions) if s.format is SessionFormat.SEMINAR and s.room]

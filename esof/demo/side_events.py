@@ -133,6 +133,13 @@ def build_side_events(ctx: DemoContext, partners: DemoPartners, *, venue_ids: di
                 if edit["title_nl"]:
                     edit["title_nl"] += " (nieuwe datum volgt)"
                 own.append(edit)
+            elif i % 50 == 29:  # an approved event whose edit was turned down: the approved one stays public
+                edit = {**base, "status": RevisionStatus.REJECTED, "reviewed_by_id": organiser_id,
+                        "reviewed_at": submitted + timedelta(days=6), "created_at": submitted + timedelta(days=5),
+                        "price_cents": None, "booking_url": ""}
+                edit["title_en" if edit["title_en"] else "title_nl"] += " — FREE ENTRY!!"
+                own.append(edit)
+                events[-1]["rejection_reason"] = data.EDIT_REJECTION_REASON
         event_meta.append(own)
     event_ids = insert_rows(SideEvent, events)
     flat = [{**row, "event_id": event_id} for event_id, own in zip(event_ids, event_meta, strict=True) for row in own]
@@ -154,6 +161,8 @@ def build_side_events(ctx: DemoContext, partners: DemoPartners, *, venue_ids: di
     ctx.count("side-event edits awaiting moderation",
               sum(1 for r in flat if r["status"] is RevisionStatus.PENDING) - ctx.summary.counts[
                   "side events awaiting moderation"])
+    ctx.count("side-event edits rejected", sum(1 for r in flat if r["status"] is RevisionStatus.REJECTED)
+              - sum(1 for e in events if e["state"] is EventState.REJECTED))
     ctx.count("recurring side events", sum(1 for r in flat if r["rrule"] and r["status"] is RevisionStatus.APPROVED))
     ctx.count("side-event occurrences", len(occurrences))
 

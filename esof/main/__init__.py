@@ -10,13 +10,14 @@ from esof.accounts.auth import is_safe_redirect
 from esof.accounts.services import set_language as set_account_language
 from esof.conference import CLOSES_AT, OPENS_AT
 from esof.extensions import db, limiter
+from esof.registration.queries import demo_notice
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("main/home.html", opens=OPENS_AT, closes=CLOSES_AT)
+    return render_template("main/home.html", opens=OPENS_AT, closes=CLOSES_AT, demo_notice=demo_notice())
 
 
 @bp.get("/livez")

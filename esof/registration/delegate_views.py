@@ -35,7 +35,7 @@ from esof.registration.errors import (
 from esof.registration.forms import ConfirmForm, EraseAccountForm, ProfileForm, RegistrationForm
 from esof.registration.gdpr import erase_account, export_personal_data
 from esof.registration.models import Registration, RegistrationStatus
-from esof.registration.queries import waitlist_rank
+from esof.registration.queries import demo_notice, waitlist_rank
 from esof.registration.tickets import has_ticket, reissue_ticket, ticket_qr_svg, ticket_token
 
 
@@ -99,6 +99,7 @@ def registration_form() -> ResponseReturnValue:
             flash(_("You are already registered; nothing was changed."), "info")
         return redirect(url_for("registration.registration_detail", registration_id=existing.id))
     offers = category_offers()
+    notice = demo_notice()
     form = RegistrationForm()
     form.category.choices = choices((o.category.code, o.category.code) for o in offers)
     form.country.choices = _country_choices()
@@ -124,7 +125,8 @@ def registration_form() -> ResponseReturnValue:
                   "Nothing was saved: please send the form again.")
             )
             return busy_response(exc, lambda: render_template(
-                "registration/registration_form.html", form=form, offers=offers, language=page_language()
+                "registration/registration_form.html", form=form, offers=offers, language=page_language(),
+                demo_notice=notice,
             ))
         except DomainError as exc:
             db.session.rollback()
@@ -134,7 +136,8 @@ def registration_form() -> ResponseReturnValue:
             return redirect(url_for("registration.registration_detail", registration_id=registration.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
-        "registration/registration_form.html", form=form, offers=offers, language=page_language()
+        "registration/registration_form.html", form=form, offers=offers, language=page_language(),
+        demo_notice=notice,
     ), status
 
 

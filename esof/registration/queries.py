@@ -3,13 +3,22 @@ a delegate's place on the waiting list."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from esof.accounts.models import User
+from esof.conference import CLOSES_AT
+from esof.db import utcnow
 from esof.extensions import db
-from esof.registration.models import PaymentStatus, Registration, RegistrationCategory, RegistrationStatus
+from esof.registration.models import (
+    ConferenceSettings,
+    PaymentStatus,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def waiting_counts() -> dict[int, int]:
         .where(Registration.status == RegistrationStatus.WAITLISTED)
         .group_by(Registration.category_id)
     )
-    return dict(rows.all())  # a list of pairs (the Result itself has keys(): dict() would misread it)
+    return dict(rows.tuples().all())  # a list of pairs (the Result itself has keys(): dict() would misread it)
 
 
 def waitlist_rank(registration: Registration) -> int | None:
@@ -94,3 +103,18 @@ def waitlist_rank(registration: Registration) -> int | None:
             Registration.waitlist_position <= registration.waitlist_position,
         )
     )
+
+
+def demo_notice(now: datetime | None = None) -> bool | None:
+    """Whether the home and registration pages say "demo data of a past event": None when not
+    (no demo data loaded, or the conference has not ended: no query then), else whether the
+    demo keeps the 2022 dates (``flask demo-data --historic``: registration closed as it was)."""
+    if (now or utcnow()) <= CLOSES_AT:
+        return None
+    row = db.session.execute(
+        sa.select(ConferenceSettings.demo_loaded_at, ConferenceSettings.demo_historic)
+        .order_by(ConferenceSettings.id).limit(1)
+    ).first()
+    if row is None or row.demo_loaded_at is None:
+        return None
+    return bool(row.demo_historic)
