@@ -71,6 +71,8 @@ class SessionForm(FlaskForm):
     booking_cap = IntegerField(_l("Seat limit below the room capacity"),
                                validators=[Optional(), NumberRange(min=0, max=100000)])
     needs_step_free = BooleanField(_l("Needs a step-free room"))
+    pinned = BooleanField(_l("Pinned: the schedule solver leaves it where it is"),
+                          description=_l("For keynotes, the opening and the closing."))
     # Sent as "yes" by the "save anyway" button of the warning that bookings would not fit.
     accept_fewer_seats = HiddenField()
 

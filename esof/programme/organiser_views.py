@@ -200,7 +200,7 @@ def _session_fields(form: SessionForm) -> dict:
         "language": form.language.data, "track_id": form.track.data or None,
         "speaker_ids": form.speakers.data or [], "expected_audience": form.expected_audience.data or 0,
         "needs_booking": form.needs_booking.data, "booking_cap": form.booking_cap.data,
-        "needs_step_free": form.needs_step_free.data,
+        "needs_step_free": form.needs_step_free.data, "pinned": form.pinned.data,
     }
 
 

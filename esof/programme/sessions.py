@@ -54,6 +54,7 @@ def save_session(
     needs_step_free: bool = False,
     title_nl: str | None = None,
     abstract_nl: str | None = None,
+    pinned: bool | None = None,
 ) -> ProgrammeSession:
     """Create or change a session of the draft. The Dutch title and abstract are optional;
     None keeps what the session has (callers that know nothing of Dutch leave it alone)."""
@@ -83,6 +84,8 @@ def save_session(
     item.needs_booking = needs_booking
     item.booking_cap = booking_cap
     item.needs_step_free = needs_step_free
+    if pinned is not None:  # None keeps it (callers that know nothing of the schedule solver)
+        item.pinned = pinned
     current = {link.person_id: link for link in item.speaker_links}
     for person_id in list(current):
         if person_id not in speaker_ids:
