@@ -36,14 +36,16 @@ def cfp_nav_label() -> Any:
 
 @bp.context_processor
 def cfp_context() -> dict[str, object]:
+    # Labels translated once per page, not once per line of a 600-line list.
     return {
-        "format_labels": {f.value: label for f, label in FORMAT_LABELS.items()},
-        "state_labels": {s.value: label for s, label in STATE_LABELS.items()},
-        "decision_labels": {d.value: label for d, label in DECISION_LABELS.items()},
-        "language_labels": LANGUAGE_LABELS,
+        "format_labels": {f.value: str(label) for f, label in FORMAT_LABELS.items()},
+        "state_labels": {s.value: str(label) for s, label in STATE_LABELS.items()},
+        "decision_labels": {d.value: str(label) for d, label in DECISION_LABELS.items()},
+        "language_labels": {code: str(label) for code, label in LANGUAGE_LABELS.items()},
         "visitor_language": visitor_language(),
         "markdown": render_description,
         "track_name": track_name,
+        "page_sizes": queries.PAGE_SIZES,
     }
 
 

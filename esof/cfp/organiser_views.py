@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from esof.accounts.models import AuditLog
 from esof.cfp import queries, services
-from esof.cfp.blueprint import bp, json_refusal, organiser_only, put_error_on_form
+from esof.cfp.blueprint import bp, json_refusal, organiser_only, put_error_on_form, track_name
 from esof.cfp.call import DECISIONS, DEFAULT_FORMATS, LANGUAGES
 from esof.cfp.forms import STATE_LABELS, BulkDecisionForm, CallForm, DecisionForm, local_wall_clock
 from esof.cfp.models import CallForSessions, Proposal, ProposalState
@@ -72,9 +72,10 @@ def organiser_proposal_index() -> ResponseReturnValue:
     call = services.current_call()
     tracks = db.session.scalars(sa.select(Track).order_by(Track.name)).all()
     return render_template(
-        "cfp/organiser_proposal_index.html", rows=queries.ranked_proposals(proposal_filter),
+        "cfp/organiser_proposal_index.html", page=queries.ranked_proposals(proposal_filter),
         proposal_filter=proposal_filter, counts=queries.state_counts(), tracks=tracks,
         formats=services.OFFERABLE_FORMATS, states=list(ProposalState), call=call,
+        track_names={t.id: track_name(t) for t in tracks},
         bulk_form=BulkDecisionForm(formdata=None), decidable=services.DECIDABLE,
     )
 

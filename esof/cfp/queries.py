@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -17,9 +17,13 @@ from esof.cfp.invitations import ANSWERABLE
 from esof.cfp.models import Proposal, ProposalSpeaker, ProposalState, Review, ReviewConflict, SpeakerStatus
 from esof.cfp.states import REVIEWABLE
 from esof.extensions import db
-from esof.programme.models import SessionFormat
+from esof.programme.models import SessionFormat, Track
 
 SORTS = ("score", "reviews", "title", "newest")
+# A page of a list: 100 lines by default; the committee may ask for more (up to every proposal).
+PER_PAGE = 100
+PAGE_SIZES = (50, 100, 250, 1000)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class ProposalFilter:
     state: ProposalState | None = None
     unreviewed: bool = False  # the reviewer's queue: only those they have not scored
     sort: str = "score"
+    page: int = 1
+    per_page: int = PER_PAGE
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ProposalFilter:
@@ -67,13 +73,19 @@ class ProposalFilter:
             state=ProposalState(args["state"]) if args.get("state") in states else None,
             unreviewed=args.get("unreviewed") == "1",
             sort=args.get("sort") if args.get("sort") in SORTS else "score",  # type: ignore[arg-type]
+            page=max(int(page), 1) if (page := args.get("page", "")).isdigit() else 1,
+            per_page=int(size) if (size := args.get("per_page", "")) in {str(n) for n in PAGE_SIZES} else PER_PAGE,
         )
 
     def to_args(self) -> dict[str, str]:
         found = {"track": str(self.track_id or ""), "format": self.format.value if self.format else "",
                  "state": self.state.value if self.state else "", "unreviewed": "1" if self.unreviewed else "",
-                 "sort": "" if self.sort == "score" else self.sort}
+                 "sort": "" if self.sort == "score" else self.sort,
+                 "per_page": "" if self.per_page == PER_PAGE else str(self.per_page)}
         return {key: value for key, value in found.items() if value}
+
+    def page_args(self, page: int) -> dict[str, str]:
+        return {**self.to_args(), **({"page": str(page)} if page > 1 else {})}
 
     def apply(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         if self.track_id:
@@ -87,15 +99,46 @@ class ProposalFilter:
 
 @dataclass(frozen=True)
 class QueueRow:
-    proposal: Proposal
+    """A line of the reviewer's queue: plain columns, no ORM objects (600 of them cost more than
+    the rest of the page)."""
+
+    id: int
+    title: str
+    format: SessionFormat
+    track_id: int | None
+    language: str
     my_score: int | None
     review_count: int
 
 
 @dataclass(frozen=True)
 class RankedRow:
-    proposal: Proposal
+    """A line of the organisers' list: plain columns, its scores and its speakers' names."""
+
+    id: int
+    title: str
+    format: SessionFormat | None
+    track_id: int | None
+    state: ProposalState
+    version: int
     scores: Scores
+    speakers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    done: int = 0  # the reviewer's queue: how many of `total` they have scored
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+LIST_COLUMNS = (Proposal.id, Proposal.title, Proposal.format, Proposal.track_id)
 
 
 def _score_totals() -> sa.Subquery:
@@ -113,9 +156,10 @@ def _score_totals() -> sa.Subquery:
     )
 
 
-def review_queue(reviewer: User, proposal_filter: ProposalFilter = ProposalFilter()) -> list[QueueRow]:
+def review_queue(reviewer: User, proposal_filter: ProposalFilter = ProposalFilter()) -> Page[QueueRow]:
     """Proposals open for review, without the reviewer's own and those they declared a conflict
-    for: the ones they have not scored first, then the least reviewed. One statement."""
+    for: the ones they have not scored first, then the least reviewed. Two statements: how many
+    (and how many scored), and the page."""
     mine = aliased(Review)
     counts = (
         sa.select(Review.proposal_id, sa.func.count(Review.id).label("n"))
@@ -129,40 +173,72 @@ def review_queue(reviewer: User, proposal_filter: ProposalFilter = ProposalFilte
         ReviewConflict.proposal_id == Proposal.id, ReviewConflict.reviewer_id == reviewer.id
     )
     count = sa.func.coalesce(counts.c.n, 0)
+    def queue(stmt: sa.Select[Any]) -> sa.Select[Any]:
+        stmt = proposal_filter.apply(
+            stmt.outerjoin(mine, sa.and_(mine.proposal_id == Proposal.id, mine.reviewer_id == reviewer.id))
+            .where(Proposal.state.in_(REVIEWABLE), ~own, ~conflicted)
+        )
+        return stmt.where(mine.id.is_(None)) if proposal_filter.unreviewed else stmt
+
+    total, done = db.session.execute(queue(sa.select(sa.func.count(Proposal.id), sa.func.count(mine.id)))).one()
     stmt = (
-        sa.select(Proposal, mine.score, count)
-        .outerjoin(mine, sa.and_(mine.proposal_id == Proposal.id, mine.reviewer_id == reviewer.id))
+        queue(sa.select(*LIST_COLUMNS, Proposal.language, mine.score, count))
         .outerjoin(counts, counts.c.proposal_id == Proposal.id)
-        .where(Proposal.state.in_(REVIEWABLE), ~own, ~conflicted)
-        .options(joinedload(Proposal.track))
         .order_by(mine.id.is_not(None), count, Proposal.id)
+        .limit(proposal_filter.per_page).offset((proposal_filter.page - 1) * proposal_filter.per_page)
     )
+    items = [QueueRow(*row) for row in db.session.execute(stmt)]
+    return Page(items, total, proposal_filter.page, proposal_filter.per_page, done)
+
+
+def _listed(stmt: sa.Select[Any], proposal_filter: ProposalFilter) -> sa.Select[Any]:
     stmt = proposal_filter.apply(stmt)
-    if proposal_filter.unreviewed:
-        stmt = stmt.where(mine.id.is_(None))
-    return [QueueRow(p, score, n) for p, score, n in db.session.execute(stmt)]
+    return stmt.where(Proposal.state != ProposalState.DRAFT) if proposal_filter.state is None else stmt
 
 
-def ranked_proposals(proposal_filter: ProposalFilter = ProposalFilter()) -> list[RankedRow]:
+def ranked_proposals(proposal_filter: ProposalFilter = ProposalFilter()) -> Page[RankedRow]:
     """The organisers' list: every proposal sent in (drafts only when asked for), with its scores.
-    Two statements: the proposals with their totals, then their speakers."""
+    Three statements: how many, the page of proposals with their totals, their speakers' names."""
     totals = _score_totals()
-    stmt = (
-        sa.select(Proposal, totals.c.n, totals.c.mean, totals.c.mean_square, totals.c.low, totals.c.high)
-        .outerjoin(totals, totals.c.proposal_id == Proposal.id)
-        .options(joinedload(Proposal.track), selectinload(Proposal.speakers).joinedload(ProposalSpeaker.user))
+    stmt = _listed(
+        sa.select(*LIST_COLUMNS, Proposal.state, Proposal.version,
+                  totals.c.n, totals.c.mean, totals.c.mean_square, totals.c.low, totals.c.high)
+        .outerjoin(totals, totals.c.proposal_id == Proposal.id),
+        proposal_filter,
     )
-    stmt = proposal_filter.apply(stmt)
-    if proposal_filter.state is None:
-        stmt = stmt.where(Proposal.state != ProposalState.DRAFT)
     order = {
         "score": (totals.c.mean.is_(None), totals.c.mean.desc(), totals.c.n.desc(), Proposal.id),
         "reviews": (sa.func.coalesce(totals.c.n, 0), Proposal.id),
         "title": (sa.func.lower(Proposal.title), Proposal.id),
         "newest": (Proposal.submitted_at.desc(), Proposal.id.desc()),
     }[proposal_filter.sort]
-    rows = db.session.execute(stmt.order_by(*order))
-    return [RankedRow(p, Scores.from_row(n, mean, square, low, high)) for p, n, mean, square, low, high in rows]
+    total = db.session.scalar(_listed(sa.select(sa.func.count(Proposal.id)), proposal_filter)) or 0
+    rows = db.session.execute(
+        stmt.order_by(*order)
+        .limit(proposal_filter.per_page).offset((proposal_filter.page - 1) * proposal_filter.per_page)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for proposal_id, name, email in db.session.execute(
+        sa.select(ProposalSpeaker.proposal_id, User.display_name, ProposalSpeaker.email)
+        .outerjoin(User, User.id == ProposalSpeaker.user_id)
+        .where(ProposalSpeaker.status == SpeakerStatus.ACCEPTED, ProposalSpeaker.proposal_id.in_([r[0] for r in rows]))
+        .order_by(ProposalSpeaker.proposal_id, ProposalSpeaker.position)
+    ):
+        names.setdefault(proposal_id, []).append(name or email)
+    items = [
+        RankedRow(pid, title, format_, track_id, state, version, Scores.from_row(n, mean, square, low, high),
+                  tuple(names.get(pid, ())))
+        for pid, title, format_, track_id, state, version, n, mean, square, low, high in rows
+    ]
+    return Page(items, total, proposal_filter.page, proposal_filter.per_page)
+
+
+def track_names(language: str) -> dict[int, str]:
+    """Every track's name in the language (Dutch where it has one), for lists that show many."""
+    return {
+        track_id: name_nl if language == "nl" and name_nl else name
+        for track_id, name, name_nl in db.session.execute(sa.select(Track.id, Track.name, Track.name_nl))
+    }
 
 
 def state_counts() -> dict[ProposalState, int]:

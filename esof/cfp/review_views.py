@@ -19,11 +19,10 @@ from esof.extensions import db
 def review_index() -> ResponseReturnValue:
     proposal_filter = queries.ProposalFilter.from_args(request.args)
     call = services.current_call()
-    rows = queries.review_queue(current_user, proposal_filter)
     return render_template(
-        "cfp/review_index.html", rows=rows, proposal_filter=proposal_filter, call=call,
-        tracks=services.offered_tracks(call), formats=services.offered_formats(call),
-        done=sum(1 for row in rows if row.my_score is not None),
+        "cfp/review_index.html", page=queries.review_queue(current_user, proposal_filter),
+        proposal_filter=proposal_filter, call=call, tracks=services.offered_tracks(call),
+        formats=services.offered_formats(call), track_names=queries.track_names(visitor_language()),
     )
 
 

@@ -11,7 +11,15 @@ from esof.accounts.models import Role, User
 from esof.cfp import services
 from esof.cfp.models import Proposal, ProposalState, Review, SpeakerStatus
 from esof.extensions import db
-from tests.cfp.factories import close_call, mails, make_organiser, make_proposal, make_reviewer, open_call
+from tests.cfp.factories import (
+    close_call,
+    mails,
+    make_organiser,
+    make_proposal,
+    make_reviewer,
+    many_proposals,
+    open_call,
+)
 from tests.factories import UserFactory
 from tests.support import IsolatedClient, csrf_token_from, log_in, submit_form
 
@@ -352,3 +360,19 @@ def test_the_organiser_detail_shows_scores_and_the_session_link(app, call, ada) 
     assert "3.67" in html and "1.25" in html and "(2–5)" in html
     assert f"/programme/organiser/sessions/{proposal.session_id}" in html
     assert "proposal-accepted" in html
+
+
+def test_long_lists_come_in_pages_that_keep_the_filters(app, call) -> None:
+    reviewer, organiser = make_reviewer(), make_organiser()
+    many_proposals(120, reviews_each=1, reviewers=[make_reviewer()], seed=5)
+    db.session.commit()
+    ranked = client_for(app, organiser).get("/programme/organiser/proposals?sort=title").get_data(as_text=True)
+    assert "120 proposals" in ranked
+    assert ranked.count('name="proposals"') == 100
+    assert "Page 1 of 2" in ranked
+    assert 'href="/programme/organiser/proposals?sort=title&amp;page=2" rel="next"' in ranked
+    second = client_for(app, organiser).get("/programme/organiser/proposals?sort=title&page=2").get_data(as_text=True)
+    assert second.count('name="proposals"') == 20
+    queue = client_for(app, reviewer).get("/review/?per_page=250").get_data(as_text=True)
+    assert "You have scored 0 of the 120 proposals in this list." in queue
+    assert queue.count('href="/review/proposals/') == 120
