@@ -248,8 +248,7 @@ def propose_schedule(*, mode: str = "minimal-change", baseline: str = "draft", t
     fingerprint = draft_fingerprint()
     problem = loaded.problem
     limit = float(time_limit if time_limit is not None else setting("SCHEDULE_SOLVER_TIME_LIMIT"))
-    options = {"workers": int(setting("SCHEDULE_SOLVER_WORKERS")), "seed": int(setting("SCHEDULE_SOLVER_SEED")),
-               "on_solution": on_solution}
+    workers, seed = int(setting("SCHEDULE_SOLVER_WORKERS")), int(setting("SCHEDULE_SOLVER_SEED"))
     keep = [s.id for s in problem.sessions if s.baseline is not None]
     first = problem
     if problem.minimal_change:
@@ -260,10 +259,10 @@ def propose_schedule(*, mode: str = "minimal-change", baseline: str = "draft", t
     hint = greedy_schedule(first, keep=keep)
     share = 0.6 if first is not problem else 1.0
     solution = solve(first, time_limit=max(0.5, (limit - (clock.perf_counter() - started)) * share), hint=hint,
-                     **options)
+                     workers=workers, seed=seed, on_solution=on_solution)
     if first is not problem and len(solution.placements) + len(solution.unplaceable) < len(problem.sessions):
         solution = solve(problem, time_limit=max(0.5, limit - (clock.perf_counter() - started)),
-                         hint=solution.placements, **options)
+                         hint=solution.placements, workers=workers, seed=seed, on_solution=on_solution)
     placements = solution.placements
     score = soft_score(problem, placements)
     result = describe_proposal(loaded, placements, unplaceable=solution.unplaceable)

@@ -82,8 +82,8 @@ class _Builder:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.m = cp_model.CpModel()
-        self.true = self.m.NewBoolVar("true")
-        self.m.Add(self.true == 1)
+        self.true = self.m.new_bool_var("true")
+        self.m.add(self.true == 1)
         self.venue_index = {v: i + 1 for i, v in enumerate(sorted({r.venue_id for r in problem.rooms}))}
         # Starts are whole units of the grid, so their domains are a few intervals (one a day) and
         # not hundreds of values CP-SAT would encode one by one; a baseline off the grid refines it.
@@ -117,8 +117,8 @@ class _Builder:
     def _add_pinned(self, s: SessionSpec) -> None:
         assert s.baseline is not None
         room = self.problem.room_by_id[s.baseline.room_id]
-        start = self.m.NewConstant(s.baseline.start)
-        venue = self.m.NewConstant(self.venue_index[room.venue_id])
+        start = self.m.new_constant(s.baseline.start)
+        venue = self.m.new_constant(self.venue_index[room.venue_id])
         self.vars[s.id] = _Vars(start, {room.id: self.true}, self.true, venue, {room.venue_id},
                                 {s.baseline.start // DAY}, fixed=True)
 
@@ -136,19 +136,19 @@ class _Builder:
             self.unplaceable[s.id] = "time"
             return
         every = sorted({t for ts in starts_at.values() for t in ts})
-        k = m.NewIntVarFromDomain(self._domain(every), f"start{s.id}")
+        k = m.new_int_var_from_domain(self._domain(every), f"start{s.id}")
         start = k * self.unit
-        x = {r: m.NewBoolVar(f"x{s.id}_{r}") for v in starts_at for r in rooms_at[v]}
+        x = {r: m.new_bool_var(f"x{s.id}_{r}") for v in starts_at for r in rooms_at[v]}
         at_venue = {}
         for v, starts in starts_at.items():
-            y = at_venue[v] = m.NewBoolVar(f"y{s.id}_{v}")
-            m.Add(sum(x[r] for r in rooms_at[v]) == y)
+            y = at_venue[v] = m.new_bool_var(f"y{s.id}_{v}")
+            m.add(sum(x[r] for r in rooms_at[v]) == y)
             if len(starts) < len(every):
-                m.AddLinearExpressionInDomain(k, self._domain(starts)).OnlyEnforceIf(y)
-        placed = m.NewBoolVar(f"placed{s.id}")
-        m.Add(sum(at_venue.values()) == placed)
-        venue = m.NewIntVar(0, len(self.venue_index), f"venue{s.id}")
-        m.Add(venue == sum(self.venue_index[v] * y for v, y in at_venue.items()))
+                m.add_linear_expression_in_domain(k, self._domain(starts)).only_enforce_if(y)
+        placed = m.new_bool_var(f"placed{s.id}")
+        m.add(sum(at_venue.values()) == placed)
+        venue = m.new_int_var(0, len(self.venue_index), f"venue{s.id}")
+        m.add(venue == sum(self.venue_index[v] * y for v, y in at_venue.items()))
         self.vars[s.id] = _Vars(start, x, placed, venue, set(at_venue), {t // DAY for t in every},
                                 at_venue=at_venue, any_start=every[0], k=k)
         self.objective.append(w.unplaced * (1 - placed))
@@ -159,9 +159,9 @@ class _Builder:
         if self.problem.minimal_change and s.baseline is not None:
             b = s.baseline
             if b.room_id in x and b.start in every:
-                same = self.vars[s.id].same = m.NewBoolVar(f"same{s.id}")
-                m.AddImplication(same, x[b.room_id])
-                m.Add(start == b.start).OnlyEnforceIf(same)
+                same = self.vars[s.id].same = m.new_bool_var(f"same{s.id}")
+                m.add_implication(same, x[b.room_id])
+                m.add(start == b.start).only_enforce_if(same)
                 self.objective.append(w.move * (1 - same))
             else:
                 self.constant += w.move
@@ -174,7 +174,7 @@ class _Builder:
                 runs[-1][1] = unit
             else:
                 runs.append([unit, unit])
-        return cp_model.Domain.FromIntervals(runs)
+        return cp_model.Domain.from_intervals(runs)
 
     # ---------------------------------------------------------------- hard rules between sessions
 
@@ -188,10 +188,10 @@ class _Builder:
         for r, items in intervals.items():
             pinned = [(s, v) for _lit, s, v in items if v.fixed]
             kept_pinned = self._pinned_without_clash(pinned)
-            chosen = [self.m.NewOptionalFixedSizeIntervalVar(v.start, s.minutes, lit, f"iv{s.id}_{r}")
+            chosen = [self.m.new_optional_fixed_size_interval_var(v.start, s.minutes, lit, f"iv{s.id}_{r}")
                       for lit, s, v in items if not v.fixed or s.id in kept_pinned]
             if len(chosen) > 1:
-                self.m.AddNoOverlap(chosen)
+                self.m.add_no_overlap(chosen)
 
     def _pinned_without_clash(self, pinned: list[tuple[SessionSpec, _Vars]]) -> set[int]:
         """Pinned sessions that clash with each other stay where organisers put them; only the
@@ -216,7 +216,7 @@ class _Builder:
                     if (a, b) in done or (self.vars[a].fixed and self.vars[b].fixed):
                         continue
                     done.add((a, b))
-                    self._apart(a, b, walking=True, soft=None)
+                    self._apart(a, b)
 
     def _walk_var(self, a: int, b: int) -> Any:
         if (a, b) not in self.walks:
@@ -236,19 +236,19 @@ class _Builder:
         most = max(t[2] for t in table)
         if most == 0:
             return 0
-        walk = self.m.NewIntVar(0, most, f"walk{a}_{b}")
-        self.m.AddAllowedAssignments([va.venue, vb.venue, walk], sorted(table))
+        walk = self.m.new_int_var(0, most, f"walk{a}_{b}")
+        self.m.add_allowed_assignments([va.venue, vb.venue, walk], sorted(table))
         return walk
 
-    def _apart(self, a: int, b: int, *, walking: bool, soft: Any) -> None:
-        """a and b never overlap (with the walk between them), unless `soft` (a literal) is true."""
+    def _apart(self, a: int, b: int) -> None:
+        """a and b (one speaker) never overlap, and the walk between their venues fits between them."""
         va, vb = self.vars[a], self.vars[b]
         sa, sb = self.problem.session_by_id[a], self.problem.session_by_id[b]
-        walk = self._walk_var(a, b) if walking else 0
-        first = self.firsts[(a, b)] = self.m.NewBoolVar(f"first{a}_{b}")
-        enforce = [va.placed, vb.placed] + ([soft.Not()] if soft is not None else [])
-        self.m.Add(va.start + sa.minutes + walk <= vb.start).OnlyEnforceIf([first, *enforce])
-        self.m.Add(vb.start + sb.minutes + walk <= va.start).OnlyEnforceIf([first.Not(), *enforce])
+        walk = self._walk_var(a, b)
+        first = self.firsts[(a, b)] = self.m.new_bool_var(f"first{a}_{b}")
+        enforce = [va.placed, vb.placed]
+        self.m.add(va.start + sa.minutes + walk <= vb.start).only_enforce_if([first, *enforce])
+        self.m.add(vb.start + sb.minutes + walk <= va.start).only_enforce_if([~first, *enforce])
 
     # ---------------------------------------------------------------- soft terms
 
@@ -258,10 +258,10 @@ class _Builder:
         if (a, b) not in self.orders:
             va, vb = self.vars[a], self.vars[b]
             sa, sb = self.problem.session_by_id[a], self.problem.session_by_id[b]
-            before, after, overlap = (self.m.NewBoolVar(f"{n}{a}_{b}") for n in ("before", "after", "overlap"))
-            self.m.Add(va.start + sa.minutes <= vb.start).OnlyEnforceIf(before)
-            self.m.Add(vb.start + sb.minutes <= va.start).OnlyEnforceIf(after)
-            self.m.AddBoolOr([before, after, overlap, va.placed.Not(), vb.placed.Not()])
+            before, after, overlap = (self.m.new_bool_var(f"{n}{a}_{b}") for n in ("before", "after", "overlap"))
+            self.m.add(va.start + sa.minutes <= vb.start).only_enforce_if(before)
+            self.m.add(vb.start + sb.minutes <= va.start).only_enforce_if(after)
+            self.m.add_bool_or([before, after, overlap, ~va.placed, ~vb.placed])
             self.orders[(a, b)] = (before, after, overlap)
         return self.orders[(a, b)]
 
@@ -286,11 +286,11 @@ class _Builder:
                 walk = self._walk_var(a, b)
                 if isinstance(walk, int):
                     continue
-                tight = self.tights[(a, b)] = self.m.NewBoolVar(f"tight{a}_{b}")
+                tight = self.tights[(a, b)] = self.m.new_bool_var(f"tight{a}_{b}")
                 va, vb = self.vars[a], self.vars[b]
                 sa, sb = self.problem.session_by_id[a], self.problem.session_by_id[b]
-                self.m.Add(va.start + sa.minutes + walk <= vb.start).OnlyEnforceIf([before, tight.Not()])
-                self.m.Add(vb.start + sb.minutes + walk <= va.start).OnlyEnforceIf([after, tight.Not()])
+                self.m.add(va.start + sa.minutes + walk <= vb.start).only_enforce_if([before, ~tight])
+                self.m.add(vb.start + sb.minutes + walk <= va.start).only_enforce_if([after, ~tight])
                 self.objective.append(w.crowd_walk * delegates * tight)
 
     def _may_meet(self, a: int, b: int) -> bool:
@@ -306,17 +306,17 @@ class _Builder:
                 counts[s.baseline.start // DAY].append(1)  # type: ignore[union-attr]
                 continue
             for day in sorted(v.days):
-                lit = v.day_lits[day] = self.m.NewBoolVar(f"day{sid}_{day}")
-                self.m.Add(v.start >= day * DAY).OnlyEnforceIf(lit)
-                self.m.Add(v.start < (day + 1) * DAY).OnlyEnforceIf(lit)
+                lit = v.day_lits[day] = self.m.new_bool_var(f"day{sid}_{day}")
+                self.m.add(v.start >= day * DAY).only_enforce_if(lit)
+                self.m.add(v.start < (day + 1) * DAY).only_enforce_if(lit)
                 counts[day].append(lit)
-            self.m.Add(sum(v.day_lits.values()) == v.placed)
+            self.m.add(sum(v.day_lits.values()) == v.placed)
         total = len(self.problem.sessions)
-        most = self.most = self.m.NewIntVar(0, total, "most")
-        least = self.least = self.m.NewIntVar(0, total, "least")
+        most = self.most = self.m.new_int_var(0, total, "most")
+        least = self.least = self.m.new_int_var(0, total, "least")
         for day_counts in counts:
-            self.m.Add(most >= sum(day_counts))
-            self.m.Add(least <= sum(day_counts))
+            self.m.add(most >= sum(day_counts))
+            self.m.add(least <= sum(day_counts))
         self.objective.append(self.problem.weights.day_balance * (most - least))
 
     def add_track_rooms(self) -> None:
@@ -327,8 +327,8 @@ class _Builder:
                 continue
             for r, lit in v.x.items():
                 if (track, r) not in used:
-                    used[(track, r)] = self.m.NewBoolVar(f"track{track}_{r}")
-                self.m.AddImplication(lit, used[(track, r)])
+                    used[(track, r)] = self.m.new_bool_var(f"track{track}_{r}")
+                self.m.add_implication(lit, used[(track, r)])
         self.objective.append(self.problem.weights.track_rooms * sum(used.values()))
 
     def build(self) -> cp_model.CpModel:
@@ -338,34 +338,35 @@ class _Builder:
         self.add_pairs()
         self.add_days()
         self.add_track_rooms()
-        self.m.Minimize(sum(self.objective) + self.constant)
+        self.m.minimize(sum(self.objective) + self.constant)
         return self.m
 
     def hint(self, placements: Mapping[int, Place]) -> None:
         """Every variable's value in a schedule (a complete hint: CP-SAT starts from it at once)."""
         m, problem = self.m, self.problem
         sessions, rooms = problem.session_by_id, problem.room_by_id
-        m.AddHint(self.true, True)
+        m.add_hint(self.true, True)
         where = {sid: placements.get(sid) for sid in self.vars}
         for sid, v in self.vars.items():
             s = sessions[sid]
             if v.fixed:
                 where[sid] = s.baseline
                 continue
-            place = where[sid] if where[sid] is not None and where[sid].room_id in v.x else None
+            given = where[sid]
+            place = given if given is not None and given.room_id in v.x else None
             where[sid] = place
             for r, lit in v.x.items():
-                m.AddHint(lit, place is not None and place.room_id == r)
+                m.add_hint(lit, place is not None and place.room_id == r)
             venue = rooms[place.room_id].venue_id if place else None
             for u, lit in v.at_venue.items():
-                m.AddHint(lit, u == venue)
-            m.AddHint(v.placed, place is not None)
-            m.AddHint(v.venue, self.venue_index[venue] if venue is not None else 0)
-            m.AddHint(v.k, (place.start if place else v.any_start) // self.unit)
+                m.add_hint(lit, u == venue)
+            m.add_hint(v.placed, place is not None)
+            m.add_hint(v.venue, self.venue_index[venue] if venue is not None else 0)
+            m.add_hint(v.k, (place.start if place else v.any_start) // self.unit)
             for day, lit in v.day_lits.items():
-                m.AddHint(lit, place is not None and place.start // DAY == day)
+                m.add_hint(lit, place is not None and place.start // DAY == day)
             if v.same is not None:
-                m.AddHint(v.same, place == s.baseline)
+                m.add_hint(v.same, place == s.baseline)
 
         def start(sid: int) -> int:
             place = where[sid]
@@ -377,29 +378,29 @@ class _Builder:
 
         for (a, b), var in self.walks.items():
             if not isinstance(var, int):
-                m.AddHint(var, walk(a, b))
+                m.add_hint(var, walk(a, b))
         for (a, b), lit in self.firsts.items():
-            m.AddHint(lit, start(a) < start(b))
+            m.add_hint(lit, start(a) < start(b))
         for (a, b), (before, after, overlap) in self.orders.items():
             sa, sb = sessions[a], sessions[b]
-            m.AddHint(before, start(a) + sa.minutes <= start(b))
-            m.AddHint(after, start(b) + sb.minutes <= start(a))
+            m.add_hint(before, start(a) + sa.minutes <= start(b))
+            m.add_hint(after, start(b) + sb.minutes <= start(a))
             both = where[a] is not None and where[b] is not None
-            m.AddHint(overlap, both and overlapping(sa, where[a], sb, where[b]))  # type: ignore[arg-type]
+            m.add_hint(overlap, both and overlapping(sa, where[a], sb, where[b]))  # type: ignore[arg-type]
             if (a, b) in self.tights:
                 first, second = (a, b) if start(a) <= start(b) else (b, a)
                 gap = start(second) - start(first) - sessions[first].minutes
-                m.AddHint(self.tights[(a, b)], both and 0 <= gap < walk(a, b))
+                m.add_hint(self.tights[(a, b)], both and 0 <= gap < walk(a, b))
         counts = [0] * problem.days
         for place in where.values():
             if place is not None and 0 <= place.start // DAY < problem.days:
                 counts[place.start // DAY] += 1
         if self.most is not None:
-            m.AddHint(self.most, max(counts))
-            m.AddHint(self.least, min(counts))
+            m.add_hint(self.most, max(counts))
+            m.add_hint(self.least, min(counts))
         used = {(sessions[sid].track_id, p.room_id) for sid, p in where.items() if p is not None}
         for key, lit in self.track_used.items():
-            m.AddHint(lit, key in used)
+            m.add_hint(lit, key in used)
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -414,7 +415,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         with self.lock:
             self.found += 1
             if self.report is not None:
-                self.report(self.found, self.ObjectiveValue(), self.BestObjectiveBound(),
+                self.report(self.found, self.objective_value, self.best_objective_bound,
                             time.perf_counter() - self.started)
 
 
@@ -433,16 +434,16 @@ def solve(problem: Problem, *, time_limit: float, workers: int = 2, seed: int = 
     # search do better with that time.
     solver.parameters.cp_model_probing_level = 0
     progress = _Progress(on_solution)
-    status = solver.Solve(model, progress)
+    status = solver.solve(model, progress)
     seconds = time.perf_counter() - started
-    name = solver.StatusName(status)
+    name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(dict(hint or {}), name, None, None, seconds, progress.found, builder.unplaceable,
                         from_hint=True)
     placements = {}
     for sid, v in builder.vars.items():
         for r, lit in v.x.items():
-            if solver.BooleanValue(lit):
-                placements[sid] = Place(r, solver.Value(v.start))
-    return Solution(placements, name, round(solver.ObjectiveValue()), solver.BestObjectiveBound(), seconds,
+            if solver.boolean_value(lit):
+                placements[sid] = Place(r, solver.value(v.start))
+    return Solution(placements, name, round(solver.objective_value), solver.best_objective_bound, seconds,
                     progress.found, builder.unplaceable)

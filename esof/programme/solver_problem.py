@@ -160,7 +160,7 @@ def candidate_rooms(problem: Problem, session: SessionSpec) -> list[RoomSpec]:
 def start_times(problem: Problem, session: SessionSpec, venue_id: int) -> list[int]:
     """Every start on the step grid (and the baseline start) that keeps the venue's hours and the
     speakers' availability."""
-    starts = set()
+    starts: set[int] = set()
     for lo, hi in problem.windows(venue_id):
         first = -(-lo // problem.step) * problem.step
         starts.update(range(first, hi - session.minutes + 1, problem.step))
@@ -310,7 +310,7 @@ class Occupancy:
         """The sessions already here that the place clashes with (room, speaker, walk)."""
         room = self.problem.room_by_id[place.room_id]
         end = place.start + session.minutes
-        found = set()
+        found: set[int] = set()
         if not room.allows_parallel:
             found.update(sid for s, e, sid in self.in_room[room.id] if s < end and place.start < e)
         for person_id in session.speaker_ids:
