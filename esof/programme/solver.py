@@ -266,16 +266,27 @@ def propose_schedule(*, mode: str = "minimal-change", baseline: str = "draft", t
     placements = solution.placements
     score = soft_score(problem, placements)
     result = describe_proposal(loaded, placements, unplaceable=solution.unplaceable)
+    draft_score = soft_score(problem, loaded.draft)
     result.update({
         "mode": mode, "baseline": baseline, "status": solution.status, "objective": solution.objective,
         "crowd_pairs": len(problem.crowds),
         "bound": solution.bound, "solutions": solution.solutions, "from_hint": solution.from_hint,
-        "soft": score, "soft_draft": soft_score(problem, loaded.draft),
+        "soft": score, "soft_draft": draft_score,
+        # The soft goals alone (tracks, crowds, keynotes, days, rooms, seats), without the
+        # penalties for moved and unplaced sessions: what compares with the draft.
+        "soft_goals": goals(score, problem.weights), "soft_goals_draft": goals(draft_score, problem.weights),
+        "draft_hard_conflicts": sum(1 for i in scheduling.find_conflicts(
+            placed_sessions(loaded, loaded.draft), availability=loaded.availability, zone=conference_zone())
+            if i.is_hard),
         "seconds": round(clock.perf_counter() - started, 2), "draft_fingerprint": fingerprint,
     })
     if solution.objective is None or first is not problem:  # the objective of the whole problem
         result["objective"] = score["total"]
     return result
+
+
+def goals(score: dict[str, int], w: Weights) -> int:
+    return score["total"] - w.move * score["moved"] - w.unplaced * score["unplaced"]
 
 
 def describe_proposal(loaded: Loaded, placements: dict[int, Place], *, unplaceable: dict[int, str]) -> dict[str, Any]:

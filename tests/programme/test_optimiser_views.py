@@ -50,6 +50,7 @@ def test_propose_poll_and_apply_to_the_draft_only(organiser_client) -> None:
     page = organiser_client.get(f"{PROPOSE}/{job.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Apply to the draft" in html and "newly placed" in html
+    assert "Soft goals (lower is better)" in html and "0, against 0 in the draft now" in html
     assert html.count('class="change-added"') == 8 and slots() == {}
 
     response = organiser_client.post(f"{PROPOSE}/{job.id}/apply", data={"csrf_token": csrf_token_from(html)})
