@@ -340,7 +340,7 @@ def test_writes_are_405_json(client: FlaskClient, programme: Programme) -> None:
 
 
 def test_unknown_api_path_is_404_json(client: FlaskClient) -> None:
-    body = get_json(client, "/api/v1/speakers", status=404)
+    body = get_json(client, "/api/v1/no-such-thing", status=404)
     assert body["status"] == 404
 
 
