@@ -61,7 +61,7 @@ def start_proposal(*, actor: User, mode: str, baseline: str = "draft",
         raise ProposalRunning()
     job = ScheduleProposal(requested_by_id=actor.id, mode=mode, baseline=baseline, status=ProposalStatus.QUEUED,
                            time_limit=int(time_limit or setting("SCHEDULE_SOLVER_TIME_LIMIT")), progress=0,
-                           message=_("Waiting to start"))
+                           message="waiting")
     db.session.add(job)
     db.session.flush()
     return job
@@ -86,7 +86,8 @@ def _in_context(app: Flask, job_id: int) -> None:
 
 @dataclass
 class _Ticker:
-    """Writes a running job's progress once a second, from its own app context."""
+    """Writes a running job's progress once a second, from its own app context; the note is a code
+    with numbers (describe_progress words it in the reader's language)."""
 
     app: Flask
     job_id: int
@@ -105,8 +106,7 @@ class _Ticker:
                 while not self.stop.wait(1.0):
                     elapsed = clock.perf_counter() - self.started
                     progress = min(95, 10 + int(85 * elapsed / max(self.limit, 0.1)))
-                    message = _("Searching: %(n)d schedule(s) found, best score %(score)s",
-                                n=self.found, score="-" if self.best is None else str(round(self.best)))
+                    message = f"searching:{self.found}:{'-' if self.best is None else round(self.best)}"
                     db.session.execute(sa.update(ScheduleProposal).where(ScheduleProposal.id == self.job_id)
                                        .values(progress=progress, message=message[:300]))
                     db.session.commit()
@@ -122,7 +122,7 @@ def run_proposal(job_id: int) -> None:
     job = db.session.get(ScheduleProposal, job_id)
     if job is None or job.status is not ProposalStatus.QUEUED:
         return
-    job.status, job.started_at, job.progress, job.message = ProposalStatus.RUNNING, utcnow(), 5, _("Reading the draft")
+    job.status, job.started_at, job.progress, job.message = ProposalStatus.RUNNING, utcnow(), 5, "reading"
     db.session.commit()
     ticker = _Ticker(current_app._get_current_object(), job_id, float(job.time_limit))  # type: ignore[attr-defined]
     thread = threading.Thread(target=ticker.run, name=f"schedule-proposal-{job_id}-progress", daemon=True)
@@ -135,14 +135,13 @@ def run_proposal(job_id: int) -> None:
         thread.join()
         db.session.rollback()
         log.exception("schedule proposal %s failed", job_id)
-        _finish(job_id, status=ProposalStatus.FAILED, message=_("The solver failed: %(error)s", error=str(exc)[:200]))
+        _finish(job_id, status=ProposalStatus.FAILED, message=f"failed:{str(exc)[:200]}")
         return
     ticker.stop.set()
     thread.join()
     db.session.rollback()  # the solve read the draft; the job row is written afresh
     _finish(job_id, status=ProposalStatus.DONE, result=result, fingerprint=result["draft_fingerprint"],
-            message=_("Done: %(placed)d placed, %(moved)d moved, %(hard)d hard conflicts",
-                      placed=result["placed"], moved=len(result["moved"]), hard=result["hard_conflicts"]))
+            message=f"done:{result['placed']}:{len(result['moved'])}:{result['hard_conflicts']}")
 
 
 def _finish(job_id: int, *, status: ProposalStatus, message: str, result: dict[str, Any] | None = None,
@@ -153,11 +152,32 @@ def _finish(job_id: int, *, status: ProposalStatus, message: str, result: dict[s
     db.session.commit()
 
 
+def describe_progress(message: str) -> str:
+    """The sentence for a stored progress note ("code:arg:arg"), in the reader's language."""
+    code, _sep, rest = message.partition(":")
+    args = rest.split(":")
+    try:
+        if code == "waiting":
+            return _("Waiting to start")
+        if code == "reading":
+            return _("Reading the draft")
+        if code == "searching":
+            return _("Searching: %(n)d schedule(s) found, best score %(score)s", n=int(args[0]), score=args[1])
+        if code == "done":
+            return _("Done: %(placed)d placed, %(moved)d moved, %(hard)d hard conflicts",
+                     placed=int(args[0]), moved=int(args[1]), hard=int(args[2]))
+        if code == "failed":
+            return _("The solver failed: %(error)s", error=rest)
+    except (IndexError, ValueError):
+        pass
+    return message
+
+
 def proposal_progress(job: ScheduleProposal) -> dict[str, Any]:
     """What the polling page shows: status, percentage and a sentence."""
     stale = is_stale(job)
     status = ProposalStatus.FAILED if stale else job.status
-    message = _("The worker stopped before it finished; propose again.") if stale else job.message
+    message = _("The worker stopped before it finished; propose again.") if stale else describe_progress(job.message)
     return {"id": job.id, "status": str(status), "progress": 100 if stale else job.progress, "message": message,
             "done": status in (ProposalStatus.DONE, ProposalStatus.FAILED)}
 

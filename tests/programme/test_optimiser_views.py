@@ -94,7 +94,7 @@ def test_apply_needs_the_csrf_token(organiser_client) -> None:
 
 def test_a_second_proposal_waits_for_the_running_one(organiser_client, organiser) -> None:
     db.session.add(ScheduleProposal(requested_by_id=organiser.id, mode="from-scratch", status=ProposalStatus.RUNNING,
-                                    time_limit=30, progress=40, message="Searching"))
+                                    time_limit=30, progress=40, message="searching:0:-"))
     db.session.commit()
 
     response = submit_form(organiser_client, PROPOSE, {"mode": "from-scratch", "baseline": "draft", "time_limit": "3"})
@@ -106,7 +106,7 @@ def test_a_second_proposal_waits_for_the_running_one(organiser_client, organiser
 
 def test_running_proposal_page_has_a_progress_bar_and_reloads_without_javascript(organiser_client, organiser) -> None:
     job = ScheduleProposal(requested_by_id=organiser.id, mode="minimal-change", status=ProposalStatus.RUNNING,
-                           time_limit=30, progress=40, message="Searching: 3 schedule(s) found")
+                           time_limit=30, progress=40, message="searching:3:1439")
     db.session.add(job)
     db.session.commit()
 
@@ -114,7 +114,11 @@ def test_running_proposal_page_has_a_progress_bar_and_reloads_without_javascript
 
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
     assert '<progress id="proposal-bar" max="100" value="40">40%</progress>' in html
-    assert "Searching: 3 schedule(s) found" in html and "js/schedule-proposal.js" in html
+    assert "Searching: 3 schedule(s) found, best score 1439" in html and "js/schedule-proposal.js" in html
+    organiser.language = "nl"
+    db.session.commit()
+    dutch = organiser_client.get(f"{PROPOSE}/{job.id}").get_data(as_text=True)
+    assert "Zoeken: 3 rooster(s) gevonden, beste score 1439" in dutch
     assert "Apply to the draft" not in html
 
 
