@@ -130,6 +130,7 @@ class Loaded:
     availability: dict[int, list[tuple[datetime, datetime]]]
     hours: dict[tuple[int, date], scheduling.OpeningHours]
     interests: dict[int, set[int]]
+    baseline: str = "draft"
 
 
 def load_problem(*, mode: str = "minimal-change", baseline: str = "draft") -> Loaded:
@@ -216,7 +217,7 @@ def load_problem(*, mode: str = "minimal-change", baseline: str = "draft") -> Lo
         big_audience=int(setting("SCHEDULE_SOLVER_BIG_AUDIENCE")), weights=weights(),
         minimal_change=mode == "minimal-change",
     )
-    return Loaded(problem, draft, titles, first, dict(availability), hours, interests)
+    return Loaded(problem, draft, titles, first, dict(availability), hours, interests, baseline)
 
 
 def _without_baseline(s: SessionSpec) -> SessionSpec:
@@ -304,7 +305,8 @@ def describe_proposal(loaded: Loaded, placements: dict[int, Place], *, unplaceab
         elif old != new:
             moved.append({"session_id": s.id, "title": s.title, "from": _place_json(loaded, s, old),
                           "to": _place_json(loaded, s, new),
-                          "reason": move_reason(problem, s.id, old, before=draft, after=placements)})
+                          "reason": {"code": "published"} if loaded.baseline == "published" and new == s.baseline
+                          else move_reason(problem, s.id, old, before=draft, after=placements)})
     issues = scheduling.find_conflicts(
         placed_sessions(loaded, placements), availability=loaded.availability, opening_hours=loaded.hours,
         venues_with_hours={v for v, _d in loaded.hours}, zone=conference_zone(),

@@ -74,6 +74,7 @@ def describe_reason(reason: Mapping[str, Any], titles: Mapping[int, str]) -> str
         "outside-opening-hours": _("its time is outside the venue's opening hours"),
         "speaker-unavailable": _("a speaker is not available at its time"),
         "improve": _("to improve the schedule (tracks, crowds, balance)"),
+        "published": _("back to its place in the published version"),
         "no-room": _("no room is large enough, step-free where needed, and of the right kind"),
         "no-time": _("no time fits the speakers' availability and the opening hours"),
         "no-free-place": _("no free place keeps every hard rule"),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from esof.accounts.models import Role
 from esof.extensions import db
 from esof.programme import services
 from esof.programme.conflicts import build_conflict_report
@@ -17,6 +18,7 @@ from esof.programme.models import PersonAvailability, ProgrammeSession, Schedule
 from esof.programme.scheduling import IssueCode
 from esof.programme.solver import DraftChanged, apply_proposal, propose_schedule
 from esof.venues.models import Room
+from tests.factories import UserFactory
 from tests.programme.factories import AMS, PersonFactory, SessionFactory, add_speaker, at
 from tests.programme.solver_data import clear_programme, draft_state, open_venue, slots, small_programme
 from tests.venues.factories import RoomFactory, VenueFactory
@@ -127,6 +129,30 @@ def test_repair_places_an_added_session_and_ignores_a_cancelled_one(app) -> None
     assert [a["session_id"] for a in result["added"]] == [new.id]
     assert result["moved"] == []
     assert data["sessions"][1].id not in {p["session_id"] for p in result["placements"]}
+
+
+def test_repair_from_the_published_version_moves_a_draft_edit_back(app) -> None:
+    data = placed_from_scratch()
+    services.publish_schedule(actor=UserFactory(roles=[Role.ORGANISER]))
+    db.session.commit()
+    item = data["sessions"][0]
+    published = (item.slot.room_id, item.slot.starts_at)
+    length = item.slot.ends_at - item.slot.starts_at
+    for day, start in [(d, f"{h}:{m}") for d in (13, 14) for h in range(9, 17) for m in ("00", "30")]:
+        # a move in the draft to a place that keeps every rule
+        services.schedule_session(item=item, room_id=data["rooms"][0].id, starts_at=at(day, start),
+                                  ends_at=at(day, start) + length)
+        if (item.slot.room_id, item.slot.starts_at) != published and at(day, start) + length <= at(day, "18:00") \
+                and not [i for i in build_conflict_report().issues if i.code in SOLVER_HARD]:
+            break
+    db.session.commit()
+
+    kept = propose_schedule(mode="minimal-change", time_limit=3)
+    back = propose_schedule(mode="minimal-change", baseline="published", time_limit=3)
+
+    assert kept["moved"] == []
+    assert [(m["session_id"], m["reason"]) for m in back["moved"]] == [(item.id, {"code": "published"})]
+    assert (back["moved"][0]["to"]["room_id"], datetime.fromisoformat(back["moved"][0]["to"]["starts_at"])) == published
 
 
 def test_pinned_session_stays_even_in_a_plan_from_scratch(app) -> None:
