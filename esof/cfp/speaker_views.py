@@ -1,7 +1,7 @@
 """The call (public) and the speakers' pages: submitting, their own proposals, co-speakers' answers."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -13,7 +13,7 @@ from esof.cfp.forms import ActionForm, AnswerForm, InvitedSignUpForm, ProposalFo
 from esof.cfp.models import CallForSessions, Proposal, ProposalSpeaker, ProposalState
 from esof.db import utcnow
 from esof.errors import DomainError
-from esof.extensions import db
+from esof.extensions import db, limiter
 
 
 @bp.get("/cfp/")
@@ -195,6 +195,7 @@ def invitation_answer(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/cfp/invitations/<token>/signup")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def invitation_signup(token: str) -> ResponseReturnValue:
     """An account for the invited address, then back to the answer."""
     try:

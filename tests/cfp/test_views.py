@@ -376,3 +376,20 @@ def test_long_lists_come_in_pages_that_keep_the_filters(app, call) -> None:
     queue = client_for(app, reviewer).get("/review/?per_page=250").get_data(as_text=True)
     assert "You have scored 0 of the 120 proposals in this list." in queue
     assert queue.count('href="/review/proposals/') == 120
+
+
+def test_a_score_out_of_range_is_a_422_with_the_field_named(app, call, ada) -> None:
+    proposal = make_proposal(ada)
+    reviewer = make_reviewer()
+    db.session.commit()
+    client = client_for(app, reviewer)
+    url = f"/review/proposals/{proposal.id}"
+    page = client.get(url).get_data(as_text=True)
+    as_json = client.post(url, data={"csrf_token": csrf_token_from(page), **review_data("9")},
+                          headers={"Accept": "application/json"})
+    assert as_json.status_code == 422
+    assert list(as_json.get_json()["reason"]) == ["score"]
+    as_html = client.post(url, data={"csrf_token": csrf_token_from(page), **review_data("0")})
+    assert as_html.status_code == 422
+    assert 'class="error-summary"' in as_html.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
