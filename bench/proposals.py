@@ -106,7 +106,7 @@ def seed(database_url: str, *, proposals: int, people: int, reviews: int) -> dic
         logins = {"reviewer": (committee[0].id, committee[0].login_nonce),
                   "organiser": (organiser.id, organiser.login_nonce)}
         db.engine.dispose()
-    serializer = app.session_interface.get_signing_serializer(app)
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     cookies = {}
     for who, (user_id, nonce) in logins.items():
         with app.test_request_context("/"):

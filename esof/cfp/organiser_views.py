@@ -84,7 +84,8 @@ def organiser_proposal_index() -> ResponseReturnValue:
 @organiser_only
 def decision_bulk() -> ResponseReturnValue:
     form = BulkDecisionForm()
-    back = redirect(url_for("cfp.organiser_proposal_index", **request.args))
+    query = request.query_string.decode()  # the list's filters, as the form's action kept them
+    back = redirect(url_for("cfp.organiser_proposal_index") + (f"?{query}" if query else ""))
     if not form.validate_on_submit():
         if wants_json():
             return jsonify(error="ValidationFailed", reason=form.errors, status=422), 422

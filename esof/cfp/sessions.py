@@ -4,6 +4,7 @@ own services (`save_person`, `save_session`); functions flush, never commit."""
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -44,7 +45,7 @@ def person_for(user: User) -> Person:
     return person
 
 
-def _bilingual(title_nl: str, abstract_nl: str) -> dict[str, str]:
+def _bilingual(title_nl: str, abstract_nl: str) -> dict[str, Any]:
     return {"title_nl": title_nl, "abstract_nl": abstract_nl} if SESSIONS_ARE_BILINGUAL else {}
 
 

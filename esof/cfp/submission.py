@@ -128,14 +128,14 @@ def _sync_co_speakers(proposal: Proposal, addresses: list[str]) -> list[Proposal
     for email, speaker in current.items():
         if email not in addresses:
             proposal.speakers.remove(speaker)
-    added = []
+    added: list[ProposalSpeaker] = []
     for position, email in enumerate(addresses, start=1):
-        speaker = current.get(email)
-        if speaker is None:
-            speaker = ProposalSpeaker(email=email, status=SpeakerStatus.INVITED)
-            proposal.speakers.append(speaker)
-            added.append(speaker)
-        speaker.position = position
+        row = current.get(email)
+        if row is None:
+            row = ProposalSpeaker(email=email, status=SpeakerStatus.INVITED)
+            proposal.speakers.append(row)
+            added.append(row)
+        row.position = position
     return added
 
 
