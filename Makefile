@@ -17,6 +17,7 @@ run: setup db
 
 test: test-setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(APP_STAMP) translations

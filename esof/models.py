@@ -30,6 +30,7 @@ from esof.side_events.models import (
     PartnerOrganisation,
     SideEvent,
     SideEventOccurrence,
+    SideEventOccurrenceCancellation,
     SideEventRevision,
 )
 from esof.venues.models import Room, Venue, VenueOpeningHours
@@ -40,6 +41,7 @@ __all__ = [
     "PersonAvailability", "ProgrammeSession", "Proposal", "ProposalSpeaker", "PublishedSession",
     "PublishedSpeaker", "Registration", "RegistrationCategory", "Review", "ReviewConflict", "ReviewScore",
     "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
-    "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventRevision", "Star", "Track",
+    "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventOccurrenceCancellation", "SideEventRevision",
+    "Star", "Track",
     "User", "UserRole", "Venue", "VenueOpeningHours",
 ]

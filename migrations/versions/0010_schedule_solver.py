@@ -5,13 +5,13 @@ leaves a pinned session where it is. `schedule_proposal`: one background run of 
 (progress, result as JSON), applied to the draft only on an organiser's confirmation.
 
 Revision ID: i1_schedule_solver
-Revises: g1_demo_marker
+Revises: h1_side_event_cancellation
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i1_schedule_solver"
-down_revision = "g1_demo_marker"
+down_revision = "h1_side_event_cancellation"
 branch_labels = None
 depends_on = None
 

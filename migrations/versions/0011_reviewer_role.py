@@ -1,13 +1,13 @@
 """accounts: the reviewer role (the committee that scores proposals of the call for sessions)
 
 Revision ID: j1_reviewer_role
-Revises: g1_demo_marker
+Revises: i1_schedule_solver
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "j1_reviewer_role"
-down_revision = "g1_demo_marker"
+down_revision = "i1_schedule_solver"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """speakers: a photo address on people, and each speaker's answer to taking part in a session
 
 Revision ID: l1_speaker_area
-Revises: j1_reviewer_role
+Revises: k1_call_for_sessions
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "l1_speaker_area"
-down_revision = "j1_reviewer_role"
+down_revision = "k1_call_for_sessions"
 branch_labels = None
 depends_on = None
 

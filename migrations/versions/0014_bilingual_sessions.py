@@ -1,13 +1,13 @@
 """programme: Dutch titles and abstracts of sessions, in the draft and in published versions
 
 Revision ID: m1_bilingual_sessions
-Revises: j1_reviewer_role
+Revises: l1_speaker_area
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "m1_bilingual_sessions"
-down_revision = "j1_reviewer_role"
+down_revision = "l1_speaker_area"
 branch_labels = None
 depends_on = None
 
