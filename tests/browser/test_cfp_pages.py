@@ -13,7 +13,7 @@ from flask import Flask
 from esof.cfp import services
 from esof.cfp.models import Proposal, ProposalState
 from esof.extensions import db
-from tests.browser.conftest import browser, browser_tools, log_in, new_page  # noqa: F401  (fixtures)
+from tests.browser.conftest import log_in, new_page
 from tests.browser.harness import LIVE_CONFIG, WIDTHS, LiveServer, blocking, describe_violations, run_axe
 from tests.cfp.factories import make_organiser, make_proposal, make_reviewer, many_proposals, open_call
 from tests.factories import UserFactory
@@ -28,7 +28,7 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def site(app: Flask, browser_tools: None) -> Iterator[tuple[LiveServer, dict[str, Any]]]:  # noqa: F811
+def site(app: Flask, browser_tools: None) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
     open_call()
     ada = UserFactory(email="ada@example.org", display_name="Ada Lovelace")
     proposal = make_proposal(ada, co_speakers=["bob@example.org"])
@@ -68,7 +68,7 @@ def path_of(where: str, facts: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_every_cfp_page_passes_axe(site, browser: Any, width: str) -> None:  # noqa: F811
+def test_every_cfp_page_passes_axe(site, browser: Any, width: str) -> None:
     server, facts = site
     tabs: dict[str | None, Any] = {}
     try:
@@ -89,7 +89,7 @@ def test_every_cfp_page_passes_axe(site, browser: Any, width: str) -> None:  # n
 
 
 def test_a_refused_submission_shows_an_accessible_error_summary_and_the_keyboard_submits(
-    site, browser: Any,  # noqa: F811
+    site, browser: Any,
 ) -> None:
     server, _facts = site
     tab = new_page(browser)
