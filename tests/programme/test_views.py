@@ -17,19 +17,6 @@ from tests.support import log_in, submit_form
 from tests.venues.factories import RoomFactory
 
 
-@pytest.fixture
-def organiser(app):
-    user = UserFactory(roles=[Role.ORGANISER])
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def organiser_client(client, organiser):
-    log_in(client, organiser.email)
-    return client
-
-
 def publish_now(role: Role = Role.ORGANISER) -> ScheduleVersion:
     version = services.publish_schedule(actor=UserFactory(roles=[role]), override=role is Role.ADMIN)
     db.session.commit()
