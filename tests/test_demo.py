@@ -5,6 +5,7 @@ today unless --historic, and the home and registration pages say it is demo data
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -16,15 +17,39 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from esof.accounts.models import Role, User
+from esof.accounts.models import AuditLog, Role, User
 from esof.bookings.models import LIVE, Booking, BookingStatus, SessionSeats, Star
 from esof.bookings.published import published_states
+from esof.cfp.models import (
+    CallForSessions,
+    Proposal,
+    ProposalSpeaker,
+    ProposalState,
+    Review,
+    ReviewConflict,
+    ReviewScore,
+    SpeakerStatus,
+)
+from esof.cfp.queries import review_queue
 from esof.checkin.models import CheckIn, Direction, DoorPresence, Occupancy
 from esof.conference import CLOSES_AT, EARLY_BIRD_DEADLINE, conference_days
 from esof.db import utcnow
 from esof.demo.database import digest_database
 from esof.extensions import db
-from esof.programme.models import ProgrammeSession, PublishedSession, ScheduleSlot, ScheduleVersion, SessionStatus
+from esof.mail.models import OutboxMessage
+from esof.programme.models import (
+    Participation,
+    Person,
+    PersonAvailability,
+    ProgrammeSession,
+    PublishedSession,
+    ScheduleSlot,
+    ScheduleVersion,
+    SessionFormat,
+    SessionSpeaker,
+    SessionStatus,
+    Track,
+)
 from esof.programme.scheduling import IssueCode
 from esof.programme.services import build_conflict_report
 from esof.registration.categories import category_offers
@@ -47,17 +72,22 @@ from esof.side_events.models import (
     RevisionStatus,
     SideEvent,
     SideEventOccurrence,
+    SideEventOccurrenceCancellation,
     SideEventRevision,
 )
 from esof.venues.models import Room, Venue
 from tests.conftest import make_app
 from tests.factories import UserFactory
+from tests.feeds.parsers import parse_with_icalendar
 from tests.registration.factories import form_data
 from tests.support import DEMO_PASSWORD, QueryCounter, log_in, submit_form
 
 SMALL = ["--delegates", "40", "--sessions", "30", "--side-events", "40", "--partners", "4"]
 STAFF, PARTNERS, DELEGATES, NEWCOMERS = 3, 4, 40, 2
-ACCOUNTS = STAFF + PARTNERS + DELEGATES + NEWCOMERS
+# 30 sessions have 50 speakers, 8 of them delegates (speaker category): 42 speaker accounts;
+# the committee has at least 5 reviewers.
+SPEAKER_ACCOUNTS, REVIEWERS = 42, 5
+ACCOUNTS = STAFF + PARTNERS + DELEGATES + NEWCOMERS + SPEAKER_ACCOUNTS + REVIEWERS
 NOTICE_OPEN = "Demo data of a past event: ESOF 2022 took place on 13–16 July 2022, and everyone here is made up. " \
     "Registration is open so that you can try it."
 NOTICE_HISTORIC = "Demo data of a past event: ESOF 2022 took place on 13–16 July 2022, and everyone here is made " \
@@ -113,7 +143,7 @@ def test_demo_data_accounts_log_in_with_the_given_password(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     for email in ("admin@example.org", "organiser@example.org", "checkin@example.org",
                   "partner1@example.org", "partner4@example.org", "delegate1@example.org", "delegate40@example.org",
-                  "newcomer1@example.org"):
+                  "newcomer1@example.org", "reviewer@example.org", f"speaker{SPEAKER_ACCOUNTS}@example.org"):
         with app.app_context():  # a fresh `g`, so no log-in leaks from the previous account
             client = app.test_client()
             log_in(client, email, DEMO_PASSWORD)
@@ -127,6 +157,12 @@ def test_demo_data_accounts_log_in_with_the_given_password(app: Flask) -> None:
     assert sorted(u for u in roles if u.startswith("delegate")) == sorted(
         f"delegate{i}@example.org" for i in range(1, 41))
     assert roles["newcomer1@example.org"] == roles["newcomer2@example.org"] == {Role.DELEGATE}
+    assert sorted(u for u in roles if u.startswith("reviewer")) == sorted(
+        ["reviewer@example.org"] + [f"reviewer{i}@example.org" for i in range(2, REVIEWERS + 1)])
+    assert all(roles[u] == {Role.REVIEWER} for u in roles if u.startswith("reviewer"))
+    assert sorted(u for u in roles if u.startswith("speaker")) == sorted(
+        f"speaker{i}@example.org" for i in range(1, SPEAKER_ACCOUNTS + 1))
+    assert all(roles[u] == {Role.SPEAKER} for u in roles if u.startswith("speaker"))
     # One hash for everybody: the password was hashed once.
     assert len(set(db.session.scalars(sa.select(User.password_hash)))) == 1
     assert count(User, User.email_verified_at.is_(None)) == 0
@@ -260,6 +296,12 @@ def test_demo_data_historic_keeps_the_2022_windows(app: Flask) -> None:
     assert {o.availability for o in category_offers()} == {Availability.CLOSED}
     settings = db.session.get(ConferenceSettings, 1)
     assert settings.demo_loaded_at is not None and settings.demo_historic is True
+    # The call for sessions kept its 2022 dates too: closed.
+    call = db.session.get(CallForSessions, 1)
+    assert (call.opens_at.astimezone(zone).date(), call.closes_at.astimezone(zone).date()) == (
+        date(2021, 10, 1), date(2022, 1, 15))
+    page = app.test_client().get("/cfp/").get_data(as_text=True)
+    assert "The call is closed." in page and "The call is open." not in page
 
 
 def test_demo_data_refuses_a_database_that_has_rows(app: Flask) -> None:
@@ -420,13 +462,14 @@ def test_demo_data_on_postgresql_loads_resets_and_keeps_sequences(pg_app: Flask)
 @pytest.mark.postgres
 def test_demo_data_on_postgresql_copies_large_tables_with_the_same_rows(pg_app: Flask, second_app: Flask) -> None:
     """Past a thousand rows PostgreSQL takes them by COPY (ids from the sequence first): the
-    rows are those SQLite gets by INSERT, and the sequences move on."""
-    sizes = ["--delegates", "1100", "--sessions", "40", "--side-events", "40", "--partners", "4"]
+    rows are those SQLite gets by INSERT, and the sequences move on. (80 sessions: the reviews'
+    criteria scores pass a thousand too.)"""
+    sizes = ["--delegates", "1100", "--sessions", "80", "--side-events", "40", "--partners", "4"]
     result = pg_app.test_cli_runner().invoke(args=["demo-data", *sizes, "--password", DEMO_PASSWORD])
     assert result.exit_code == 0, result.output
     db.session.remove()
     on_postgresql = digest_database()
-    assert count(CheckIn) > 1000 and count(User) > 1000
+    assert count(CheckIn) > 1000 and count(User) > 1000 and count(ReviewScore) > 1000
     assert_seats_match_bookings()
     assert_occupancy_matches_check_ins()
     newest = db.session.scalar(sa.select(sa.func.max(User.id)))
@@ -615,3 +658,213 @@ def test_a_demo_newcomer_registers_through_the_form(demo: Flask) -> None:
     student = db.session.scalar(sa.select(Registration).join(User).where(User.email == "newcomer1@example.org"))
     settings = db.session.get(ConferenceSettings, 1)
     assert (student.status, student.waitlist_position) == (RegistrationStatus.WAITLISTED, settings.waitlist_issued)
+
+
+# --- the call for sessions, the committee, the speakers' area, cancelled side events -----------
+
+INVITED_FORMATS = {SessionFormat.KEYNOTE, SessionFormat.PLENARY, SessionFormat.CEREMONY, SessionFormat.SOCIAL}
+
+
+def test_demo_data_call_has_the_proposals_behind_the_programme(demo: Flask) -> None:
+    """Each session of an offered format is an accepted proposal, one to one, with the same
+    content and speakers; 25 rejected, 5 waiting, a draft and a withdrawn one for 30 sessions."""
+    states = Counter(db.session.scalars(sa.select(Proposal.state)))
+    offered = db.session.scalars(sa.select(ProgrammeSession).where(
+        ProgrammeSession.format.not_in(INVITED_FORMATS))).all()
+    assert states == {ProposalState.ACCEPTED: len(offered), ProposalState.REJECTED: 25,
+                      ProposalState.WAITLISTED: 5, ProposalState.DRAFT: 1, ProposalState.WITHDRAWN: 1}
+    assert count(Proposal, Proposal.format == SessionFormat.KEYNOTE) == 0
+    assert count(Proposal, Proposal.session_id.is_not(None), Proposal.state != ProposalState.ACCEPTED) == 0
+    accepted = db.session.scalars(sa.select(Proposal).where(Proposal.state == ProposalState.ACCEPTED)).all()
+    assert sorted(p.session_id for p in accepted) == sorted(s.id for s in offered)
+    zone = ZoneInfo("Europe/Amsterdam")
+    for proposal in accepted:
+        item = db.session.get(ProgrammeSession, proposal.session_id)
+        assert (proposal.title, proposal.abstract, proposal.format, proposal.track_id, proposal.language) == (
+            item.title, item.abstract, item.format, item.track_id, item.language)
+        speakers = {s.user_id for s in proposal.speakers if s.status is SpeakerStatus.ACCEPTED}
+        assert None not in speakers
+        assert speakers == {link.person.user_id for link in item.speaker_links}, proposal.id
+        submitter = next(s for s in proposal.speakers if s.is_submitter)
+        assert submitter.user_id == proposal.submitter_id and submitter.status is SpeakerStatus.ACCEPTED
+        # The acceptance made the session: it dates from the decision, in March 2022.
+        assert item.created_at == proposal.decided_at and item.updated_at >= item.created_at
+        assert proposal.decided_at.astimezone(zone).date() >= date(2022, 3, 7)
+    # Keynotes, plenaries, the ceremonies and the party were invited: no proposal.
+    invited = set(db.session.scalars(sa.select(ProgrammeSession.id).where(
+        ProgrammeSession.format.in_(INVITED_FORMATS))))
+    assert invited and not invited & {p.session_id for p in accepted}
+    # Sent in before the 2022 deadline, decided in March; drafts were never sent.
+    for proposal in db.session.scalars(sa.select(Proposal)):
+        if proposal.state is ProposalState.DRAFT:
+            assert proposal.submitted_at is None and proposal.decided_at is None
+            assert all(s.invited_at is None for s in proposal.co_speakers)
+            continue
+        assert date(2021, 11, 1) <= proposal.submitted_at.astimezone(zone).date() <= date(2022, 1, 15)
+        assert proposal.created_at <= proposal.submitted_at
+        submitter = db.session.get(User, proposal.submitter_id)
+        assert submitter.created_at <= proposal.created_at, submitter.email  # an account first
+        if proposal.state in (ProposalState.ACCEPTED, ProposalState.REJECTED, ProposalState.WAITLISTED):
+            assert proposal.decided_at.astimezone(zone).date() <= date(2022, 3, 11)
+            assert proposal.decided_by_id is not None and proposal.version == 3
+        else:
+            assert proposal.decided_at is None
+    # Co-speakers who accepted (with an account), who never answered and who declined (without).
+    statuses = Counter(db.session.scalars(sa.select(ProposalSpeaker.status).where(
+        ProposalSpeaker.is_submitter.is_(False))))
+    assert statuses[SpeakerStatus.ACCEPTED] > statuses[SpeakerStatus.INVITED] + statuses[SpeakerStatus.DECLINED] > 0
+    assert count(ProposalSpeaker, ProposalSpeaker.status == SpeakerStatus.ACCEPTED,
+                 ProposalSpeaker.user_id.is_(None)) == 0
+    assert count(ProposalSpeaker, ProposalSpeaker.status != SpeakerStatus.ACCEPTED,
+                 ProposalSpeaker.user_id.is_not(None)) == 0
+    # Every decision is in the audit log, with the state it left.
+    decisions = db.session.scalars(sa.select(AuditLog).where(AuditLog.action.like("proposal-%"))).all()
+    assert len(decisions) == sum(states[s] for s in (
+        ProposalState.ACCEPTED, ProposalState.REJECTED, ProposalState.WAITLISTED))
+    assert {d.detail["previous"] for d in decisions} == {"submitted"}
+    # Nobody was mailed about the 2022 decisions now.
+    assert count(OutboxMessage, OutboxMessage.sent_at.is_(None)) == 0
+
+
+def test_demo_data_committee_reviews_about_three_times_each(demo: Flask) -> None:
+    decided = db.session.scalars(sa.select(Proposal).where(Proposal.state.in_(
+        [ProposalState.ACCEPTED, ProposalState.REJECTED, ProposalState.WAITLISTED]))).all()
+    per_proposal = Counter(db.session.scalars(sa.select(Review.proposal_id)))
+    assert set(per_proposal) == {p.id for p in decided}  # drafts and withdrawn ones have none
+    assert set(per_proposal.values()) <= {2, 3, 4}
+    assert 2.7 <= sum(per_proposal.values()) / len(decided) <= 3.3
+    reviewers = set(db.session.scalars(sa.select(Review.reviewer_id)))
+    committee = db.session.scalars(sa.select(User).where(User.email.like("reviewer%"))).all()
+    assert len(committee) == REVIEWERS and reviewers <= {u.id for u in committee}
+    assert all(u.roles == {Role.REVIEWER} for u in committee)
+    # Scores that fit the decisions: the accepted ones highest on average, the rejected lowest.
+    means = dict(db.session.execute(sa.select(Proposal.state, sa.func.avg(Review.score))
+                                    .join(Review, Review.proposal_id == Proposal.id).group_by(Proposal.state)).all())
+    assert means[ProposalState.ACCEPTED] > means[ProposalState.WAITLISTED] > means[ProposalState.REJECTED]
+    # Each review scores the call's criteria.
+    call = db.session.get(CallForSessions, 1)
+    keys = {c["key"] for c in call.criteria}
+    assert len(keys) == 3
+    by_review: dict[int, set[str]] = defaultdict(set)
+    for review_id, criterion in db.session.execute(sa.select(ReviewScore.review_id, ReviewScore.criterion)):
+        by_review[review_id].add(criterion)
+    assert len(by_review) == count(Review) and all(found == keys for found in by_review.values())
+    # Declared conflicts of interest: no review by that reviewer; nobody reviews their own proposal.
+    conflicts = db.session.execute(sa.select(ReviewConflict.proposal_id, ReviewConflict.reviewer_id)).all()
+    assert conflicts
+    assert all(count(Review, Review.proposal_id == pid, Review.reviewer_id == rid) == 0 for pid, rid in conflicts)
+    own = db.session.execute(sa.select(Review.id).join(ProposalSpeaker, sa.and_(
+        ProposalSpeaker.proposal_id == Review.proposal_id, ProposalSpeaker.user_id == Review.reviewer_id))).all()
+    assert own == []
+
+
+def test_demo_reviewer_has_proposals_left_to_score(demo: Flask) -> None:
+    call = db.session.get(CallForSessions, 1)
+    assert call.reviewing_open
+    reviewer = db.session.scalar(sa.select(User).where(User.email == "reviewer@example.org"))
+    queue = review_queue(reviewer)
+    # 5 on the waiting list: one declared a conflict for, four still to score.
+    assert (queue.total, queue.done) == (4, 0)
+    assert count(ReviewConflict, ReviewConflict.reviewer_id == reviewer.id) >= 1
+    db.session.rollback()
+    client = demo.test_client()
+    log_in(client, "reviewer@example.org", DEMO_PASSWORD)
+    page = client.get("/review/").get_data(as_text=True)
+    assert "You have scored 0 of the 4 proposals in this list." in page
+    assert page.count(">to do</span>") == 4
+    first = queue.items[0]
+    form = client.get(f"/review/proposals/{first.id}")
+    assert form.status_code == 200 and first.title in form.get_data(as_text=True)
+
+
+def test_demo_call_is_open_by_default(demo: Flask) -> None:
+    zone = ZoneInfo("Europe/Amsterdam")
+    call = db.session.get(CallForSessions, 1)
+    assert call.opens_at.astimezone(zone).date() == date(2021, 10, 1)
+    assert call.closes_at.astimezone(zone).date() == utcnow().astimezone(zone).date() + timedelta(days=60)
+    assert "keynote" not in call.formats and len(call.track_links) == count(Track)
+    page = demo.test_client().get("/cfp/").get_data(as_text=True)
+    assert "The call is open." in page
+
+
+def test_demo_speakers_have_accounts_answers_and_photos(demo: Flask) -> None:
+    people = db.session.scalars(sa.select(Person)).all()
+    assert people and all(p.user_id is not None for p in people)  # every speaker has an account
+    linked = Counter(p.user_id for p in people)
+    assert max(linked.values()) == 1
+    accounts = db.session.scalars(sa.select(User).where(User.email.like("speaker%@example.org"))).all()
+    assert len(accounts) == SPEAKER_ACCOUNTS
+    by_user = {p.user_id: p for p in people}
+    for user in accounts:
+        assert by_user[user.id].email == user.email and user.email_verified_at is not None
+        assert user.roles == {Role.SPEAKER}
+    photos = [p.photo_url for p in people if p.photo_url]
+    assert len(people) // 4 < len(photos) < len(people) and all(u.startswith("https://") for u in photos)
+    answers = Counter(db.session.scalars(sa.select(SessionSpeaker.participation)))
+    assert answers[Participation.CONFIRMED] > answers[Participation.PENDING] >= 1
+    assert 1 <= answers[Participation.DECLINED] <= 2
+    assert count(SessionSpeaker, SessionSpeaker.participation != Participation.PENDING,
+                 SessionSpeaker.answered_at.is_(None)) == 0
+    # The organisers see the decline on the session's form.
+    declined = db.session.scalar(sa.select(SessionSpeaker).where(
+        SessionSpeaker.participation == Participation.DECLINED))
+    name, session_id = declined.person.name, declined.session_id
+    db.session.rollback()
+    organiser = demo.test_client()
+    log_in(organiser, "organiser@example.org", DEMO_PASSWORD)
+    form = organiser.get(f"/programme/organiser/sessions/{session_id}").get_data(as_text=True)
+    assert "A speaker declined to take part" in form and name in form
+
+
+def test_demo_speaker1_can_try_the_speaker_page(demo: Flask) -> None:
+    user = db.session.scalar(sa.select(User).where(User.email == "speaker1@example.org"))
+    person = db.session.scalar(sa.select(Person).where(Person.user_id == user.id))
+    links = db.session.scalars(sa.select(SessionSpeaker).where(SessionSpeaker.person_id == person.id)).all()
+    assert any(link.participation is Participation.PENDING for link in links)
+    version = db.session.scalar(sa.select(sa.func.max(ScheduleVersion.id)))
+    published = db.session.scalars(sa.select(PublishedSession).where(
+        PublishedSession.version_id == version, PublishedSession.session_id.in_([link.session_id for link in links]),
+        PublishedSession.status != SessionStatus.CANCELLED)).all()
+    assert published
+    assert count(PersonAvailability, PersonAvailability.person_id == person.id) >= 1
+    title = published[0].title
+    db.session.rollback()
+    client = demo.test_client()
+    log_in(client, "speaker1@example.org", DEMO_PASSWORD)
+    page = client.get("/speaker/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert title in html and "Not answered yet" in html and "I take part" in html
+    assert "When you can speak" in html and 'class="speaker-photo"' in html
+
+
+def test_demo_side_events_cancelled_whole_and_one_date(demo: Flask) -> None:
+    cancelled = db.session.scalars(sa.select(SideEvent).where(SideEvent.cancelled_at.is_not(None))).all()
+    assert len(cancelled) == 1
+    event = cancelled[0]
+    assert event.cancellation_reason and event.sequence >= 1 and event.state is EventState.APPROVED
+    assert event.cancelled_at.year == 2022 and event.updated_at == event.cancelled_at
+    dates = db.session.scalars(sa.select(SideEventOccurrenceCancellation)).all()
+    assert len(dates) == 1
+    series = db.session.get(SideEvent, dates[0].event_id)
+    assert series.sequence >= 1 and series.cancelled_at is None and dates[0].reason
+    assert dates[0].local_day in set(db.session.scalars(sa.select(SideEventOccurrence.local_day).where(
+        SideEventOccurrence.event_id == series.id)))
+    assert dates[0].cancelled_by_id in set(db.session.scalars(sa.select(PartnerMembership.user_id).where(
+        PartnerMembership.organisation_id == series.organisation_id)))
+    whole_id, series_id = event.id, series.id
+    db.session.rollback()
+    feed = parse_with_icalendar(demo.test_client().get("/feeds/side-events.ics").data)
+    by_uid: dict[str, list] = defaultdict(list)
+    for vevent in feed.walk("VEVENT"):
+        by_uid[str(vevent["UID"]).split("@")[0]].append(vevent)
+    assert [str(v["STATUS"]) for v in by_uid[f"side-event-{whole_id}"]] == ["CANCELLED"]
+    override = [v for v in by_uid[f"side-event-{series_id}"] if "RECURRENCE-ID" in v]
+    assert len(override) == 1 and str(override[0]["STATUS"]) == "CANCELLED"
+
+
+def test_demo_data_small_sizes_load_quickly(app: Flask) -> None:
+    """The sizes the tests use load in about a second (the full size: docs/PERFORMANCE.md)."""
+    started = time.perf_counter()
+    assert run_demo(app).exit_code == 0
+    assert time.perf_counter() - started < 10

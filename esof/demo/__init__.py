@@ -1,13 +1,15 @@
 """`flask --app esof demo-data`: a realistic, deterministic ESOF 2022 data set.
 
-The history is 2022's (registrations, bookings, publications, check-ins), but the
-registration categories stay open until 60 days after the load day (early-bird fee for 30
-days), so the demo can be tried; ``--historic`` keeps the 2022 windows (registration closed).
-The pages then say that this is demo data of a past event.
+The history is 2022's (the call for sessions and its reviews, registrations, bookings,
+publications, check-ins), but the registration categories and the call stay open until 60
+days after the load day (early-bird fee for 30 days), so the demo can be tried; ``--historic``
+keeps the 2022 windows (registration and the call closed). The pages then say that this is
+demo data of a past event.
 
 esof/demo/builder.py runs the generator's parts (people, programme, registrations,
-side_events, schedule; context.py holds what they share); their fixed facts (venues,
-tracks, partners, name pools) are in esof/demo/data.py, the conference's in esof/conference.py.
+side_events, schedule, bookings, checkins, speakers, cfp, reviews; context.py holds what they
+share); their fixed facts (venues, tracks, partners, name pools, the call's texts) are in
+esof/demo/data.py, the conference's in esof/conference.py.
 """
 from __future__ import annotations
 
@@ -68,11 +70,12 @@ def register_demo_command(app: Flask) -> None:
         for line in summary.conflicts:
             click.echo(f"Deliberate conflict in the draft: {line}")
         click.echo("Demo accounts (password: the --password given):")
-        for line in demo_accounts(sizes, newcomers=len(summary.newcomers)):
+        for line in demo_accounts(sizes, newcomers=len(summary.newcomers), reviewers=summary.reviewers,
+                                  speakers=summary.speaker_accounts):
             click.echo(f"  {line}")
         if historic:
-            click.echo("Registration windows: as in 2022 (closed).")
+            click.echo("Registration windows and the call for sessions: as in 2022 (closed).")
         else:
-            click.echo("Registration windows: open until 60 days from today, early-bird fees for 30 days "
-                       "(--historic keeps the 2022 dates).")
+            click.echo("Registration windows: open until 60 days from today, early-bird fees for 30 days; "
+                       "the call for sessions open until 60 days from today (--historic keeps the 2022 dates).")
         click.echo(f"Demo data loaded with seed {seed} in {seconds:.1f} s.")

@@ -19,7 +19,11 @@ output: change it and a seed gives other data):
 - the clean draft published as version 1 (schedule.py), bookings and stars on it (bookings.py);
 - cancellations and moves published as version 2, then the deliberate conflicts put into
   the draft for the organisers' conflict report to find (schedule.py);
-- check-ins at the doors on the conference days (checkins.py).
+- check-ins at the doors on the conference days (checkins.py);
+- accounts for the speakers who had none (speaker_area.py), the call for sessions and the
+  proposals behind the programme (cfp.py), the committee and its reviews (reviews.py), the
+  speakers' answers and speaker1's window (speaker_area.py), cancelled side events (side_events.py).
+  These come last so that the parts above give the same rows as before they existed.
 """
 from __future__ import annotations
 
@@ -27,7 +31,18 @@ from datetime import datetime
 
 from esof.accounts.auth import hash_password
 from esof.db import utcnow
-from esof.demo import bookings, checkins, people, programme, registrations, schedule, side_events
+from esof.demo import (
+    bookings,
+    cfp,
+    checkins,
+    people,
+    programme,
+    registrations,
+    reviews,
+    schedule,
+    side_events,
+    speaker_area,
+)
 from esof.demo.context import DemoContext, DemoSizes, DemoSummary
 from esof.extensions import db
 
@@ -62,5 +77,14 @@ def build_demo_data(*, seed: int, sizes: DemoSizes, password: str, now: datetime
     schedule.add_deliberate_conflicts(ctx, sessions, speakers)
     if seats is not None:
         checkins.build_check_ins(ctx, sessions, venues, delegates, seats, staff_id=staff["checkin"])
+    speaker_area.build_speaker_accounts(ctx, speakers)
+    call = cfp.build_call(ctx, organiser_id=staff["organiser"], track_ids=track_ids)
+    cfp.build_proposals(ctx, call, sessions, speakers, delegates, track_ids=track_ids, organiser_id=staff["organiser"])
+    reviews.build_reviews(ctx, call, reviews.build_committee(ctx))
+    speaker_area.answer_participation(ctx, sessions, speakers)
+    speaker_area.speaker1_window(ctx, sessions, speakers)
+    side_events.cancel_side_events(ctx, partners)
+    ctx.summary.speaker_accounts = len(speakers.account_order)
+    ctx.summary.reviewers = ctx.sizes.reviewers
     db.session.flush()
     return ctx.summary

@@ -37,6 +37,30 @@ class DemoSizes:
         """Room double bookings, and as many speaker double bookings."""
         return 3 if self.sessions >= 100 else 1
 
+    # The call for sessions, beside the accepted proposals (one per session the call offered):
+    # 250 rejected, 50 on the waiting list, a few drafts and withdrawn ones for 300 sessions.
+    @property
+    def proposals_rejected(self) -> int:
+        return round(self.sessions * 5 / 6)
+
+    @property
+    def proposals_waitlisted(self) -> int:
+        return max(2, round(self.sessions / 6))
+
+    @property
+    def proposals_draft(self) -> int:
+        return max(1, self.sessions // 40)
+
+    @property
+    def proposals_withdrawn(self) -> int:
+        return max(1, self.sessions // 50)
+
+    @property
+    def reviewers(self) -> int:
+        """The programme committee: 30 for 300 sessions, at least 5 (three reviews each and
+        room for conflicts of interest)."""
+        return max(5, min(30, round(self.sessions / 10)))
+
 
 @dataclass
 class DemoSummary:
@@ -45,6 +69,8 @@ class DemoSummary:
     publish_note: str = ""
     conflicts: list[str] = field(default_factory=list)
     newcomers: list[str] = field(default_factory=list)  # verified accounts without a registration
+    speaker_accounts: int = 0  # speaker1@example.org …
+    reviewers: int = 0  # reviewer@example.org, reviewer2@example.org …
 
 
 # The ORM's bulk INSERT leaves None values out and so splits rows with and without them into
@@ -83,6 +109,22 @@ def insert_plain(model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     stmt = sa.insert(model.__table__)
     for start in range(0, len(rows), CHUNK):
         db.session.execute(stmt, rows[start:start + CHUNK])
+
+
+def update_rows(model: type[Any], keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Give many rows their own values in one executemany UPDATE; `keys` name the columns that
+    find each row, every other name in a row is a value. A column that would take the clock
+    on update (``onupdate``) keeps its value unless the rows give one, so a seed stays a seed."""
+    if not rows:
+        return
+    table: sa.Table = model.__table__
+    names = [name for name in rows[0] if name not in keys]
+    values: dict[str, Any] = {c.name: c for c in table.columns if c.onupdate is not None}
+    values.update({name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names})
+    stmt = table.update().where(*(table.c[k] == sa.bindparam(f"k_{k}", type_=table.c[k].type) for k in keys))
+    db.session.execute(stmt.values(values), [
+        {**{f"k_{k}": row[k] for k in keys}, **{f"v_{name}": row[name] for name in names}} for row in rows
+    ])
 
 
 # PostgreSQL: psycopg sends an executemany row by row (pipelined); COPY is many times faster

@@ -559,3 +559,50 @@ REJECTION_REASONS = (
     "Please add a date and a place; the description is still a placeholder.",
 )
 EDIT_REJECTION_REASON = "Please keep the title factual: the price (free or not) has its own field."
+
+# --- call for sessions -------------------------------------------------------------------
+
+# Titles the call received beside the programme's own patterns (SESSION_PATTERNS).
+PROPOSAL_PATTERNS = (
+    "Rethinking {topic}", "{Topic}: lessons from ten years of research", "Citizen science and {topic}",
+    "{Topic}: what the evidence says", "Open data for {topic}", "{Topic} and early-career researchers",
+    "Communicating uncertainty: {topic}", "{Topic} in the Global South", "A European roadmap for {topic}",
+    "{Topic}: from lab to policy",
+)
+CALL_GUIDANCE_EN = (
+    "ESOF 2022 invites proposals for panels, debates, workshops, seminars, posters and open-podium "
+    "talks on the theme *Crossing Borders — Engaged Science, Resilient Societies*.\n\n"
+    "- Give the session a clear question and speakers from more than one country and discipline.\n"
+    "- Sessions last 90 minutes (posters: the lunch break).\n"
+    "- The programme committee scores every proposal on the criteria below."
+)
+CALL_GUIDANCE_NL = (
+    "ESOF 2022 nodigt voorstellen uit voor panels, debatten, workshops, seminars, posters en het open "
+    "podium rond het thema *Grenzen over — betrokken wetenschap, veerkrachtige samenlevingen*.\n\n"
+    "- Geef de sessie een heldere vraag en sprekers uit meer dan één land en vakgebied.\n"
+    "- Sessies duren 90 minuten (posters: de lunchpauze).\n"
+    "- De programmacommissie beoordeelt elk voorstel op de criteria hieronder."
+)
+REVIEW_CRITERIA = (("Relevance to the theme", "Relevantie voor het thema"),
+                   ("Originality", "Originaliteit"),
+                   ("Diversity of speakers", "Diversiteit van de sprekers"))
+# Comments for the committee, by the overall score they go with (low 1–2, middle 3, high 4–5).
+REVIEW_COMMENTS = {
+    "low": ("The question is too broad for 90 minutes.", "All speakers come from one institute.",
+            "Reads like a project report rather than a session.", "Little room for the audience.",
+            "The abstract does not say what the audience will take home."),
+    "middle": ("Solid, but similar to two other proposals in this track.", "Good topic; the format could be livelier.",
+               "Would work better as a seminar than as a panel.", "Please check the gender balance of the panel.",
+               "Interesting, if the speakers can keep it accessible."),
+    "high": ("Timely and well argued.", "Excellent mix of disciplines and countries.",
+             "A clear question and a format that fits it.", "Strong early-career presence, very welcome.",
+             "One of the best in this track."),
+}
+INVITEE_DOMAINS = ("research.example.net", "institute.example.com", "university.example.org", "lab.example")
+
+# Why partners cancelled a side event (or one date of a series).
+SIDE_EVENT_CANCELLATIONS = (
+    "The speaker is ill; we hope to find a new date in the autumn.",
+    "The building is closed for urgent repairs on this day.",
+    "Too few registrations; we will repeat the event next spring.",
+)

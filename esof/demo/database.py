@@ -12,8 +12,9 @@ from esof.extensions import db
 PRESEEDED_TABLES = frozenset({"conference_settings"})
 # Columns that differ between two runs with the same seed, by design: argon2 salts every
 # hash at random; the demo marker is the load moment, and without --historic the categories'
-# closing and early-bird dates follow the load day. (Publications, once stamped with the real
-# time, are dated in 2022 by the demo now; they stay listed for older data sets.)
+# closing and early-bird dates and the call's closing follow the load day. (Publications,
+# once stamped with the real time, are dated in 2022 by the demo now; they stay listed for
+# older data sets.)
 VOLATILE_COLUMNS = frozenset({
     ("user_account", "password_hash"),
     ("audit_log", "created_at"),
@@ -22,6 +23,7 @@ VOLATILE_COLUMNS = frozenset({
     ("conference_settings", "demo_loaded_at"),
     ("registration_category", "closes_at"),
     ("registration_category", "early_deadline"),
+    ("cfp_call", "closes_at"),  # without --historic, like the categories' closing
     ("outbox_message", "message_id"),  # a random Message-ID per mail
 })
 

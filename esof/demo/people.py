@@ -3,7 +3,7 @@ programme's speakers, placed in sessions so that nobody has to be in two places 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +14,9 @@ from esof.demo.programme import DemoSession
 from esof.programme.models import Person, PersonAvailability, SessionFormat, SessionSpeaker
 
 DEFAULT_PASSWORD = "esof2022-demo"
+# Formats version 2 and the deliberate conflicts never touch (schedule.py changes panels,
+# seminars, debates and workshops): speaker1@example.org speaks in one of them if anyone does.
+STEADY_FORMATS = (SessionFormat.POSTER, SessionFormat.OPEN_PODIUM)
 STAFF = (("admin", Role.ADMIN, "Ada Admin"), ("organiser", Role.ORGANISER, "Olga Organiser"),
          ("checkin", Role.CHECKIN, "Chris Check-in"))
 # The walk from the city centre to the Bio Science Park takes half an hour: a speaker's
@@ -41,6 +44,12 @@ class DemoSpeakers:
     ids: list[int]  # Person ids, by speaker index
     names: list[str]
     step_free: list[bool]
+    emails: list[str] = field(default_factory=list)
+    user_ids: list[int | None] = field(default_factory=list)  # the delegates' accounts; speakers' once made
+    # The speakers without a delegate account, in the order of their speaker<k>@example.org
+    # accounts (made by speaker_area.build_speaker_accounts): speaker1 is one whose session stays
+    # published (a poster or an open podium, which version 2 neither cancels nor moves).
+    account_order: list[int] = field(default_factory=list)
 
 
 def user_row(ctx: DemoContext, email: str, name: str, language: str, created: datetime) -> dict[str, Any]:
@@ -68,8 +77,15 @@ def build_staff(ctx: DemoContext) -> dict[str, int]:
     return dict(zip((login for login, _r, _n in STAFF), ids, strict=True))
 
 
-def demo_accounts(sizes: DemoSizes, *, newcomers: int = 0) -> list[str]:
+def demo_accounts(sizes: DemoSizes, *, newcomers: int = 0, reviewers: int = 0, speakers: int = 0) -> list[str]:
     lines = [f"{login}@example.org ({role.value})" for login, role, _name in STAFF]
+    if reviewers:
+        lines.append(f"reviewer@example.org, reviewer2@example.org … reviewer{reviewers}@example.org "
+                     "(the programme committee; reviewer@ has waiting-list proposals left to score)")
+    if speakers:
+        lines.append(f"speaker1@example.org … speaker{speakers}@example.org (speakers with the speaker role, "
+                     "linked to their programme person; speaker1 has a published session, an open answer and "
+                     "an availability window at /speaker/)")
     lines.append(f"partner1@example.org … partner{sizes.partners}@example.org (partner editors, one per organisation)")
     lines.append(f"delegate1@example.org … delegate{sizes.delegates}@example.org (delegates, most of them confirmed; "
                  "some wait for approval or on the waiting list, a few cancelled; those in the speaker category "
@@ -95,17 +111,15 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
             country, _w, pool, city = rng.choices(data.COUNTRIES, weights=[c[1] for c in data.COUNTRIES])[0]
             first, last = ctx.person_name(pool)
             affiliation = ctx.affiliation(country, city)
-            email, user_id = f"speaker{j + 1}@speakers.example.net", None
+            email, user_id = "", None  # speaker<k>@example.org, numbered below
         track = rng.choice(data.TRACKS)
         people.append({
             "name": f"{first} {last}", "affiliation": affiliation, "email": email,
             "bio": f"{first} {last} works at {affiliation} on {rng.choice(track.topics)}.",
+            # Some gave a portrait (an https address; the pages load it from there).
+            "photo_url": f"https://images.example.org/speakers/{j + 1}.jpg" if j % 5 in (0, 3) else "",
             "needs_step_free": rng.random() < 0.03, "user_id": user_id,
         })
-    person_ids = insert_rows(Person, people)
-    speakers = DemoSpeakers(person_ids, [p["name"] for p in people], [p["needs_step_free"] for p in people])
-    ctx.count("speakers (people)", len(person_ids))
-    ctx.count("speakers with an account", sum(1 for p in people if p["user_id"]))
 
     busy: list[list[tuple[datetime, datetime]]] = [[] for _ in people]
     unused = list(range(count))
@@ -119,7 +133,6 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
         return all(not (item.starts_at - SPEAKER_BUFFER < end and start < item.ends_at + SPEAKER_BUFFER)
                    for start, end in busy[person])
 
-    links = []
     for item in sessions:
         low, high = SPEAKERS_WANTED[item.format]
         chosen: list[int] = []
@@ -145,8 +158,19 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
             role = ("moderator" if moderated and position == 0 else
                     "chair" if item.format is SessionFormat.CEREMONY and position == 0 else "speaker")
             item.speakers.append((person, role))
-            links.append({"session_id": item.id, "person_id": person_ids[person], "role": role,
-                          "position": position})
+
+    order = account_order(sessions, len(delegates), count)
+    for k, person in enumerate(order, start=1):
+        people[person]["email"] = f"speaker{k}@example.org"
+    if order:  # speaker1's page shows a portrait too
+        people[order[0]]["photo_url"] = f"https://images.example.org/speakers/{order[0] + 1}.jpg"
+    person_ids = insert_rows(Person, people)
+    speakers = DemoSpeakers(person_ids, [p["name"] for p in people], [p["needs_step_free"] for p in people],
+                            emails=[p["email"] for p in people], user_ids=[p["user_id"] for p in people],
+                            account_order=order)
+    ctx.count("speakers (people)", len(person_ids))
+    links = [{"session_id": item.id, "person_id": person_ids[person], "role": role, "position": position}
+             for item in sessions for position, (person, role) in enumerate(item.speakers)]
     insert_plain(SessionSpeaker, links)
     ctx.count("speaker links", len(links))
 
@@ -160,3 +184,23 @@ def build_speakers(ctx: DemoContext, sessions: list[DemoSession], delegates: lis
     insert_plain(PersonAvailability, windows)
     ctx.count("availability windows", len(windows))
     return speakers
+
+
+def account_order(sessions: list[DemoSession], delegates: int, count: int) -> list[int]:
+    """The speakers without a delegate account, in person order, except that the first is one
+    who speaks in a placed session of a steady format (else a placed one that is not cancelled),
+    so that speaker1@example.org has a published session to look at."""
+    order = list(range(delegates, count))
+    ranks: dict[int, int] = {}
+    for item in sessions:
+        if item.room is None or item.cancelled:
+            continue
+        rank = 0 if item.format in STEADY_FORMATS else 1
+        for person, _role in item.speakers:
+            if person >= delegates:
+                ranks[person] = min(rank, ranks.get(person, rank))
+    best = min(order, key=lambda person: (ranks.get(person, 2), person), default=None)
+    if best is not None:
+        order.remove(best)
+        order.insert(0, best)
+    return order

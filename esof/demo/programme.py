@@ -260,8 +260,10 @@ def schedule_sessions(ctx: DemoContext, sessions: list[DemoSession]) -> None:
                                 for s in sessions if s.needs_booking])
 
 
-def unique_title(ctx: DemoContext, fmt: SessionFormat, topic: str, used: set[str]) -> str:
-    patterns = data.SESSION_PATTERNS.get(fmt.value, data.SESSION_PATTERNS["seminar"])
+def unique_title(ctx: DemoContext, fmt: SessionFormat, topic: str, used: set[str], *,
+                 extra: tuple[str, ...] = ()) -> str:
+    """A title of the format's patterns (and `extra` ones) that `used` does not hold yet."""
+    patterns = data.SESSION_PATTERNS.get(fmt.value, data.SESSION_PATTERNS["seminar"]) + extra
     for attempt in range(12):
         pattern = ctx.rng.choice(patterns)
         title = pattern.format(topic=topic, Topic=topic[0].upper() + topic[1:])

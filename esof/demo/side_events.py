@@ -1,6 +1,7 @@
 """Demo City of Science: the partner organisations with one editor each, and their side events
 (single, all-day and weekly ones, in the festival year) with revisions in every moderation
-state and the occurrences of the approved ones.
+state and the occurrences of the approved ones; a few cancelled by their partner in 2022
+(a whole event with its reason, and one date of a weekly series).
 """
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from esof.accounts.models import Role
+import sqlalchemy as sa
+
+from esof.accounts.models import AuditLog, Role
 from esof.conference import festival_year
 from esof.demo import data
 from esof.demo.context import DemoContext, insert_plain, insert_rows
 from esof.demo.people import add_users, user_row
+from esof.extensions import db
 from esof.side_events import recurrence as rec
 from esof.side_events.models import (
     Audience,
@@ -23,6 +27,7 @@ from esof.side_events.models import (
     RevisionStatus,
     SideEvent,
     SideEventOccurrence,
+    SideEventOccurrenceCancellation,
     SideEventRevision,
 )
 
@@ -252,3 +257,57 @@ def submitted_before(ctx: DemoContext, year: int, content: dict[str, Any]) -> da
     first = content["starts_at"] or ctx.local(content["start_date"], time(0, 0))
     earliest = ctx.local(date(year - 1, 11, 1), time(9, 0))
     return max(earliest, first - timedelta(days=ctx.rng.randint(20, 90), hours=ctx.rng.randint(0, 10)))
+
+
+def cancel_side_events(ctx: DemoContext, partners: DemoPartners) -> None:
+    """Cancellations as esof.side_events.cancellation makes them, by the partner's editor (so
+    nobody is mailed), dated a few days before the event: whole events (cancelled_at, reason,
+    SEQUENCE + 1) and one date of a weekly series (its cancellation row, SEQUENCE + 1)."""
+    rng = ctx.rng
+    edit = sa.orm.aliased(SideEventRevision)
+    waiting = sa.exists().where(edit.event_id == SideEvent.id, edit.status == RevisionStatus.PENDING)
+    public = db.session.execute(
+        sa.select(SideEvent.id, SideEvent.organisation_id, SideEventRevision.rrule, SideEventRevision.starts_at,
+                  SideEventRevision.reviewed_at)
+        .join(SideEventRevision, sa.and_(SideEventRevision.event_id == SideEvent.id,
+                                         SideEventRevision.status == RevisionStatus.APPROVED))
+        .where(SideEvent.state == EventState.APPROVED, SideEvent.cancelled_at.is_(None), ~waiting,
+               SideEventRevision.starts_at.is_not(None))
+        .order_by(SideEvent.id)
+    ).all()
+    editor = dict(zip(partners.ids, partners.user_ids, strict=True))
+    single = [row for row in public if not row.rrule]
+    series = [row for row in public if row.rrule]
+    audit = []
+    for row in rng.sample(single, min(len(single), 2 if ctx.sizes.side_events >= 200 else 1)):
+        before = timedelta(days=rng.randint(2, 10), hours=rng.randint(0, 8))
+        when = max(row.reviewed_at + timedelta(days=1), row.starts_at - before)
+        reason = rng.choice(data.SIDE_EVENT_CANCELLATIONS)
+        db.session.execute(sa.update(SideEvent).where(SideEvent.id == row.id).values(
+            cancelled_at=when, cancellation_reason=reason, sequence=SideEvent.sequence + 1, updated_at=when)
+            .execution_options(synchronize_session=False))
+        audit.append({"actor_id": editor[row.organisation_id], "action": "cancel-side-event",
+                      "target_type": "SideEvent", "target_id": row.id, "detail": {"reason": reason},
+                      "created_at": when})
+    dates = []
+    for row in rng.sample(series, min(len(series), 1)):
+        occurrences = db.session.execute(
+            sa.select(SideEventOccurrence.local_day, SideEventOccurrence.starts_at)
+            .where(SideEventOccurrence.event_id == row.id).order_by(SideEventOccurrence.starts_at)).all()
+        if len(occurrences) < 2:
+            continue
+        day, starts = rng.choice(occurrences[1:])
+        before = timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 8))
+        when = max(row.reviewed_at + timedelta(days=1), starts - before)
+        reason = rng.choice(data.SIDE_EVENT_CANCELLATIONS)
+        dates.append({"event_id": row.id, "local_day": day, "reason": reason, "cancelled_at": when,
+                      "cancelled_by_id": editor[row.organisation_id]})
+        db.session.execute(sa.update(SideEvent).where(SideEvent.id == row.id).values(
+            sequence=SideEvent.sequence + 1, updated_at=when).execution_options(synchronize_session=False))
+        audit.append({"actor_id": editor[row.organisation_id], "action": "cancel-side-event-occurrence",
+                      "target_type": "SideEvent", "target_id": row.id,
+                      "detail": {"day": day.isoformat(), "reason": reason}, "created_at": when})
+    insert_plain(SideEventOccurrenceCancellation, dates)
+    insert_plain(AuditLog, audit)
+    ctx.count("side events cancelled", len(audit) - len(dates))
+    ctx.count("side-event dates cancelled", len(dates))
