@@ -59,6 +59,21 @@ class InvitationExpired(InvitationInvalid):
     default_message = _l("This invitation link has expired. Ask the person who invited you to send it again.")
 
 
+class InvitationsLimited(Conflict):
+    status_code = 429
+    default_message = _l(
+        "Too many invitations went to this address lately. Please try again later, or ask the co-speaker "
+        "to check their spam folder for the first one."
+    )
+
+
+class AddressNotConfirmed(PermissionDenied):
+    default_message = _l(
+        "Please confirm your email address first (we sent you a link): an invitation is answered by the "
+        "owner of the address it was sent to."
+    )
+
+
 class InvitationAnswered(Conflict):
     default_message = _l("This invitation has already been answered. Nothing was changed.")
 

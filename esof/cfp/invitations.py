@@ -13,9 +13,16 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from esof.accounts.models import User
-from esof.accounts.services import create_user, find_user_by_email, record_audit
-from esof.cfp.errors import InvitationAnswered, InvitationExpired, InvitationInvalid, InvitationNeedsLogin
-from esof.cfp.models import Proposal, ProposalSpeaker, ProposalState, SpeakerStatus, new_nonce
+from esof.accounts.services import create_user, find_user_by_email, may_mail_address, record_audit
+from esof.cfp.errors import (
+    AddressNotConfirmed,
+    InvitationAnswered,
+    InvitationExpired,
+    InvitationInvalid,
+    InvitationNeedsLogin,
+    InvitationsLimited,
+)
+from esof.cfp.models import Proposal, ProposalSpeaker, ProposalState, Review, SpeakerStatus, new_nonce
 from esof.cfp.sessions import add_speaker_to_session
 from esof.db import rows_matched, utcnow
 from esof.errors import PermissionDenied
@@ -36,11 +43,20 @@ def invitation_token(speaker: ProposalSpeaker) -> str:
 
 
 def invite_speaker(*, speaker: ProposalSpeaker, proposal: Proposal, inviter: User, now: datetime | None = None) -> None:
-    """Mail the invitation (a new link: an earlier one stops working)."""
+    """Mail the invitation (a new link: an earlier one stops working). Capped per address, as
+    every mail anyone can make the site send to an address (RATELIMIT_MAIL_PER_ADDRESS)."""
+    if not may_mail_address("cfp-invitation", speaker.email):
+        raise InvitationsLimited()
     speaker.nonce = new_nonce()
     speaker.invited_at = now or utcnow()
     db.session.flush()
     existing = find_user_by_email(speaker.email)
+    if existing is not None:
+        # A reviewer who becomes a speaker of the proposal no longer counts among its scores.
+        db.session.execute(
+            sa.delete(Review).where(Review.proposal_id == proposal.id, Review.reviewer_id == existing.id)
+            .execution_options(synchronize_session="fetch")
+        )
     queue_mail(
         to=speaker.email,
         template="cfp/invitation",
@@ -96,6 +112,8 @@ def create_invited_account(*, token: str, display_name: str, password: str, lang
 def answer_invitation(*, token: str, user: User, accept: bool, now: datetime | None = None) -> ProposalSpeaker:
     """Accept or decline, once. An acceptance of an already accepted proposal joins its session."""
     speaker = read_invitation(token)
+    if not user.is_verified:  # an unconfirmed sign-up with the address proves nothing
+        raise AddressNotConfirmed()
     if user.email != speaker.email:
         raise PermissionDenied(
             _l("This invitation is for %(email)s. Log out and open the link again.", email=speaker.email)

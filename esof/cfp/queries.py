@@ -285,7 +285,10 @@ def proposals_of(user: User) -> list[Proposal]:
 
 
 def invitations_for(user: User) -> list[ProposalSpeaker]:
-    """Invitations to the user's address still waiting for an answer."""
+    """Invitations to the user's address still waiting for an answer (none before the address
+    is confirmed: the page hands out the links)."""
+    if not user.is_verified:
+        return []
     return list(db.session.scalars(
         sa.select(ProposalSpeaker)
         .join(ProposalSpeaker.proposal)

@@ -57,9 +57,11 @@ def ensure_can_review(user: User) -> None:
 
 
 def is_speaker_of(user: User, proposal: Proposal) -> bool:
-    """Submitter, accepted co-speaker, or invited at the user's address (not yet answered)."""
+    """Submitter, accepted co-speaker, or invited at the user's address (not yet answered) —
+    the address counts only once its owner confirmed it."""
     return any(
-        (s.user_id == user.id or s.email == user.email) and s.status is not SpeakerStatus.DECLINED
+        (s.user_id == user.id or (user.is_verified and s.email == user.email))
+        and s.status is not SpeakerStatus.DECLINED
         for s in proposal.speakers
     )
 
@@ -162,4 +164,5 @@ def can_view_proposal(user: User, proposal: Proposal) -> bool:
         return False
     if user.has_role(Role.ORGANISER) or is_speaker_of(user, proposal):
         return True
-    return can_review(user) and proposal.state is not ProposalState.DRAFT
+    # Never a draft, also not one withdrawn before it was submitted.
+    return can_review(user) and proposal.state is not ProposalState.DRAFT and proposal.submitted_at is not None

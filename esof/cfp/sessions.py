@@ -33,7 +33,7 @@ def person_for(user: User) -> Person:
     """The user's Person: one linked to the account, else one with their address (then linked),
     else a new one."""
     person = db.session.scalar(sa.select(Person).where(Person.user_id == user.id).order_by(Person.id).limit(1))
-    if person is None:
+    if person is None and user.is_verified:  # an address counts once its owner confirmed it
         person = db.session.scalar(
             sa.select(Person)
             .where(sa.func.lower(Person.email) == user.email, Person.user_id.is_(None))

@@ -139,6 +139,7 @@ def proposal_withdraw(proposal_id: int) -> ResponseReturnValue:
 
 @bp.post("/cfp/proposals/<int:proposal_id>/speakers/<int:speaker_id>/resend")
 @login_required
+@limiter.limit(lambda: current_app.config.get("RATELIMIT_CFP_RESEND", "10 per hour"))
 def speaker_resend(proposal_id: int, speaker_id: int) -> ResponseReturnValue:
     proposal = visible_proposal_or_404(proposal_id)
     speaker = db.get_or_404(ProposalSpeaker, speaker_id)
