@@ -213,8 +213,9 @@ SESSION_PARAMETERS = [
           "Track slug (see /tracks). A slug that names no track answers 400 with the reason."),
     query("venue", {"type": "string", "maxLength": filters.MAX_SLUG_LENGTH, "pattern": NO_NUL},
           "Venue slug (see /venues). A slug that names no venue answers 400 with the reason."),
-    query("format", {"type": "string", "enum": list(filters.SESSION_FORMATS)}, "Session format."),
-    query("language", {"type": "string", "enum": list(filters.SESSION_LANGUAGES)}, "Session language."),
+    # "" is no filter, as an empty select on the programme page sends it.
+    query("format", {"type": "string", "enum": [*filters.SESSION_FORMATS, ""]}, "Session format."),
+    query("language", {"type": "string", "enum": [*filters.SESSION_LANGUAGES, ""]}, "Session language."),
     query("q", {"type": "string", "maxLength": filters.MAX_QUERY_LENGTH, "pattern": NO_NUL},
           "Words in the title, abstract or a speaker's name."),
 ]
@@ -328,5 +329,7 @@ def document(filter_values: dict[str, list[str]] | None = None) -> dict[str, Any
     for parameter in found["paths"]["/sessions"]["get"]["parameters"]:
         if filter_values and filter_values.get(parameter["name"]):  # an empty enum is no valid schema
             # A new dict: the document shares one DATE schema among several parameters.
-            parameter["schema"] = {**parameter["schema"], "enum": filter_values[parameter["name"]]}
+            # "" (no filter) is accepted too. With an enum the DATE format no longer applies: drop it.
+            schema = {key: value for key, value in parameter["schema"].items() if key != "format"}
+            parameter["schema"] = {**schema, "enum": [*filter_values[parameter["name"]], ""]}
     return found
