@@ -123,8 +123,11 @@ FEED_FILTERS = ("day", "track", "venue")
 
 
 def parse_programme_filters(args: Mapping[str, Any]) -> ProgrammeFilters:
-    """The programme's one filter reading: a bad day or an unknown track is a 400 with the reason."""
-    return ProgrammeFilters.from_args(args, allowed=FEED_FILTERS)
+    """The programme's one filter reading: a bad day or an unknown track is a 400 with the reason.
+
+    Track and venue names are checked when the feed is rendered (programme_feed), not on every
+    poll: a cached feed answers without the database, and only existing names are ever cached."""
+    return ProgrammeFilters.from_args(args, allowed=FEED_FILTERS, check_names=False)
 
 
 def programme_feed_name(filters: programme_queries.ProgrammeFilters) -> str:
@@ -145,6 +148,7 @@ def programme_feed(filters: ProgrammeFilters, *, language: str) -> CachedFeed:
         f"{k}={v}" for k, v in sorted(args.items()))
 
     def build() -> tuple[bytes, datetime]:
+        filters.check_names()  # before anything is cached under this key
         name = programme_feed_name(filters)
         version = programme_queries.latest_version_stamp()
         rows = []

@@ -50,10 +50,14 @@ class ProgrammeFilters:
     q: str = ""
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], *, allowed: tuple[str, ...] | None = None) -> ProgrammeFilters:
+    def from_args(
+        cls, args: Mapping[str, Any], *, allowed: tuple[str, ...] | None = None, check_names: bool = True,
+    ) -> ProgrammeFilters:
         """Filters from a query string; raises InvalidFilter for the first value that cannot be used.
 
-        `allowed` limits the parameters read (the feed has no format, language or words)."""
+        `allowed` limits the parameters read (the feed has no format, language or words).
+        `check_names=False` leaves the database out: the caller calls check_names() itself
+        where it reads the database anyway (a cached feed only when it renders)."""
         names = allowed or tuple(f.name for f in fields(cls))
         values = {name: _single(args, name) for name in names}
         filters = cls(
@@ -64,7 +68,8 @@ class ProgrammeFilters:
             language=_choice("language", values.get("language", ""), SESSION_LANGUAGES),
             q=_words(values.get("q", "")),
         )
-        filters.check_names()
+        if check_names:
+            filters.check_names()
         return filters
 
     @classmethod
