@@ -27,8 +27,8 @@ RANKS = {
     "programme": 4, "side_events": 4,
     "registration": 5, "cfp": 5, "speakers": 5,
     "bookings": 6,
-    "feeds": 7, "api": 7, "checkin": 7,
-    "main": 8, "models": 8, "demo": 9, "cli": 10, "esof": 11, "demo_status": 12,
+    "feeds": 7, "api": 7, "checkin": 7, "admin": 7, "announcements": 7,
+    "main": 8, "models": 8, "organiser": 8, "demo": 9, "cli": 10, "esof": 11, "demo_status": 12,
 }
 # The outbox page is an organiser's page: its view uses the role guard of accounts, which
 # itself queues mail. Module by module there is no cycle (the test below proves it).
