@@ -1,0 +1,1 @@
+"""Admin area: people and their roles, log-in history, the audit log (admins only)."""
