@@ -1,5 +1,6 @@
 """Imports every area's models so that Alembic and the app see the whole schema."""
 from esof.accounts.models import AuditLog, FeedToken, Role, User, UserRole
+from esof.announcements.models import Announcement, AnnouncementOptOut, AnnouncementRecipient
 from esof.bookings.models import Booking, SessionSeats, Star
 from esof.cfp.models import (
     CallForSessions,
@@ -36,6 +37,7 @@ from esof.side_events.models import (
 from esof.venues.models import Room, Venue, VenueOpeningHours
 
 __all__ = [
+    "Announcement", "AnnouncementOptOut", "AnnouncementRecipient",
     "AuditLog", "Booking", "CallForSessions", "CallTrack", "CheckIn", "ConferenceSettings", "FeedToken",
     "Occupancy", "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
     "PersonAvailability", "ProgrammeSession", "Proposal", "ProposalSpeaker", "PublishedSession",
