@@ -127,6 +127,7 @@ def register_signal_receivers(app: Flask) -> None:
 AREAS_WITH_VIEWS = (
     "accounts", "venues", "programme", "registration", "bookings", "side_events",
     "mail", "feeds", "checkin", "api", "cfp", "speakers", "admin", "announcements",
+    "organiser",
 )
 
 
