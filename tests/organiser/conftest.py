@@ -14,6 +14,8 @@ from tests.support import IsolatedClient, log_in
 @pytest.fixture(autouse=True)
 def isolated_requests(app: Flask) -> None:
     app.test_client_class = IsolatedClient
+    # Every test reads its own fresh numbers (the scans' hourly curve is cached in production).
+    app.config["ORGANISER_DASHBOARD_CACHE_SECONDS"] = 0
 
 
 def client_as(app: Flask, email: str, *roles: Role) -> FlaskClient:

@@ -7,7 +7,7 @@ from flask import Flask
 
 from esof.extensions import db
 from esof.organiser import dashboard
-from esof.registration.models import ConferenceSettings, PaymentStatus
+from esof.registration.models import ConferenceSettings, PaymentStatus, RegistrationCategory
 from tests.organiser import data
 
 
@@ -89,3 +89,17 @@ def test_occupancy_counts_venue_entrances_hour_by_hour(app: Flask) -> None:
     assert occupancy.on_site == [8]
     assert occupancy.live is False
     assert dashboard.occupancy(now=datetime(2022, 7, 14, 10, tzinfo=UTC)).live is True
+
+
+def test_the_hourly_scan_curve_is_cached_briefly_and_registrations_never(app: Flask) -> None:
+    app.config["ORGANISER_DASHBOARD_CACHE_SECONDS"] = 30
+    data.populate(3)  # 2 onsite, scanned in
+    assert dashboard.occupancy().on_site == [2]
+    data.add_scans(data.add_delegates(3, *db.session.scalars(
+        db.select(RegistrationCategory).order_by(RegistrationCategory.id))))
+    db.session.commit()
+    assert dashboard.occupancy().on_site == [2]  # the curve from half a minute ago at most
+    assert dashboard.occupancy().venues[-1][1] == 2  # the live counter is never cached
+    assert dashboard.registration_growth().onsite[-1] == 4  # 2 before, 2 new
+    app.config["ORGANISER_DASHBOARD_CACHE_SECONDS"] = 0
+    assert dashboard.occupancy().on_site == [4]
