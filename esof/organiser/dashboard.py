@@ -58,8 +58,9 @@ class utc_hour(GenericFunction[str]):  # an SQL function's name
 
 @compiles(utc_hour, "sqlite")
 def _utc_hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    # SQLite stores instants as naive UTC text (esof.db.UTCDateTime).
-    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
+    # SQLite stores instants as naive UTC text, 'YYYY-MM-DD HH:MM:SS…' (esof.db.UTCDateTime):
+    # its first 13 characters are the hour, and substr costs a third of strftime.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
 
 
 @compiles(utc_hour, "postgresql")

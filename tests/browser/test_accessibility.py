@@ -43,6 +43,7 @@ FORM_PAGES = {
     "event submit form": ("partner1@example.org", "/calendar/submit"),
     "account page": (DELEGATE, "/account/"),
     "my agenda": (DELEGATE, "/programme/agenda"),
+    "organiser home and dashboard": ("organiser@example.org", "/organiser/"),
 }
 
 
