@@ -78,7 +78,7 @@ def payment_panel() -> Panel:
     data = dashboard.payments()
     svg = charts.bar_chart(
         "payments", [str(labels[row.status]) for row in data], [(_("Euro"), [row.cents / 100 for row in data])],
-        show_legend=False, value_formatter=lambda v: format_currency(v, "EUR"),
+        show_legend=False, euro=True,
     ) if any(row.registrations for row in data) else None
     pending = next(row for row in data if row.status == PaymentStatus.PENDING)
     return Panel(
