@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_signal_receivers(app: Flask) -> None:
     """Areas react to each other's signals and to commits here, never as a side effect of an import."""
+    from esof.announcements import receivers as announcement_receivers
     from esof.bookings.receivers import connect_receivers
     from esof.feeds.links import register_link_helpers
     from esof.feeds.stamps import listen_for_feed_changes
@@ -120,6 +121,7 @@ def register_signal_receivers(app: Flask) -> None:
 
     connect_receivers()
     speaker_receivers.connect_receivers()
+    announcement_receivers.connect_receivers()
     listen_for_feed_changes()
     register_link_helpers(app)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
@@ -29,6 +30,12 @@ from esof.extensions import db
 from esof.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# Sent (sender: None) at the start of every delivery pass, outside any transaction: an area
+# that fills the outbox in steps (announcements queue in batches) finishes an interrupted step
+# there, so the mail worker also resumes what a crashed request left. Its receivers commit
+# their own work; the outbox does not import them (they sit above it).
+delivery_pass_starting = Namespace().signal("delivery-pass-starting")
 
 
 def mail_template_path(template: str) -> str:
@@ -50,6 +57,12 @@ def queue_mail(
     The template's first line is ``Subject: ...``. Flushes, never commits: the message is
     sent only if the change that caused it is committed.
     """
+    return queue_messages([render_mail(to=to, template=template, language=language, **context)])[0]
+
+
+def render_mail(*, to: str, template: str, language: str = "en", **context: Any) -> OutboxMessage:
+    """The message queue_mail would queue, not yet added: for senders of many mails at once
+    (announcements), which render a batch and queue it with one flush (queue_messages)."""
     path = mail_template_path(template)
     with force_locale(language):
         text = render_template(f"{path}.txt", **context)
@@ -60,7 +73,7 @@ def queue_mail(
     first_line, _, body = text.partition("\n")
     subject = first_line.removeprefix("Subject:").strip()
     domain = current_app.config["ESOF_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    message = OutboxMessage(
+    return OutboxMessage(
         message_id=f"<{uuid.uuid4().hex}@{domain or 'esof.local'}>",
         to_address=to,
         subject=subject,
@@ -68,11 +81,15 @@ def queue_mail(
         body_html=html,
         language=language,
     )
-    db.session.add(message)
+
+
+def queue_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Queue rendered messages in one flush (their ids are set after it). Never commits."""
+    db.session.add_all(messages)
     db.session.flush()
     with contextlib.suppress(RuntimeError):  # outside a request (CLI): the worker will send it
         g.mail_queued = True
-    return message
+    return messages
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -228,6 +245,7 @@ def deliver_due_mail(limit: int = 100, *, now: datetime | None = None) -> Delive
     keep their place, and the server is not hammered. `now` fixes the clock for the pass
     (what is due, the next attempt), for tests that simulate hours of outage.
     """
+    delivery_pass_starting.send(None)
     report = DeliveryReport()
     transport = _Transport()
     try:
