@@ -113,8 +113,37 @@ class AuditLog(Model):
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
-    action: Mapped[str] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
     target_type: Mapped[str] = mapped_column(sa.String(60))
     target_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # Read-only: rows are written with actor_id, and a writable relationship would make the
+    # flush order audit rows by their dependencies instead of the order they were recorded in.
+    actor: Mapped[User | None] = relationship(viewonly=True)
+
+    # The admins' filter by target and the erasure's search for a person's rows.
+    __table_args__ = (sa.Index("ix_audit_log_target", "target_type", "target_id"),)
+
+
+# A person's log-in history keeps this many attempts; older ones are deleted as new ones come.
+LOGIN_HISTORY_KEPT = 20
+
+
+class LoginAttempt(Model):
+    """One log-in attempt on an existing account, for the admins' person page and for the
+    person themselves: time, address, browser and whether the password was right.
+
+    Attempts on addresses without an account are not stored (nobody to show them to)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    succeeded: Mapped[bool]
+
+    __table_args__ = (sa.Index("ix_login_attempt_user_id_id", "user_id", "id"),)

@@ -1,7 +1,9 @@
-"""Account rules: sign-up, verification, log-in checks, password reset, roles."""
+"""Account rules: sign-up, verification, log-in checks and history, password reset, roles,
+and what an erasure removes from the audit log."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +13,17 @@ from flask_babel import lazy_gettext as _l
 from limits import parse_many
 
 from esof.accounts.auth import check_password, hash_password, spend_password_check_time
-from esof.accounts.models import AuditLog, Role, User, new_login_nonce
+from esof.accounts.models import (
+    LOGIN_HISTORY_KEPT,
+    AuditLog,
+    LoginAttempt,
+    Role,
+    User,
+    UserRole,
+    new_login_nonce,
+)
 from esof.db import utcnow
-from esof.errors import Conflict, DomainError, ValidationFailed
+from esof.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from esof.extensions import db, limiter
 from esof.mail.services import queue_mail
 from esof.tokens import InvalidToken, make_token, read_token
@@ -27,6 +37,14 @@ class EmailTaken(Conflict):
 class LoginFailed(DomainError):
     status_code = 401
     default_message = _l("The email address or password is not correct.")
+
+
+class OwnAdminRole(PermissionDenied):
+    default_message = _l("You cannot take away your own admin role. Ask another admin to do it.")
+
+
+class LastAdmin(Conflict):
+    default_message = _l("This is the last admin of the site: make someone else admin first.")
 
 
 class TokenRejected(DomainError):
@@ -175,15 +193,51 @@ def verify_email(token: str) -> User:
     return user
 
 
-def authenticate(*, email: str, password: str) -> User:
+def authenticate(*, email: str, password: str, ip_address: str = "", user_agent: str = "") -> User:
+    """The account for this address and password, or LoginFailed.
+
+    Every attempt on an existing account goes into its log-in history, failed ones too: the
+    caller commits after a refusal as well (the history is the one thing a refusal writes)."""
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         spend_password_check_time(password)
         raise LoginFailed()
     if not check_password(user, password):
+        record_login_attempt(user=user, succeeded=False, ip_address=ip_address, user_agent=user_agent)
         raise LoginFailed()
     user.last_login_at = utcnow()
+    record_login_attempt(user=user, succeeded=True, ip_address=ip_address, user_agent=user_agent)
     return user
+
+
+def record_login_attempt(*, user: User, succeeded: bool, ip_address: str, user_agent: str) -> None:
+    """Add one attempt and drop the person's attempts beyond the last LOGIN_HISTORY_KEPT, so
+    the table stays bounded however often someone guesses at an account."""
+    db.session.add(
+        LoginAttempt(
+            user_id=user.id, succeeded=succeeded, ip_address=(ip_address or "")[:45],
+            user_agent=(user_agent or "")[:300], attempted_at=utcnow(),
+        )
+    )
+    db.session.flush()
+    kept = (
+        sa.select(LoginAttempt.id).where(LoginAttempt.user_id == user.id)
+        .order_by(LoginAttempt.id.desc()).limit(LOGIN_HISTORY_KEPT)
+    )
+    db.session.execute(
+        sa.delete(LoginAttempt)
+        .where(LoginAttempt.user_id == user.id, LoginAttempt.id.not_in(kept.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def login_history(user: User, *, limit: int = LOGIN_HISTORY_KEPT) -> list[LoginAttempt]:
+    return list(
+        db.session.scalars(
+            sa.select(LoginAttempt).where(LoginAttempt.user_id == user.id)
+            .order_by(LoginAttempt.id.desc()).limit(limit)
+        )
+    )
 
 
 def request_password_reset(*, email: str) -> None:
@@ -244,6 +298,34 @@ def grant_role(*, user: User, role: Role, actor: User | None) -> RoleChange:
     return RoleChange(user, added=True)
 
 
+def revoke_role(*, user: User, role: Role, actor: User | None) -> bool:
+    """Take a role away; False when the user did not hold it. An admin keeps their own admin
+    role (another admin must take it), and the site keeps at least one admin.
+
+    The admins' role rows are locked before they are counted, so two admins revoking each
+    other at the same moment cannot leave the site without one (PostgreSQL waits on the lock;
+    SQLite refuses the second writer, whose snapshot is stale, as busy)."""
+    if role not in user.roles:
+        return False
+    if role is Role.ADMIN:
+        if actor is not None and actor.id == user.id:
+            raise OwnAdminRole()
+        admins = db.session.scalars(
+            sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN)
+            .order_by(UserRole.user_id).with_for_update()
+        ).all()
+        if not set(admins) - {user.id}:
+            raise LastAdmin()
+    user.role_rows[:] = [row for row in user.role_rows if row.role is not role]
+    record_audit(actor, "revoke-role", user, role=role.value)
+    db.session.flush()
+    return True
+
+
+def admin_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(UserRole.role == Role.ADMIN)) or 0
+
+
 def set_language(user: User, language: str) -> None:
     if language in current_app.config["LANGUAGES"]:
         user.language = language
@@ -260,8 +342,60 @@ def update_profile(*, user: User, display_name: str, language: str) -> User:
     return user
 
 
-def log_out_everywhere(*, user: User) -> User:
-    """End every session of the user, remembered ones on other devices included."""
+def log_out_everywhere(*, user: User, actor: User | None = None) -> User:
+    """End every session of the user, remembered ones on other devices included: both carry
+    the login nonce in the user id they store (User.get_id), and load_user refuses an old one.
+
+    `actor` is the admin who did it for the user; by default the user themselves."""
     user.login_nonce = new_login_nonce()
-    record_audit(user, "log-out-everywhere", user)
+    record_audit(actor if actor is not None else user, "log-out-everywhere", user)
     return user
+
+
+ERASED = "[erased]"
+
+
+def forget_user_in_audit_log(*, user: User, names: tuple[str, ...] = ()) -> int:
+    """For an erasure: the audit rows stay (who did what, when), the person's data in them
+    goes. Every address and name of the user found in a row's detail becomes ERASED; their
+    log-in history (addresses, browsers) is deleted. Called before the account's own email
+    and name are overwritten. Returns the number of audit rows changed."""
+    email = normalise_email(user.email)
+    wanted_names = {n.strip().casefold() for n in (user.display_name, *names) if n and n.strip()}
+    db.session.execute(
+        sa.delete(LoginAttempt).where(LoginAttempt.user_id == user.id).execution_options(synchronize_session=False)
+    )
+    # The detail is JSON text in both databases, written with non-ASCII letters escaped, so
+    # the texts are searched for in that form; rows about the user or by them are read anyway.
+    detail_text = sa.func.lower(sa.cast(AuditLog.detail, sa.Text))
+    candidates = {json.dumps(text)[1:-1].lower() for text in (email, *wanted_names)}
+    rows = db.session.scalars(
+        sa.select(AuditLog).where(
+            sa.or_(
+                AuditLog.actor_id == user.id,
+                sa.and_(AuditLog.target_type == "User", AuditLog.target_id == user.id),
+                *(detail_text.contains(text, autoescape=True) for text in sorted(candidates)),
+            )
+        )
+    ).all()
+    changed = 0
+    for row in rows:
+        scrubbed = _scrubbed(row.detail, email, wanted_names)
+        if scrubbed != row.detail:
+            row.detail = scrubbed
+            changed += 1
+    return changed
+
+
+def _scrubbed(value: Any, email: str, names: set[str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, email, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, email, names) for item in value]
+    if isinstance(value, str):
+        folded = value.strip().casefold()
+        # An address anywhere in the text; a name only as the whole value (a short name like
+        # "Ada" inside a sentence is more likely someone else's word than this person).
+        if email in folded or folded in names:
+            return ERASED
+    return value

@@ -109,8 +109,12 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            user = services.authenticate(
+                email=form.email.data, password=form.password.data,
+                ip_address=request.remote_addr or "", user_agent=request.user_agent.string,
+            )
         except DomainError as exc:
+            db.session.commit()  # the failed attempt in the account's log-in history, nothing else
             form.form_errors.append(exc.message)
         else:
             db.session.commit()

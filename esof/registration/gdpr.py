@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from esof.accounts.models import AuditLog, FeedToken, User, new_login_nonce
-from esof.accounts.services import record_audit
+from esof.accounts.services import forget_user_in_audit_log, record_audit
 from esof.db import utcnow
 from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
@@ -112,6 +112,10 @@ def erase_account(*, user: User, now: datetime | None = None) -> None:
     if active is not None:
         cancel_registration(registration=active, actor=None, reason="erased", notify=False, now=now)
     account_erasing.send(user)
+    # Before the names and the address below are overwritten: the audit rows keep who did what,
+    # but lose this person's address and names (esof.accounts.services).
+    names = db.session.scalars(sa.select(Registration).where(Registration.user_id == user.id)).all()
+    forget_user_in_audit_log(user=user, names=tuple(r.full_name for r in names))
     db.session.execute(
         sa.update(Registration)
         .where(Registration.user_id == user.id)
