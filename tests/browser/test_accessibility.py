@@ -44,6 +44,8 @@ FORM_PAGES = {
     "account page": (DELEGATE, "/account/"),
     "my agenda": (DELEGATE, "/programme/agenda"),
     "organiser home and dashboard": ("organiser@example.org", "/organiser/"),
+    "admin people and roles": ("admin@example.org", "/admin/users?q=delegate1"),
+    "admin audit log": ("admin@example.org", "/admin/audit"),
 }
 
 
