@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from esof import access
 from esof.accounts.models import Role, User
 from esof.extensions import db, login_manager
 
@@ -99,7 +100,9 @@ def handle_unauthorized() -> ResponseReturnValue:
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """Let in users holding any of the roles (admins always); anonymous visitors are sent
-    to the log-in page, other users get 403."""
+    to the log-in page, other users get 403. Used on a view it also declares the view's
+    access rule; used on a blueprint's before_request hook, declare it with
+    access.declare_blueprint."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -110,6 +113,10 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        # The rule is recorded on the view too, for the access matrix (esof/access.py),
+        # unless the view declared a narrower one itself (an owner rule that roles widen).
+        if access.rule_of(wrapped) is None:
+            access.declare(access.roles(*roles))(wrapped)
         return wrapped  # type: ignore[return-value]
 
     return decorator

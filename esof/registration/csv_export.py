@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable, Iterator
 
 from esof.conference import to_local
+from esof.csv_safety import csv_safe  # also imported from here by the audit export
 from esof.registration.models import Registration
 
 CSV_COLUMNS = (
@@ -15,12 +16,6 @@ CSV_COLUMNS = (
     "registered_at",
 )
 CHUNK_CHARS = 64 * 1024
-
-
-def csv_safe(value: object) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; prefix them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_row(registration: Registration) -> list[str]:
