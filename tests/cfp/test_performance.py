@@ -74,7 +74,8 @@ def test_query_counts_do_not_grow_with_proposals(any_app: Flask, clients, count_
 
     assert db.session.query(Proposal).count() == 300
     assert many == few
-    assert max(many) <= 8
+    # 9: the header's one lookup of the person's registration ("My agenda", "My ticket") joined the page.
+    assert max(many) <= 9
 
 
 @pytest.mark.slow
