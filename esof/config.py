@@ -88,6 +88,25 @@ class DefaultConfig:
     # City of Science side events: every date must fall in this year.
     SIDE_EVENTS_FESTIVAL_YEAR = conference.FESTIVAL_YEAR  # 2022
 
+    # Invoices, receipts and credit notes (esof/registration/invoicing.py) and the bank
+    # details on the registration page. Placeholders, not a real account: each site sets its
+    # own (environment variables ESOF_INVOICE_* and ESOF_PAYMENT_*). Fees include VAT at
+    # INVOICE_VAT_RATE percent; an EU VAT number of another country than the seller's gets 0 %
+    # (reverse charge).
+    INVOICE_SELLER_NAME = "Stichting ESOF 2022 Leiden"
+    INVOICE_SELLER_ADDRESS = "Rapenburg 70\n2311 EZ Leiden\nNetherlands"
+    INVOICE_SELLER_COUNTRY = "NL"
+    INVOICE_SELLER_VAT_NUMBER = "NL000000000B01"
+    INVOICE_VAT_RATE = "21"
+    INVOICE_NUMBER_PREFIX = "ESOF2022-"
+    CREDIT_NOTE_NUMBER_PREFIX = "ESOF2022-CN-"
+    INVOICE_PAYMENT_DAYS = 30
+    PAYMENT_ACCOUNT_HOLDER = "ESOF 2022 Leiden"
+    PAYMENT_IBAN = "NL00 ESOF 0000 2022 00"
+    PAYMENT_BIC = "ESOFNL2L"
+    # Bank statements uploaded to mark registrations paid: larger files are refused.
+    BANK_STATEMENT_MAX_BYTES = 2 * 1024 * 1024
+
 
 # Environment variable -> (config key, converter)
 def _bool(value: str) -> bool:
@@ -111,6 +130,18 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "ESOF_FEED_CACHE": ("FEED_CACHE_ENABLED", _bool),
     "ESOF_FEED_STAMP_RECHECK_SECONDS": ("FEED_STAMP_RECHECK_SECONDS", float),
     "ESOF_FEED_STAMP_MEMO_SECONDS": ("FEED_STAMP_MEMO_SECONDS", float),
+    "ESOF_INVOICE_SELLER_NAME": ("INVOICE_SELLER_NAME", str),
+    "ESOF_INVOICE_SELLER_ADDRESS": ("INVOICE_SELLER_ADDRESS", lambda v: v.replace("\\n", "\n")),
+    "ESOF_INVOICE_SELLER_COUNTRY": ("INVOICE_SELLER_COUNTRY", str),
+    "ESOF_INVOICE_SELLER_VAT_NUMBER": ("INVOICE_SELLER_VAT_NUMBER", str),
+    "ESOF_INVOICE_VAT_RATE": ("INVOICE_VAT_RATE", str),
+    "ESOF_INVOICE_NUMBER_PREFIX": ("INVOICE_NUMBER_PREFIX", str),
+    "ESOF_CREDIT_NOTE_NUMBER_PREFIX": ("CREDIT_NOTE_NUMBER_PREFIX", str),
+    "ESOF_INVOICE_PAYMENT_DAYS": ("INVOICE_PAYMENT_DAYS", int),
+    "ESOF_PAYMENT_ACCOUNT_HOLDER": ("PAYMENT_ACCOUNT_HOLDER", str),
+    "ESOF_PAYMENT_IBAN": ("PAYMENT_IBAN", str),
+    "ESOF_PAYMENT_BIC": ("PAYMENT_BIC", str),
+    "ESOF_BANK_STATEMENT_MAX_BYTES": ("BANK_STATEMENT_MAX_BYTES", int),
 }
 
 
