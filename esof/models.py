@@ -24,6 +24,13 @@ from esof.programme.models import (
     SessionSpeaker,
     Track,
 )
+from esof.registration.billing_models import (
+    BillingCounter,
+    BillingDetails,
+    BillingDocument,
+    CancellationPolicy,
+    Refund,
+)
 from esof.registration.models import ConferenceSettings, Registration, RegistrationCategory
 from esof.side_events.models import (
     PartnerInvitation,
@@ -38,10 +45,11 @@ from esof.venues.models import Room, Venue, VenueOpeningHours
 
 __all__ = [
     "Announcement", "AnnouncementOptOut", "AnnouncementRecipient",
-    "AuditLog", "Booking", "CallForSessions", "CallTrack", "CheckIn", "ConferenceSettings", "FeedToken",
+    "AuditLog", "BillingCounter", "BillingDetails", "BillingDocument", "Booking", "CancellationPolicy",
+    "CallForSessions", "CallTrack", "CheckIn", "ConferenceSettings", "FeedToken",
     "Occupancy", "OutboxMessage", "PartnerInvitation", "PartnerMembership", "PartnerOrganisation", "Person",
     "PersonAvailability", "ProgrammeSession", "Proposal", "ProposalSpeaker", "PublishedSession",
-    "PublishedSpeaker", "Registration", "RegistrationCategory", "Review", "ReviewConflict", "ReviewScore",
+    "PublishedSpeaker", "Refund", "Registration", "RegistrationCategory", "Review", "ReviewConflict", "ReviewScore",
     "Role", "Room", "ScheduleSlot", "ScheduleVersion", "SessionSeats",
     "SessionSpeaker", "SideEvent", "SideEventOccurrence", "SideEventOccurrenceCancellation", "SideEventRevision",
     "Star", "Track",
