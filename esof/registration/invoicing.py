@@ -119,7 +119,9 @@ def next_number(kind: DocumentKind) -> int:
         .returning(BillingCounter.last_number)
         .execution_options(synchronize_session=False)
     ).scalar()
-    if number is None:  # the migration inserts both rows; a database made otherwise starts here
+    # No row before a sequence's first number: a migrated database stays empty of data (the demo
+    # command refuses a non-empty one) and an emptied one starts again here.
+    if number is None:
         db.session.add(BillingCounter(kind=kind, last_number=1))
         db.session.flush()
         number = 1
