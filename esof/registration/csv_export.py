@@ -1,12 +1,10 @@
 """The organisers' CSV of registrations, written in chunks so a large export streams."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 from esof.conference import to_local
-from esof.csv_safety import csv_safe  # also imported from here by the audit export
+from esof.csv_safety import stream_csv
 from esof.registration.models import Registration
 
 CSV_COLUMNS = (
@@ -15,11 +13,10 @@ CSV_COLUMNS = (
     "paid_at", "dietary_needs", "accessibility_needs", "public_listing", "consent_version",
     "registered_at",
 )
-CHUNK_CHARS = 64 * 1024
 
 
-def csv_row(registration: Registration) -> list[str]:
-    values = (
+def csv_row(registration: Registration) -> tuple[object, ...]:
+    return (
         registration.id, registration.payment_reference, registration.first_name, registration.last_name,
         registration.user.email if registration.user else "", registration.affiliation, registration.country,
         registration.category.code, registration.attendance.value, registration.status.value,
@@ -30,18 +27,8 @@ def csv_row(registration: Registration) -> list[str]:
         "yes" if registration.public_listing else "no", registration.consent_version,
         to_local(registration.created_at).isoformat(),
     )
-    return [csv_safe(v) for v in values]
 
 
 def registrations_csv(registrations: Iterable[Registration]) -> Iterator[str]:
-    """The header and one row per registration, in pieces of about CHUNK_CHARS."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for registration in registrations:
-        writer.writerow(csv_row(registration))
-        if buffer.tell() > CHUNK_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """The header and one row per registration, streamed (esof.csv_safety.stream_csv)."""
+    return stream_csv(CSV_COLUMNS, (csv_row(registration) for registration in registrations))
