@@ -88,12 +88,17 @@ def check_profile(profile: DelegateProfile) -> DelegateProfile:
     return profile
 
 
+def _active_registration_of(user_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(Registration.user_id == user_id, Registration.status != RegistrationStatus.CANCELLED)
+
+
 def active_registration_for(user: User) -> Registration | None:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.user_id == user.id, Registration.status != RegistrationStatus.CANCELLED
-        )
-    )
+    return db.session.scalar(sa.select(Registration).where(_active_registration_of(user.id)))
+
+
+def has_active_registration(user_id: int) -> bool:
+    """One indexed EXISTS (the registration index on user_id answers it)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(_active_registration_of(user_id)))))
 
 
 def _new_payment_reference() -> str:
