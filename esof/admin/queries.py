@@ -18,14 +18,13 @@ from esof.extensions import db
 from esof.registration.models import Registration
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def name_or_email_like(model: type[User], text: str) -> sa.ColumnElement[bool]:
     """Part of the address or of the name, case-insensitive, with LIKE's wildcards taken literally."""
-    pattern = f"%{_escape_like(text.strip().lower())}%"
-    return sa.or_(model.email.like(pattern, escape="\\"), sa.func.lower(model.display_name).like(pattern, escape="\\"))
+    needle = text.strip().lower()
+    return sa.or_(
+        model.email.contains(needle, autoescape=True),
+        sa.func.lower(model.display_name).contains(needle, autoescape=True),
+    )
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,6 @@ class RegistrationFilters:
         return any((self.q, self.category, self.status, self.payment, self.country))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def filtered_registrations(filters: RegistrationFilters) -> sa.Select[tuple[Registration]]:
     """Registrations with their user and category loaded in the same query, newest first."""
     stmt = (
@@ -47,13 +43,13 @@ def filtered_registrations(filters: RegistrationFilters) -> sa.Select[tuple[Regi
         .options(contains_eager(Registration.category), contains_eager(Registration.user))
     )
     if filters.q.strip():
-        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
+        needle = filters.q.strip().lower()
         full_name = sa.func.lower(Registration.first_name + " " + Registration.last_name)
         stmt = stmt.where(
             sa.or_(
-                full_name.like(pattern, escape="\\"),
-                sa.func.lower(Registration.affiliation).like(pattern, escape="\\"),
-                User.email.like(pattern, escape="\\"),
+                full_name.contains(needle, autoescape=True),
+                sa.func.lower(Registration.affiliation).contains(needle, autoescape=True),
+                User.email.contains(needle, autoescape=True),
                 Registration.payment_reference == filters.q.strip().upper(),
             )
         )
