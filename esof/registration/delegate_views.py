@@ -36,7 +36,7 @@ from esof.registration.forms import ConfirmForm, EraseAccountForm, ProfileForm, 
 from esof.registration.gdpr import erase_account, export_personal_data
 from esof.registration.models import Registration, RegistrationStatus
 from esof.registration.queries import demo_notice, waitlist_rank
-from esof.registration.tickets import has_ticket, reissue_ticket, ticket_qr_svg, ticket_token
+from esof.registration.tickets import has_ticket, reissue_ticket, ticket_code, ticket_qr_svg, ticket_token
 
 
 def _profile_from(form: ProfileForm | RegistrationForm) -> DelegateProfile:
@@ -223,6 +223,7 @@ def ticket_detail() -> ResponseReturnValue:
             "registration/ticket_detail.html",
             registration=registration,
             category_name=registration.category.label(page_language()),
+            code=ticket_code(registration),
             token=ticket_token(registration),
             reissue_form=ConfirmForm(),
         )
