@@ -96,7 +96,7 @@ def _header(page: _Page, document: BillingDocument, title: str, credited: str) -
     for line in (buyer.get("name", ""), buyer.get("affiliation", ""), buyer.get("address", "")):
         if line:
             page.text(line)
-    if buyer.get("country"):
+    if buyer.get("country") and not buyer.get("address"):  # a billing address carries its own country
         page.text(country_name(buyer["country"], document.language))
     if buyer.get("vat_number"):
         page.text(_("VAT number: %(number)s", number=buyer["vat_number"]))

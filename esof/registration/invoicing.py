@@ -27,6 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from esof.accounts.models import User
 from esof.accounts.services import record_audit
@@ -111,21 +112,22 @@ def invoice_due(registration: Registration) -> bool:
 
 
 def next_number(kind: DocumentKind) -> int:
-    """The next number of the sequence, taken in the caller's transaction (see the module)."""
-    number = db.session.execute(
-        sa.update(BillingCounter)
-        .where(BillingCounter.kind == kind)
-        .values(last_number=BillingCounter.last_number + 1)
+    """The next number of the sequence, taken in the caller's transaction (see the module).
+
+    One statement, an upsert: the sequence's first number creates its row (a migrated
+    database holds no rows, and an emptied one starts again at 1), every later one raises it.
+    A plain UPDATE-then-INSERT would let two first issuers both find no row and the second
+    fail on the key; with ON CONFLICT the second waits for the first's row and raises it."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(BillingCounter)
+        .values(kind=kind, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[BillingCounter.kind], set_={"last_number": BillingCounter.last_number + 1}
+        )
         .returning(BillingCounter.last_number)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    # No row before a sequence's first number: a migrated database stays empty of data (the demo
-    # command refuses a non-empty one) and an emptied one starts again here.
-    if number is None:
-        db.session.add(BillingCounter(kind=kind, last_number=1))
-        db.session.flush()
-        number = 1
-    return int(number)
+    )
+    return int(db.session.execute(stmt.execution_options(synchronize_session=False)).scalar_one())
 
 
 def _number_text(kind: DocumentKind, number: int) -> str:
@@ -311,8 +313,13 @@ def documents_of(registration_id: int) -> list[BillingDocument]:
 def credit_on_cancel(*, registration: Registration, refund_cents: int | None, now: datetime) -> BillingDocument | None:
     """Credit the valid invoice of a registration being cancelled: everything when nothing
     was paid (`refund_cents` None), the refund when it was paid; no note for no refund.
+
+    A paid registration whose invoice was never asked for gets it now, before the credit
+    note: money was received, so the books need the invoice the refund cancels (part of).
     The caller holds the registration row."""
     invoice = valid_invoice(registration)
+    if invoice is None and refund_cents and registration.amount_due_cents > 0:
+        invoice = _issue_invoice(registration, _ensure_billing_details(registration), now)
     if invoice is None:
         return None
     amount = invoice.total_cents if refund_cents is None else refund_cents

@@ -8,6 +8,7 @@ one conditional UPDATE from "due", one audit row, so two organisers cannot both 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,21 +65,41 @@ def save_cancellation_rules(
     return policy
 
 
+@dataclass(frozen=True)
+class RefundPreview:
+    """What cancelling now would give back: shown on the cancel confirmation step."""
+
+    paid_cents: int
+    percent: int
+    amount_cents: int
+
+
+def refund_preview(
+    registration: Registration, *, reason: str = "delegate", now: datetime | None = None
+) -> RefundPreview | None:
+    """The refund a cancellation at `now` would open; None when nothing was paid."""
+    if registration.payment_status != PaymentStatus.PAID or registration.amount_due_cents <= 0:
+        return None
+    now = now or utcnow()
+    percent = refund_percent(cancellation_rules(), to_local(now).date()) if reason in RULED_REASONS else 100
+    return RefundPreview(registration.amount_due_cents, percent, refund_cents(registration.amount_due_cents, percent))
+
+
 def refund_on_cancel(*, registration: Registration, reason: str, now: datetime) -> Refund | None:
-    """Called by the cancellation, in its transaction, with the registration row held."""
+    """Called by the cancellation, in its transaction, with the registration row held: a paid
+    registration gets its refund due (by the rules on the day of `now`, Europe/Amsterdam) and a
+    credit note for it; an unpaid one has its invoice, if any, credited in full."""
     if registration.payment_status == PaymentStatus.PENDING:
         credit_on_cancel(registration=registration, refund_cents=None, now=now)
         return None
-    if registration.payment_status != PaymentStatus.PAID or registration.amount_due_cents <= 0:
+    preview = refund_preview(registration, reason=reason, now=now)
+    if preview is None or preview.amount_cents <= 0:
         return None
-    percent = refund_percent(cancellation_rules(), to_local(now).date()) if reason in RULED_REASONS else 100
-    amount = refund_cents(registration.amount_due_cents, percent)
-    note = credit_on_cancel(registration=registration, refund_cents=amount, now=now)
-    if amount <= 0:
-        return None
+    note = credit_on_cancel(registration=registration, refund_cents=preview.amount_cents, now=now)
     refund = Refund(
-        registration_id=registration.id, status=RefundStatus.DUE, paid_cents=registration.amount_due_cents,
-        percent=percent, amount_cents=amount, credit_note_id=note.id if note is not None else None, created_at=now,
+        registration_id=registration.id, status=RefundStatus.DUE, paid_cents=preview.paid_cents,
+        percent=preview.percent, amount_cents=preview.amount_cents,
+        credit_note_id=note.id if note is not None else None, created_at=now,
     )
     db.session.add(refund)
     db.session.flush()
@@ -123,10 +144,23 @@ def refund_totals() -> dict[RefundStatus, RefundTotals]:
     return totals
 
 
-def refunds_by_registration() -> dict[int, tuple[RefundStatus, int]]:
-    """{registration id: (status, amount)} for the CSV, in one query (refunds are few)."""
-    rows = db.session.execute(sa.select(Refund.registration_id, Refund.status, Refund.amount_cents))
-    return {registration_id: (status, amount) for registration_id, status, amount in rows}
+REFUND_CSV_COLUMNS = ("refund_due_eur", "refund_done_eur")
+
+
+def refund_cells(registration_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """{registration id: (refund due, refund done)} in euros for the CSV, in one query for the
+    given ids; a registration without a refund is not in it (its cells are empty)."""
+    ids = list(registration_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Refund.registration_id, Refund.status, Refund.amount_cents).where(Refund.registration_id.in_(ids))
+    )
+    cells: dict[int, tuple[str, str]] = {}
+    for registration_id, status, amount in rows:
+        euros = f"{amount / 100:.2f}"
+        cells[registration_id] = (euros, "") if status == RefundStatus.DUE else ("", euros)
+    return cells
 
 
 def refund_list(status: RefundStatus | None) -> list[Refund]:
