@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from esof.db import utcnow
 from esof.errors import Conflict, ValidationFailed, busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration import countries
+from esof.registration.billing_models import BillingDetails
 from esof.registration.categories import category_state, fee_for, find_category, today_in_conference_zone
 from esof.registration.errors import (
     AlreadyRegistered,
@@ -33,6 +35,7 @@ from esof.registration.errors import (
     WrongAccessCode,
 )
 from esof.registration.fees import Availability, availability
+from esof.registration.invoicing import BillingInput, check_billing
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import (
     PLACE_HOLDING,
@@ -50,8 +53,11 @@ from esof.registration.places import (
     release_place,
     transition_status,
 )
+from esof.registration.questions import check_answers, list_questions, save_answers
 from esof.registration.references import make_payment_reference
+from esof.registration.refunds import refund_on_cancel
 from esof.registration.signals import registration_cancelled
+from esof.registration.vouchers import give_back_voucher_use, take_voucher_use, usable_voucher, voucher_price
 
 
 @dataclass
@@ -118,13 +124,19 @@ def register_delegate(
     profile: DelegateProfile,
     consent: bool,
     access_code: str = "",
+    voucher_code: str = "",
+    answers: Mapping[int, Sequence[str]] | None = None,
+    billing: BillingInput | None = None,
     now: datetime | None = None,
 ) -> Registration:
     """Register a verified user: confirmed, waitlisted or awaiting approval.
 
     A second registration (double submit, two tabs) raises AlreadyRegistered; when two
     requests race, the database's partial unique index decides and the loser's
-    transaction must be rolled back (the error handler does it).
+    transaction must be rolled back (the error handler does it). The voucher (its use is
+    taken after the settings row, see vouchers.py), the answers to the organisers' questions
+    and the billing details are checked before anything is written and saved in the same
+    transaction: a refusal of any of them leaves nothing behind once the caller rolls back.
     """
     now = now or utcnow()
     if not user.is_verified:
@@ -144,11 +156,16 @@ def register_delegate(
     profile = check_profile(profile)
     if not consent:
         raise ConsentMissing()
+    voucher = usable_voucher(voucher_code, category_id=category.id, now=now)
+    questions = list_questions()
+    checked_answers = check_answers(questions, answers or {}, category_id=category.id)
+    billing = check_billing(billing) if billing is not None else None
     existing = active_registration_for(user)
     if existing is not None:
         raise AlreadyRegistered(existing)
 
-    amount = fee_for(category, today_in_conference_zone(now))
+    price = voucher_price(voucher, fee_for(category, today_in_conference_zone(now)))
+    amount = price.charged_cents
     registration = Registration(
         user=user,
         category=category,
@@ -158,6 +175,8 @@ def register_delegate(
         consent_version=current_app.config["PRIVACY_STATEMENT_VERSION"],
         consent_at=now,
         amount_due_cents=amount,
+        voucher_id=voucher.id if voucher is not None else None,
+        discount_cents=price.discount_cents,
         payment_status=PaymentStatus.PENDING if amount > 0 else PaymentStatus.WAIVED,
         payment_reference=_new_payment_reference(),
         ticket_nonce=secrets.token_hex(16),
@@ -173,16 +192,26 @@ def register_delegate(
         if "registration.user_id" in str(exc.orig) or "uq_registration_active_user" in str(exc.orig):
             raise AlreadyRegistered() from exc
         raise
+    if voucher is not None:
+        take_voucher_use(voucher.id)  # VoucherUsedUp when the last use went meanwhile
+    save_answers(registration, checked_answers)
+    if billing is not None and any(asdict(billing).values()):
+        db.session.add(BillingDetails(registration_id=registration.id, **asdict(billing)))
 
-    # Nobody jumps the queue: with people waiting in this category, newcomers wait too.
-    queue_exists = db.session.scalar(
+    # Nobody jumps the queue: with people waiting in this category, newcomers wait too. A
+    # voucher that reserves a place beyond the capacity takes none of theirs, so it may.
+    beyond = voucher is not None and voucher.beyond_capacity
+    queue_exists = not beyond and db.session.scalar(
         sa.select(Registration.id).where(
             Registration.category_id == category.id,
             Registration.status == RegistrationStatus.WAITLISTED,
             Registration.id != registration.id,
         ).limit(1)
     )
-    claim = Claim.CATEGORY_FULL if queue_exists else claim_place(category.id, category.attendance)
+    claim = (
+        Claim.CATEGORY_FULL if queue_exists
+        else claim_place(category.id, category.attendance, beyond_capacity=beyond)
+    )
     if claim is Claim.TAKEN and category.moderated:
         registration.status = RegistrationStatus.AWAITING_APPROVAL
         template = "registration_awaiting_approval"
@@ -220,7 +249,10 @@ def cancel_registration(
     notify: bool = True,
     now: datetime | None = None,
 ) -> list[Registration]:
-    """Cancel; a released place goes to the next person waiting. Returns who was promoted."""
+    """Cancel; a released place goes to the next person waiting. Returns who was promoted.
+
+    In the same transaction the voucher gets its use back (vouchers.py) and a paid
+    registration gets its refund due (refunds.refund_on_cancel)."""
     now = now or utcnow()
     lock_places()  # before the registration and category rows: see the lock order in places.py
     db.session.refresh(registration, with_for_update=True)
@@ -233,6 +265,9 @@ def cancel_registration(
         raise StatusChanged()
     if previous in PLACE_HOLDING:
         release_place(registration.category_id, registration.attendance)
+    if registration.voucher_id is not None:
+        give_back_voucher_use(registration.voucher_id)
+    refund_on_cancel(registration=registration, reason=reason, now=now)
     if registration.user is not None:
         registration_cancelled.send(registration.user)
     if actor is not None and actor.id != registration.user_id:

@@ -70,3 +70,54 @@ class TicketExpired(TicketInvalid):
 
 class TicketRevoked(TicketInvalid):
     default_message = _l("This ticket has been replaced or cancelled.")
+
+
+class VoucherRefused(ValidationFailed):
+    """A voucher that cannot be used; the delegate form shows it on the `voucher` field."""
+
+    status_code = 422
+
+
+class VoucherUnknown(VoucherRefused):
+    default_message = _l("There is no voucher with this code. Please check how it is written.")
+
+
+class VoucherUsedUp(VoucherRefused):
+    default_message = _l("This voucher has been used up.")
+
+
+class VoucherExpired(VoucherRefused):
+    default_message = _l("This voucher has expired.")
+
+
+class VoucherNotYetValid(VoucherRefused):
+    default_message = _l("This voucher is not valid yet.")
+
+
+class VoucherWrongCategory(VoucherRefused):
+    default_message = _l("This voucher is not valid for the chosen category.")
+
+
+class VoucherCodeTaken(Conflict):
+    default_message = _l("Another voucher already uses this code.")
+
+
+class VoucherInvalid(ValidationFailed):
+    """An organiser's voucher that does not add up (kind and value, window, uses)."""
+
+    status_code = 422
+
+
+class AnswersInvalid(ValidationFailed):
+    """Answers that do not fit their questions: `problems` maps question ids to messages."""
+
+    status_code = 422
+    default_message = _l("Please check your answers to the questions.")
+
+    def __init__(self, problems: dict[int, str]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+class AnswersClosed(RegistrationClosed):
+    default_message = _l("Registration has closed: the answers can no longer be changed.")

@@ -78,20 +78,19 @@ class Claim(enum.Enum):
     ONSITE_FULL = "onsite-full"
 
 
-def claim_place(category_id: int, attendance: Attendance) -> Claim:
+def claim_place(category_id: int, attendance: Attendance, *, beyond_capacity: bool = False) -> Claim:
     """Take one place in the category (and the onsite cap), or none at all.
 
-    The caller holds lock_places(), so the settings row is already ours when the category
-    row is locked here."""
+    `beyond_capacity` (a voucher that reserves a place) takes one even in a full category;
+    the onsite cap, the building's limit, still holds. The caller holds lock_places(), so
+    the settings row is already ours when the category row is locked here."""
+    room_left = sa.or_(
+        RegistrationCategory.capacity.is_(None),
+        RegistrationCategory.confirmed_count < RegistrationCategory.capacity,
+    )
     taken = rows_matched(db.session.execute(
         sa.update(RegistrationCategory)
-        .where(
-            RegistrationCategory.id == category_id,
-            sa.or_(
-                RegistrationCategory.capacity.is_(None),
-                RegistrationCategory.confirmed_count < RegistrationCategory.capacity,
-            ),
-        )
+        .where(RegistrationCategory.id == category_id, sa.true() if beyond_capacity else room_left)
         .values(confirmed_count=RegistrationCategory.confirmed_count + 1)
         .execution_options(synchronize_session=False)
     ))
