@@ -23,6 +23,7 @@ from esof.accounts import services as accounts
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role, User
 from esof.admin import csv_export, queries
+from esof.admin.actions import action_label
 from esof.admin.forms import ROLE_LABELS, AuditFilterForm, LogoutEverywhereForm, RoleForm
 from esof.errors import DomainError
 from esof.extensions import db, limiter
@@ -46,7 +47,8 @@ changes_limited = limiter.limit(
 
 @bp.context_processor
 def admin_context() -> dict[str, object]:
-    return {"role_labels": {role.value: str(label) for role, label in ROLE_LABELS.items()}}
+    return {"role_labels": {role.value: str(label) for role, label in ROLE_LABELS.items()},
+            "action_label": action_label}
 
 
 @bp.get("/users")

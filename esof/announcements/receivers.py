@@ -1,13 +1,18 @@
-"""The mail worker finishes announcements whose queueing stopped (connected by the factory)."""
+"""The outbox's hooks (connected by the factory): the mail worker finishes announcements whose
+queueing stopped, and an announcement's mail carries the one-click unsubscribe headers."""
 from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import has_request_context
 
+from esof.announcements.models import AnnouncementRecipient
+from esof.announcements.optout import unsubscribe_url
 from esof.announcements.queueing import resume_queueing
 from esof.extensions import db
-from esof.mail.services import delivery_pass_starting
+from esof.mail.models import OutboxMessage
+from esof.mail.services import building_message, delivery_pass_starting
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,19 @@ def resume_on_delivery_pass(_sender: object) -> None:
         log.info("Queued %d announcement mails left by an interrupted queueing", queued)
 
 
+def unsubscribe_headers(message: OutboxMessage) -> dict[str, str]:
+    """RFC 2369 and RFC 8058 headers for an announcement's mail; {} for any other mail, so
+    service mail (a cancelled session, a booking) offers no unsubscribe."""
+    user_id = db.session.scalar(
+        sa.select(AnnouncementRecipient.user_id).where(AnnouncementRecipient.outbox_message_id == message.id)
+    )
+    if user_id is None:
+        return {}
+    return {"List-Unsubscribe": f"<{unsubscribe_url(user_id)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def connect_receivers() -> None:
     # blinker keeps one connection per function, whatever the number of apps.
     delivery_pass_starting.connect(resume_on_delivery_pass)
+    building_message.connect(unsubscribe_headers)

@@ -12,14 +12,15 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from esof import access
 from esof.accounts.auth import roles_required
-from esof.accounts.models import Role
+from esof.accounts.models import Role, User
 from esof.announcements import queries, services
 from esof.announcements.commands import register_commands
 from esof.announcements.forms import AnnouncementForm
 from esof.announcements.models import Announcement
 from esof.errors import DomainError
-from esof.extensions import db, limiter
+from esof.extensions import csrf, db, limiter
 from esof.programme.models import ProgrammeSession, Track
 from esof.registration.countries import country_choices
 from esof.registration.models import RegistrationCategory
@@ -131,21 +132,31 @@ def message_resume(announcement_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@access.csrf_exempt("RFC 8058 one-click unsubscribe: a mail client POSTs List-Unsubscribe=One-Click "
+                    "with no session and no CSRF token; the signed token in the URL is the authentication")
+@access.token("announcement opt-out", check="a signed token naming the account (esof.tokens, 400 days), else 404")
 def unsubscribe(token: str) -> ResponseReturnValue:
-    # GET only asks: mail scanners open links, and must not unsubscribe anyone.
+    # GET only asks: mail scanners open links, and must not unsubscribe anyone. Any POST to
+    # the signed link unsubscribes: the page's button and a mail client's one-click alike.
     try:
         user = services.user_from_token(token)
     except InvalidToken:
         user = None
     if user is None:
         return render_template("announcements/unsubscribe.html", invalid=True, form=None), 404
-    form = ConfirmForm()
     done = services.has_opted_out(user)
-    if form.validate_on_submit():
+    if request.method == "POST":
         services.opt_out(user=user, source="link")
         db.session.commit()
         done = True
-    return render_template("announcements/unsubscribe.html", invalid=False, form=form, done=done)
+    return render_template("announcements/unsubscribe.html", invalid=False, form=ConfirmForm(), done=done)
+
+
+@bp.app_template_global()
+def receives_announcements(user: User) -> bool:
+    """For the account page's toggle."""
+    return not services.has_opted_out(user)
 
 
 @bp.post("/account/announcements")

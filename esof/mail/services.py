@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 # their own work; the outbox does not import them (they sit above it).
 delivery_pass_starting = Namespace().signal("delivery-pass-starting")
 
+# Sent (sender: the OutboxMessage) while a message is built for delivery; each receiver returns
+# the headers its area adds to its own messages, or {} (announcements: List-Unsubscribe). The
+# outbox stores no per-message headers, so the area that queued a message looks it up by id.
+building_message = Namespace().signal("building-message")
+
 
 def mail_template_path(template: str) -> str:
     area, _slash, name = template.rpartition("/")
@@ -99,6 +104,9 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["Date"] = rfc5322_date(message.created_at)
+    for _receiver, headers in building_message.send(message):
+        for name, value in (headers or {}).items():
+            email[name] = value
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
