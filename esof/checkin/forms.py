@@ -39,10 +39,14 @@ class ScanForm(FlaskForm):
 
     door = HiddenField(validators=[DataRequired(), Length(max=40)])
     direction = HiddenField(validators=[DataRequired(), Length(max=3)])
-    token = StringField(
+    code = StringField(
         _l("Ticket code"), validators=[Optional(), Length(max=500)],
-        description=_l("Type or paste the code under the QR code, or use a hand scanner."),
+        render_kw={"autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"},
+        description=_l("Type the code printed on the ticket (e.g. 0017-K3QZ-8TMW; any case, hyphens optional), "
+                       "or use a hand scanner."),
     )
+    # The long signed code of earlier tickets, still accepted from older scanner set-ups.
+    token = HiddenField(validators=[Optional(), Length(max=500)])
     registration_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 

@@ -39,6 +39,12 @@ class CheckIn(Model):
     # Whether this scan moved the door's counter (a repeated "in" or an "out" of someone
     # who was not inside is recorded but not counted): present = counted ins - counted outs.
     counted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The id a scanner gave a scan it made offline (a UUID): unique, so a batch sent twice
+    # (a lost answer, a retry) records each scan once. Online scans have none.
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    # Where the scan came from: "" online (the server's time), "offline" (the scanner's
+    # time, sent later by /checkin/sync).
+    source: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
 
     registration: Mapped[Registration] = relationship()
 

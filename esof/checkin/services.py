@@ -34,7 +34,7 @@ from esof.programme.models import ProgrammeSession, PublishedSession, SessionSta
 from esof.programme.queries import latest_version
 from esof.registration.models import Attendance, PaymentStatus, Registration, RegistrationStatus
 from esof.registration.queries import RegistrationFilters, filtered_registrations
-from esof.registration.services import verify_ticket_token
+from esof.registration.tickets import verify_ticket
 from esof.venues.models import Room, Venue
 
 DEFAULT_REPEAT_MINUTES = 10
@@ -317,7 +317,7 @@ def _repeated(registration: Registration, door: Door, direction: Direction, now:
 
 def _resolve_registration(token: str | None, registration_id: int | None) -> Registration:
     if token and token.strip():
-        return verify_ticket_token(token.strip())
+        return verify_ticket(token.strip())
     if registration_id is not None:
         registration = db.session.get(Registration, registration_id)
         if registration is None:

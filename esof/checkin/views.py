@@ -73,7 +73,8 @@ def scan_submit() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _index_page(form, error=_("The scan could not be read. Please try again."), status=422)
     try:
-        result = _scan(form.door.data, form.direction.data, form.token.data, form.registration_id.data)
+        result = _scan(form.door.data, form.direction.data, form.code.data or form.token.data,
+                       form.registration_id.data)
     except DomainError as exc:
         db.session.rollback()
         return _index_page(form, error=exc.message, status=422)
@@ -95,7 +96,8 @@ def scan_json() -> ResponseReturnValue:
     if not isinstance(data, dict):
         return jsonify(ok=False, error="ValidationFailed", reason=_("Send a JSON object.")), 400
     try:
-        result = _scan(str(data.get("door") or ""), data.get("direction"), str(data.get("token") or ""), None)
+        code = data.get("code") or data.get("token") or ""
+        result = _scan(str(data.get("door") or ""), data.get("direction"), str(code), None)
     except DomainError as exc:
         db.session.rollback()
         return jsonify(ok=False, error=type(exc).__name__, reason=exc.message), exc.status_code
