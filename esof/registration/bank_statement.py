@@ -84,6 +84,11 @@ def parse_amount(text: str) -> int | None:
         # "450,00" and "12.5" are decimals; "1.234" and "1,234" are thousands.
         decimal = sep if value.count(sep) == 1 and len(tail) in (1, 2) else ""
     whole, _, fraction = value.rpartition(decimal) if decimal else (value, "", "")
+    separators = set(whole) & {".", ","}
+    # Thousands separators only in groups of three, one kind of them: "1,2,3.4.5" is no amount.
+    if separators and (len(separators) > 1 or not re.fullmatch(
+            r"\d{1,3}(?:[.,]\d{3})+", whole)):
+        return None
     whole = re.sub(r"[.,]", "", whole)
     if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 2:
         return None
@@ -106,11 +111,15 @@ def _decode(data: bytes) -> str:
 
 
 def _dialect_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
-    except csv.Error:
-        return ";" if sample.count(";") > sample.count(",") else ","
+    """The separator found the same number of times on every one of the first lines, ; first:
+    a file with ; often has decimal commas, which would fool a guess (csv.Sniffer does)."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    for candidate in (";", "\t", ",", "|"):
+        counts = {line.count(candidate) for line in lines}
+        if len(counts) == 1 and counts != {0}:
+            return candidate
+    sample = "\n".join(lines)
+    return ";" if sample.count(";") > sample.count(",") else ","
 
 
 def _column(header: list[str], names: Iterable[str]) -> int | None:
