@@ -9,10 +9,12 @@ from typing import Any
 from flask import Flask
 
 from esof import config as settings
+from esof.form_input import FormRequest
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = FormRequest
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.config.from_object(settings.DefaultConfig)

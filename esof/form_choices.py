@@ -18,3 +18,15 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
     if SelectChoice is None:  # pragma: no cover
         return list(pairs)
     return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def keep_stored_choice(field: Any, stored: Any) -> None:
+    """Offer the value a record holds even when the list no longer (or never did) name it,
+    so that saving the form for another reason does not silently replace it."""
+    if stored in (None, "") or any(_value(c) == stored for c in field.choices or []):
+        return
+    field.choices = [*(field.choices or []), *choices([(stored, str(stored))])]
+
+
+def _value(choice: Any) -> Any:
+    return choice.value if SelectChoice is not None and isinstance(choice, SelectChoice) else choice[0]

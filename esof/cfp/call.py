@@ -192,7 +192,8 @@ def _check_placeholders(texts: Mapping[str, Any]) -> dict[str, Any]:
                            allowed=", ".join("{" + n + "}" for n in PLACEHOLDERS)),
                         f"{decision.value}_{language}_{part}",
                     )
-                if value:
+                # A default saved back unchanged is not stored: it keeps following the defaults.
+                if value and value != default_text(decision, language)[part].strip():
                     cleaned.setdefault(decision.value, {}).setdefault(language, {})[part] = value
     return cleaned
 

@@ -34,7 +34,7 @@ from esof.side_events.models import (
     SideEventRevision,
 )
 from esof.side_events.partners import check_web_address, ensure_can_edit, ensure_can_submit_for
-from esof.side_events.revisions import MAX_OCCURRENCES, pending_revision
+from esof.side_events.revisions import MAX_OCCURRENCES, approved_revision, pending_revision
 from esof.side_events.richtext import render_description
 
 
@@ -239,8 +239,11 @@ def submit_side_event(
 
 
 @revision_unchanged(EDITED_MEANWHILE)
-def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> SideEventRevision:
+def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> SideEventRevision | None:
     """Replace the waiting edit, or start one; an approved version stays public meanwhile.
+
+    None when there is no waiting edit and the form holds the public version as it is: a
+    partner who saves without changing anything sends moderators nothing to review.
 
     Only a revision that is still pending is changed in place: if a moderator approved or
     rejected it after this request read it, RevisionChanged, and nothing is saved. The same
@@ -254,6 +257,9 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
     values = _revision_values(data)
     revision = pending_revision(event)
     starting = revision is None
+    public = approved_revision(event)
+    if starting and public is not None and all(getattr(public, k) == v for k, v in values.items()):
+        return None
     if revision is None:
         revision = SideEventRevision(**values, status=RevisionStatus.PENDING, created_by_id=author.id)
         event.revisions.append(revision)

@@ -288,7 +288,7 @@ def event_edit(event_id: int) -> ResponseReturnValue:
         form.organisation.data = event.organisation_id
     elif form.validate_on_submit():
         try:
-            services.edit_side_event(event=event, data=form.to_input(), author=current_user)
+            revision = services.edit_side_event(event=event, data=form.to_input(), author=current_user)
         except services.EventInputRejected as exc:
             _put_error_on_form(form, exc)
         except services.RevisionChanged as exc:
@@ -297,7 +297,9 @@ def event_edit(event_id: int) -> ResponseReturnValue:
             return render_template("side_events/event_form.html", form=form, event=event), 409
         else:
             db.session.commit()
-            if event.state is EventState.APPROVED:
+            if revision is None:
+                flash(_("Nothing has changed: the public version stays as it is."), "success")
+            elif event.state is EventState.APPROVED:
                 flash(_("Your changes wait for approval; the current version stays public until then."), "success")
             else:
                 flash(_("Your changes wait for approval by the organisers."), "success")

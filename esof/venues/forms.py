@@ -22,6 +22,7 @@ LAYOUTS = [
     ("boardroom", _l("Boardroom")),
     ("cabaret", _l("Cabaret")),
     ("open-floor", _l("Open floor")),
+    ("workshop", _l("Workshop")),
 ]
 
 

@@ -10,6 +10,7 @@ from esof.accounts.models import Role
 from esof.conference import conference_days
 from esof.errors import DomainError
 from esof.extensions import db
+from esof.form_choices import keep_stored_choice
 from esof.venues import services
 from esof.venues.forms import DeleteForm, RoomForm, VenueForm, opening_hours_form
 from esof.venues.models import Room, Venue
@@ -141,6 +142,7 @@ def room_create(venue_id: int) -> ResponseReturnValue:
 def room_edit(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     form = RoomForm(obj=room)
+    keep_stored_choice(form.layout, room.layout)
     if form.validate_on_submit():
         beyond = [] if form.accept_fewer_seats.data == "yes" else services.bookings_beyond(
             room=room, capacity=form.capacity.data)
