@@ -1,17 +1,19 @@
-"""The organisers' CSV of registrations, written in chunks so a large export streams."""
+"""The organisers' CSV of registrations, written in chunks so a large export streams: one
+column per organisers' question after the fixed ones (headed "question <id>: <text>")."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from esof.conference import to_local
 from esof.csv_safety import stream_csv
-from esof.registration.models import Registration
+from esof.registration.models import Answer, Question, Registration
+from esof.registration.questions import answer_cell
 
 CSV_COLUMNS = (
     "id", "payment_reference", "first_name", "last_name", "email", "affiliation", "country",
     "category", "attendance", "status", "waitlist_number", "amount_due_eur", "payment_status",
     "paid_at", "dietary_needs", "accessibility_needs", "public_listing", "consent_version",
-    "registered_at",
+    "registered_at", "voucher", "discount_eur",
 )
 
 
@@ -26,9 +28,19 @@ def csv_row(registration: Registration) -> tuple[object, ...]:
         registration.dietary_needs, registration.accessibility_needs,
         "yes" if registration.public_listing else "no", registration.consent_version,
         to_local(registration.created_at).isoformat(),
+        registration.voucher.code if registration.voucher else "", f"{registration.discount_cents / 100:.2f}",
     )
 
 
-def registrations_csv(registrations: Iterable[Registration]) -> Iterator[str]:
-    """The header and one row per registration, streamed (esof.csv_safety.stream_csv)."""
-    return stream_csv(CSV_COLUMNS, (csv_row(registration) for registration in registrations))
+def registrations_csv(
+    registrations: Iterable[Registration],
+    questions: Sequence[Question] = (),
+    answers: Mapping[int, Mapping[int, Answer]] | None = None,
+) -> Iterator[str]:
+    """The header and one row per registration, streamed (esof.csv_safety.stream_csv).
+    `answers` ({registration id: {question id: answer}}) is loaded once by the caller."""
+    answers = answers or {}
+    header = (*CSV_COLUMNS, *(f"question {q.id}: {q.text}" for q in questions))
+    return stream_csv(header, (
+        (*csv_row(r), *(answer_cell(answers.get(r.id, {}).get(q.id)) for q in questions)) for r in registrations
+    ))

@@ -13,6 +13,7 @@ from esof.accounts.auth import check_password
 from esof.errors import Busy, DomainError, busy_on_lock_timeout
 from esof.extensions import db
 from esof.form_choices import choices
+from esof.registration.billing_errors import BillingInvalid
 from esof.registration.blueprint import answers_busy, bp, busy_response, page_language
 from esof.registration.categories import category_offers
 from esof.registration.countries import country_choices
@@ -25,18 +26,23 @@ from esof.registration.delegates import (
 )
 from esof.registration.errors import (
     AlreadyRegistered,
+    AnswersInvalid,
     CategoryClosed,
     CategoryNotOpen,
     ConsentMissing,
     UnknownCategory,
     UnknownCountry,
+    VoucherRefused,
     WrongAccessCode,
 )
 from esof.registration.forms import ConfirmForm, EraseAccountForm, ProfileForm, RegistrationForm
 from esof.registration.gdpr import erase_account, export_personal_data
 from esof.registration.models import Registration, RegistrationStatus
 from esof.registration.queries import demo_notice, waitlist_rank
+from esof.registration.question_views import billing_input, raw_answers, show_billing_error
+from esof.registration.questions import list_questions
 from esof.registration.tickets import has_ticket, reissue_ticket, ticket_code, ticket_qr_svg, ticket_token
+from esof.registration.vouchers import Price, usable_voucher, voucher_price
 
 
 def _profile_from(form: ProfileForm | RegistrationForm) -> DelegateProfile:
@@ -62,10 +68,13 @@ ERROR_FIELDS = {
     WrongAccessCode: "access_code",
     ConsentMissing: "consent",
     UnknownCountry: "country",
+    VoucherRefused: "voucher",
 }
 
 
 def _show_error(form: RegistrationForm | ProfileForm, error: DomainError) -> None:
+    if isinstance(error, BillingInvalid) and show_billing_error(form, error):
+        return
     name = next((f for cls, f in ERROR_FIELDS.items() if isinstance(error, cls)), None)
     if name is not None and name in form:
         form[name].errors = [*form[name].errors, error.message]
@@ -88,6 +97,21 @@ def _status_message(registration: Registration) -> str:
     return _("This category is full. You are on the waiting list; we will mail you when a place frees up.")
 
 
+def _voucher_preview(form: RegistrationForm, offers: list) -> Price | None:
+    """The fee with the typed voucher for the chosen category, without saving anything; a
+    refused code gets its reason on the field."""
+    offer = next((o for o in offers if o.category.code == form.category.data), None)
+    if offer is None:
+        form.category.errors = [*form.category.errors, _("Please choose a category.")]
+        return None
+    try:
+        voucher = usable_voucher(form.voucher.data or "", category_id=offer.category.id)
+    except VoucherRefused as exc:
+        form.voucher.errors = [*form.voucher.errors, exc.message]
+        return None
+    return voucher_price(voucher, offer.fee_cents)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def registration_form() -> ResponseReturnValue:
@@ -99,10 +123,27 @@ def registration_form() -> ResponseReturnValue:
             flash(_("You are already registered; nothing was changed."), "info")
         return redirect(url_for("registration.registration_detail", registration_id=existing.id))
     offers = category_offers()
-    notice = demo_notice()
+    questions = list_questions()
     form = RegistrationForm()
     form.category.choices = choices((o.category.code, o.category.code) for o in offers)
     form.country.choices = _country_choices()
+    values = raw_answers(request.form, questions) if request.method == "POST" else {}
+    page: dict[str, object] = {
+        "form": form, "offers": offers, "language": page_language(), "demo_notice": demo_notice(),
+        "questions": questions, "values": values, "problems": {}, "preview": None,
+    }
+
+    def render(status: int = 200) -> tuple[str, int]:
+        return render_template("registration/registration_form.html", **page), status
+
+    if request.method == "POST" and request.form.get("preview"):
+        # "Show the fee": only the CSRF token, the category and the voucher count here.
+        form.validate()
+        for field in form:
+            if field.name not in ("csrf_token", "voucher"):
+                field.errors = []
+        page["preview"] = None if form.csrf_token.errors else _voucher_preview(form, offers)
+        return render(422 if form.errors else 200)
     if form.validate_on_submit():
         try:
             with busy_on_lock_timeout():
@@ -112,6 +153,9 @@ def registration_form() -> ResponseReturnValue:
                     profile=_profile_from(form),
                     consent=bool(form.consent.data),
                     access_code=form.access_code.data or "",
+                    voucher_code=form.voucher.data or "",
+                    answers=values,
+                    billing=billing_input(form),
                 )
                 db.session.commit()
         except AlreadyRegistered:
@@ -124,21 +168,18 @@ def registration_form() -> ResponseReturnValue:
                 _("Many people are registering at this moment and yours could not be saved in time. "
                   "Nothing was saved: please send the form again.")
             )
-            return busy_response(exc, lambda: render_template(
-                "registration/registration_form.html", form=form, offers=offers, language=page_language(),
-                demo_notice=notice,
-            ))
+            return busy_response(exc, lambda: render()[0])
+        except AnswersInvalid as exc:
+            db.session.rollback()
+            page["problems"] = exc.problems
+            form.form_errors.append(exc.message)
         except DomainError as exc:
             db.session.rollback()
             _show_error(form, exc)
         else:
             flash(_status_message(registration), "success")
             return redirect(url_for("registration.registration_detail", registration_id=registration.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "registration/registration_form.html", form=form, offers=offers, language=page_language(),
-        demo_notice=notice,
-    ), status
+    return render(422 if form.errors or form.form_errors else 200)
 
 
 @bp.get("/<int:registration_id>")

@@ -15,13 +15,14 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from esof.form_choices import choices
-from esof.registration.models import Attendance, PaymentStatus
+from esof.registration.models import Attendance, DiscountKind, PaymentStatus, QuestionKind
 
 
 class ProfileFields:
@@ -44,7 +45,22 @@ class ProfileFields:
     public_listing = BooleanField(_l("Show my name and affiliation in the public list of delegates"))
 
 
-class RegistrationForm(ProfileFields, FlaskForm):
+class BillingFields:
+    # All optional: an invoice without them is made out to the delegate (invoicing.py).
+    billing_name = StringField(
+        _l("Invoice to (name or institution)"), validators=[Length(max=200)],
+        description=_l("Empty: your own name and affiliation."),
+    )
+    billing_address = TextAreaField(_l("Billing address"), validators=[Length(max=1000)])
+    billing_vat_number = StringField(
+        _l("VAT number"), validators=[Length(max=20)],
+        description=_l("With its country prefix, such as DE123456789. An EU VAT number outside the "
+                       "Netherlands means 0 % VAT (reverse charge)."),
+    )
+    billing_po_reference = StringField(_l("Purchase-order reference"), validators=[Length(max=100)])
+
+
+class RegistrationForm(ProfileFields, BillingFields, FlaskForm):
     # The service decides whether a code exists and is open (one answer for every client).
     category = RadioField(_l("Registration category"), validators=[DataRequired()], validate_choice=False)
     access_code = StringField(
@@ -52,7 +68,19 @@ class RegistrationForm(ProfileFields, FlaskForm):
         validators=[Length(max=64)],
         description=_l("Only for categories that need one, such as speakers."),
     )
+    voucher = StringField(
+        _l("Voucher code"), validators=[Length(max=60)],
+        description=_l("If you have one, for example from a sponsor or for the press."),
+    )
     consent = BooleanField(_l("I have read the privacy statement and agree that my data is used for ESOF 2022"))
+
+
+class BillingForm(BillingFields, FlaskForm):
+    pass
+
+
+class AnswersForm(FlaskForm):
+    """CSRF for the answers page; the questions' inputs are read by the view (one per question)."""
 
 
 class ProfileForm(ProfileFields, FlaskForm):
@@ -137,6 +165,81 @@ class CategoryForm(FlaskForm):
         _l("Access code"), validators=[Length(max=64)], description=_l("Empty: no code needed.")
     )
     sort_order = IntegerField(_l("Position in the list"), validators=[Optional()], default=0)
+
+
+def _leiden_time(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label, format="%Y-%m-%dT%H:%M", validators=[Optional()], description=_l("Time in Leiden (Europe/Amsterdam).")
+    )
+
+
+class VoucherRulesForm(FlaskForm):
+    """What an organiser may change on an existing voucher."""
+
+    max_uses = IntegerField(
+        _l("Maximum uses"), validators=[InputRequired(), NumberRange(min=1, max=100_000)], default=1
+    )
+    valid_from = _leiden_time(_l("Valid from"))
+    valid_until = _leiden_time(_l("Valid until"))
+    # Choices (the categories) are set by the view; none chosen: every category.
+    categories = SelectMultipleField(
+        _l("Valid for the categories"), coerce=int, validate_choice=False,
+        description=_l("None chosen: every category."),
+    )
+    beyond_capacity = BooleanField(
+        _l("Reserves a place even when the category is full (the onsite cap still holds)")
+    )
+    note = StringField(_l("Note"), validators=[Length(max=200)], description=_l("What it is for, such as Press."))
+
+
+class VoucherForm(VoucherRulesForm):
+    code = StringField(
+        _l("Code"), validators=[Length(max=40)],
+        description=_l("Empty: codes are generated (a batch of the number below)."),
+    )
+    count = IntegerField(
+        _l("Number of codes to generate"), validators=[Optional(), NumberRange(min=1, max=500)], default=1
+    )
+    prefix = StringField(_l("Prefix of generated codes"), validators=[Length(max=25)])
+    kind = SelectField(
+        _l("Discount"),
+        choices=choices([
+            (DiscountKind.PERCENT.value, _l("percent off")),
+            (DiscountKind.AMOUNT.value, _l("amount off (euro)")),
+            (DiscountKind.PRICE.value, _l("fixed price (euro)")),
+        ]),
+    )
+    value = DecimalField(
+        _l("Percent or euro"), places=2, validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+    )
+
+
+QUESTION_KINDS = (
+    (QuestionKind.TEXT.value, _l("text")),
+    (QuestionKind.CHOICE.value, _l("one of the choices")),
+    (QuestionKind.CHOICES.value, _l("any of the choices")),
+    (QuestionKind.YES_NO.value, _l("yes or no")),
+    (QuestionKind.NUMBER.value, _l("number")),
+    (QuestionKind.DATE.value, _l("date")),
+)
+
+
+class QuestionForm(FlaskForm):
+    text = StringField(_l("Question (English)"), validators=[DataRequired(), Length(max=300)])
+    text_nl = StringField(_l("Question (Dutch)"), validators=[Length(max=300)])
+    kind = SelectField(_l("Kind of answer"), choices=choices(QUESTION_KINDS))
+    required = BooleanField(_l("An answer is required"))
+    categories = SelectMultipleField(
+        _l("Asked in the categories"), coerce=int, validate_choice=False,
+        description=_l("None chosen: every category."),
+    )
+    choices_en = TextAreaField(
+        _l("Choices (English), one a line"), validators=[Length(max=6000)],
+        description=_l("Only for choice questions."),
+    )
+    choices_nl = TextAreaField(
+        _l("Choices (Dutch), one a line, in the same order"), validators=[Length(max=6000)]
+    )
 
 
 def cents(amount: Decimal | None) -> int | None:

@@ -14,14 +14,23 @@ from typing import Any
 import sqlalchemy as sa
 
 from esof.accounts.models import AuditLog, FeedToken, User, new_login_nonce
-from esof.accounts.services import forget_user_in_audit_log, record_audit
+from esof.accounts.services import forget_user_in_audit_log, login_history, record_audit
 from esof.db import utcnow
 from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
+from esof.registration.billing_models import BillingDetails
 from esof.registration.delegates import active_registration_for, cancel_registration
-from esof.registration.models import Registration
+from esof.registration.models import Answer, Registration
+from esof.registration.questions import answer_cell, answers_of
 from esof.registration.signals import account_erasing
+
+# The announcements' opt-out row, read by table name: announcements rank above registration,
+# so registration may not import them (tests/test_architecture.py), yet the export must
+# show whether the person opted out (issue 20).
+ANNOUNCEMENT_OPT_OUT = sa.table(
+    "announcement_opt_out", sa.column("user_id"), sa.column("created_at"), sa.column("source")
+)
 
 PersonalDataSection = Callable[[User], Any]
 _sections: dict[str, PersonalDataSection] = {}
@@ -39,7 +48,22 @@ def _iso(moment: datetime | date | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def registration_as_dict(registration: Registration) -> dict[str, Any]:
+def _answers_as_list(answers: dict[int, Answer]) -> list[dict[str, Any]]:
+    return [
+        {"question": answer.question.text, "answer": answer_cell(answer), "updated_at": _iso(answer.updated_at)}
+        for answer in sorted(answers.values(), key=lambda a: (a.question.position, a.question_id))
+    ]
+
+
+def _billing_as_dict(registration_id: int) -> dict[str, str] | None:
+    details = db.session.get(BillingDetails, registration_id)
+    if details is None:
+        return None
+    return {"name": details.name, "address": details.address, "vat_number": details.vat_number,
+            "po_reference": details.po_reference}
+
+
+def registration_as_dict(registration: Registration, answers: dict[int, Answer] | None = None) -> dict[str, Any]:
     return {
         "id": registration.id,
         "category": registration.category.code,
@@ -62,14 +86,31 @@ def registration_as_dict(registration: Registration) -> dict[str, Any]:
         "created_at": _iso(registration.created_at),
         "confirmed_at": _iso(registration.confirmed_at),
         "cancelled_at": _iso(registration.cancelled_at),
+        "voucher": registration.voucher.code if registration.voucher else None,
+        "discount_cents": registration.discount_cents,
+        "answers": _answers_as_list(answers or {}),
+        "billing_details": _billing_as_dict(registration.id),
     }
+
+
+def _announcements_opt_out(user: User) -> dict[str, Any]:
+    row = db.session.execute(
+        sa.select(ANNOUNCEMENT_OPT_OUT.c.created_at, ANNOUNCEMENT_OPT_OUT.c.source)
+        .where(ANNOUNCEMENT_OPT_OUT.c.user_id == user.id)
+    ).first()
+    if row is None:
+        return {"opted_out": False, "since": None, "source": None}
+    created = row.created_at
+    return {"opted_out": True, "since": created.isoformat() if hasattr(created, "isoformat") else str(created),
+            "source": row.source}
 
 
 def export_personal_data(user: User) -> dict[str, Any]:
     """Everything we hold about the user, as JSON-able data."""
-    registrations = db.session.scalars(
+    registrations = list(db.session.scalars(
         sa.select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)
-    )
+    ))
+    answers = answers_of([r.id for r in registrations])
     mails = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.to_address == user.email).order_by(OutboxMessage.id)
     )
@@ -89,7 +130,13 @@ def export_personal_data(user: User) -> dict[str, Any]:
             "email_verified_at": _iso(user.email_verified_at),
             "last_login_at": _iso(user.last_login_at),
         },
-        "registrations": [registration_as_dict(r) for r in registrations],
+        "registrations": [registration_as_dict(r, answers.get(r.id)) for r in registrations],
+        "announcements": _announcements_opt_out(user),
+        "login_history": [
+            {"at": _iso(a.attempted_at), "ip_address": a.ip_address, "user_agent": a.user_agent,
+             "succeeded": a.succeeded}
+            for a in login_history(user)
+        ],
         "mails": [
             {"subject": m.subject, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at), "body": m.body_text}
             for m in mails
@@ -116,6 +163,15 @@ def erase_account(*, user: User, now: datetime | None = None) -> None:
     # but lose this person's address and names (esof.accounts.services).
     names = db.session.scalars(sa.select(Registration).where(Registration.user_id == user.id)).all()
     forget_user_in_audit_log(user=user, names=tuple(r.full_name for r in names))
+    # Answers and billing details are personal data too. Issued invoices keep the buyer as
+    # issued (bookkeeping law); the editable details behind them are emptied.
+    ids = [r.id for r in names]
+    db.session.execute(sa.delete(Answer).where(Answer.registration_id.in_(ids)))
+    db.session.execute(
+        sa.update(BillingDetails).where(BillingDetails.registration_id.in_(ids))
+        .values(name="", address="", vat_number="", po_reference="")
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         sa.update(Registration)
         .where(Registration.user_id == user.id)

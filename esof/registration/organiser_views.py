@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
@@ -22,6 +23,7 @@ from esof.registration.csv_export import registrations_csv
 from esof.registration.delegates import cancel_registration
 from esof.registration.errors import StatusChanged
 from esof.registration.forms import CategoryForm, ConfirmForm, OnsiteCapForm, PaymentForm, cents
+from esof.registration.invoicing import billing_details_for
 from esof.registration.models import (
     Attendance,
     PaymentStatus,
@@ -31,6 +33,7 @@ from esof.registration.models import (
 )
 from esof.registration.moderation import approve_registration, reject_registration, set_payment_status
 from esof.registration.places import conference_settings, set_onsite_cap
+from esof.registration.questions import answer_text, answers_of, list_questions
 
 PAGE_SIZE = 50
 
@@ -43,6 +46,8 @@ def _filters() -> queries.RegistrationFilters:
         status=args.get("status", "")[:30],
         payment=args.get("payment", "")[:20],
         country=args.get("country", "")[:2],
+        question=args.get("question", type=int),
+        answer=args.get("answer", "")[:200],
     )
 
 
@@ -63,14 +68,21 @@ def organiser_registrations() -> ResponseReturnValue:
         payments=list(PaymentStatus),
         countries=country_choices(page_language()),
         settings=conference_settings(),
+        questions=list_questions(),
+        language=page_language(),
     )
 
 
 @bp.get("/organiser/export.csv")
 @roles_required(Role.ORGANISER)
 def organiser_export() -> ResponseReturnValue:
-    stmt = queries.filtered_registrations(_filters()).execution_options(yield_per=500)
-    response = Response(stream_with_context(registrations_csv(db.session.scalars(stmt))), mimetype="text/csv")
+    stmt = (
+        queries.filtered_registrations(_filters())
+        .options(joinedload(Registration.voucher))
+        .execution_options(yield_per=500)
+    )
+    rows = registrations_csv(db.session.scalars(stmt), list_questions(), answers_of())
+    response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="esof2022-registrations.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -87,6 +99,11 @@ def organiser_registration(registration_id: int) -> ResponseReturnValue:
         rank=queries.waitlist_rank(registration),
         payment_form=form,
         action_form=ConfirmForm(),
+        questions=[q for q in list_questions() if q.asks(registration.category_id)],
+        answers=answers_of([registration.id]).get(registration.id, {}),
+        answer_text=answer_text,
+        billing_details=billing_details_for(registration),
+        language=page_language(),
     )
 
 

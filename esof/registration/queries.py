@@ -13,8 +13,10 @@ from esof.conference import CLOSES_AT
 from esof.db import utcnow
 from esof.extensions import db
 from esof.registration.models import (
+    Answer,
     ConferenceSettings,
     PaymentStatus,
+    QuestionChoice,
     Registration,
     RegistrationCategory,
     RegistrationStatus,
@@ -28,10 +30,26 @@ class RegistrationFilters:
     status: str = ""
     payment: str = ""
     country: str = ""
+    # An organiser's question and the answer wanted: a choice's id, "yes"/"no", or text that
+    # the answer contains (numbers and dates: as written, e.g. 2 or 2022-07-14).
+    question: int | None = None
+    answer: str = ""
 
     @property
     def active(self) -> bool:
-        return any((self.q, self.category, self.status, self.payment, self.country))
+        return any((self.q, self.category, self.status, self.payment, self.country, self.question))
+
+
+def _answered(question_id: int, wanted: str) -> sa.ColumnElement[bool]:
+    """An EXISTS on the registration's answer to the question (the choice or the value)."""
+    wanted = wanted.strip()
+    match: sa.ColumnElement[bool] = sa.true()
+    if wanted:
+        by_value = sa.func.lower(Answer.value).contains(wanted.lower(), autoescape=True)
+        match = sa.or_(by_value, Answer.choices.any(QuestionChoice.id == int(wanted))) if wanted.isdigit() else by_value
+    return sa.exists().where(
+        Answer.registration_id == Registration.id, Answer.question_id == question_id, match
+    )
 
 
 def filtered_registrations(filters: RegistrationFilters) -> sa.Select[tuple[Registration]]:
@@ -61,6 +79,8 @@ def filtered_registrations(filters: RegistrationFilters) -> sa.Select[tuple[Regi
         stmt = stmt.where(Registration.payment_status == PaymentStatus(filters.payment))
     if filters.country:
         stmt = stmt.where(Registration.country == filters.country.upper())
+    if filters.question is not None:
+        stmt = stmt.where(_answered(filters.question, filters.answer))
     return stmt.order_by(Registration.id.desc())
 
 

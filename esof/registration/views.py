@@ -5,7 +5,7 @@ Importing the two view modules registers their routes on the one blueprint (endp
 """
 from __future__ import annotations
 
-from esof.registration import billing_views, delegate_views, organiser_views
+from esof.registration import billing_views, delegate_views, organiser_views, question_views, voucher_views
 from esof.registration.blueprint import bp
 
-__all__ = ["billing_views", "bp", "delegate_views", "organiser_views"]
+__all__ = ["billing_views", "bp", "delegate_views", "organiser_views", "question_views", "voucher_views"]
