@@ -73,3 +73,14 @@ def test_later_versions_list_each_change(organiser_client) -> None:
     db.session.commit()
     html = organiser_client.get(PAGE).get_data(as_text=True)
     assert 'class="pending-changes"' in html and "will be published" not in html
+
+
+def test_the_public_changes_page_folds_the_first_version(client) -> None:
+    for n in range(5):
+        SlotFactory(session=SessionFactory(title=f"Session {n}"))
+    db.session.commit()
+    publish_now()
+    html = client.get("/programme/changes").get_data(as_text=True)
+    assert "5 sessions published." in html
+    folded = html.split('<details class="first-version-list">', 1)[1].split("</details>", 1)[0]
+    assert folded.count("<th scope=\"row\">") == 5
