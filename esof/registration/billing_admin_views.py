@@ -17,11 +17,15 @@ from esof.accounts.models import Role
 from esof.errors import Busy, DomainError
 from esof.extensions import db
 from esof.registration.bank_statement import Outcome, apply_statement, preview_statement, read_statement
+from esof.registration.billing_errors import StatementTooLarge
 from esof.registration.billing_forms import BankStatementForm, RefundRulesForm, StatementConfirmForm
 from esof.registration.billing_models import RefundStatus
 from esof.registration.blueprint import answers_busy, bp
 from esof.registration.forms import ConfirmForm
 from esof.registration.refunds import cancellation_rules, refund_list, refund_totals, save_cancellation_rules
+
+# Room for the multipart framing and the CSRF token around the file itself.
+FORM_OVERHEAD_BYTES = 16 * 1024
 
 
 @bp.route("/organiser/refund-rules", methods=["GET", "POST"])
@@ -73,10 +77,16 @@ def _statement_page(form: BankStatementForm, status: int = 200, **context: objec
 @bp.route("/organiser/bank-statement", methods=["GET", "POST"])
 @roles_required(Role.ORGANISER)
 def organiser_bank_statement() -> ResponseReturnValue:
+    limit = int(current_app.config["BANK_STATEMENT_MAX_BYTES"])
+    if request.method == "POST" and (request.content_length or 0) > limit + FORM_OVERHEAD_BYTES:
+        # Refused by its declared size before the file is read as a statement. (The site-wide
+        # MAX_CONTENT_LENGTH is what keeps a huge body from being parsed at all.)
+        form = BankStatementForm(formdata=None)
+        form.statement.errors = [StatementTooLarge(limit).message]
+        return _statement_page(form, 413)
     form = BankStatementForm()
     if request.method == "GET":
         return _statement_page(form)
-    limit = int(current_app.config["BANK_STATEMENT_MAX_BYTES"])
     if not form.validate_on_submit():
         return _statement_page(form, 400 if form.csrf_token.errors else 422)
     # One byte past the limit is enough to know the file is too large.

@@ -164,6 +164,8 @@ def test_bad_files_re_render_with_a_message(app, client) -> None:
     app.config["BANK_STATEMENT_MAX_BYTES"] = 50
     too_large = upload(client, b"reference;amount\n" + b"ESOF-0123456789;450,00\n" * 10)
     assert too_large.status_code == 413 and "The file is too large" in too_large.get_data(as_text=True)
+    huge = upload(client, b"reference;amount\n" + b"ESOF-0123456789;450,00\n" * 2000)  # 46 kB > 50 B + 16 kB
+    assert huge.status_code == 413 and "The file is too large" in huge.get_data(as_text=True)
     app.config["BANK_STATEMENT_MAX_BYTES"] = 1000
     words = upload(client, b"just some words\nwithout any amount")
     assert words.status_code == 422 and "could not be read as a bank statement" in words.get_data(as_text=True)
