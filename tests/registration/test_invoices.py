@@ -166,5 +166,9 @@ def test_organisers_open_any_invoice_from_the_registration_page(app, client) -> 
     UserFactory(email="org@example.org", roles=[Role.ORGANISER])
     db.session.commit()
     log_in(client, "org@example.org")
+    page = client.get(f"/registration/organiser/{registration.id}").get_data(as_text=True)
+    assert f"/registration/organiser/{registration.id}/invoice.pdf" in page
     text = pdf_text(client.get(f"/registration/organiser/{registration.id}/invoice.pdf").data)
     assert "Søren" in text and "ESOF2022-00001" in text
+    page = client.get(f"/registration/organiser/{registration.id}").get_data(as_text=True)
+    assert "Invoice ESOF2022-00001 (PDF)" in page
