@@ -135,10 +135,13 @@ def find_door(key: str) -> Door:
     return _room_door(room, room.venue)
 
 
-def _door_filter(model: type[DoorPresence] | type[Occupancy] | type[CheckIn], door: Door) -> sa.ColumnElement[bool]:
+def door_filter(model: type[DoorPresence] | type[Occupancy] | type[CheckIn], door: Door) -> sa.ColumnElement[bool]:
     if door.kind == "room":
         return model.room_id == door.id
     return sa.and_(model.venue_id == door.id, model.room_id.is_(None))
+
+
+_door_filter = door_filter  # the name tests/checkin/test_concurrency.py uses
 
 
 # --- warnings -----------------------------------------------------------------------------
@@ -260,7 +263,7 @@ def _insert(model: type[Occupancy] | type[DoorPresence]) -> postgresql.Insert | 
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def _ensure_occupancy_row(door: Door) -> None:
+def ensure_occupancy_row(door: Door) -> None:
     """Create the door's counter row if it is missing; a concurrent creator wins quietly."""
     column = "room_id" if door.kind == "room" else "venue_id"
     db.session.execute(
@@ -270,13 +273,13 @@ def _ensure_occupancy_row(door: Door) -> None:
     )
 
 
-def _change_presence(registration: Registration, door: Door, direction: Direction, now: datetime) -> bool:
+def change_presence(registration: Registration, door: Door, direction: Direction, now: datetime) -> bool:
     """Atomically mark the delegate as behind the door or not; True when that changed."""
     if direction == Direction.OUT:
         # RETURNING rather than rowcount, which some drivers report as -1 here.
         deleted = db.session.execute(
             sa.delete(DoorPresence).where(
-                DoorPresence.registration_id == registration.id, _door_filter(DoorPresence, door)
+                DoorPresence.registration_id == registration.id, door_filter(DoorPresence, door)
             ).returning(DoorPresence.id)
         ).first()
         return deleted is not None
@@ -292,24 +295,24 @@ def _change_presence(registration: Registration, door: Door, direction: Directio
     return inserted is not None
 
 
-def _move_counter(door: Door, direction: Direction, now: datetime) -> None:
+def move_counter(door: Door, direction: Direction, now: datetime) -> None:
     """One conditional UPDATE: the database serialises competing doors; never below zero."""
     present = Occupancy.present + 1 if direction == Direction.IN else Occupancy.present - 1
-    stmt = sa.update(Occupancy).where(_door_filter(Occupancy, door)).values(present=present, updated_at=now)
+    stmt = sa.update(Occupancy).where(door_filter(Occupancy, door)).values(present=present, updated_at=now)
     if direction == Direction.OUT:
         stmt = stmt.where(Occupancy.present > 0)
     db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def door_present(door: Door) -> int:
-    return db.session.scalar(sa.select(Occupancy.present).where(_door_filter(Occupancy, door))) or 0
+    return db.session.scalar(sa.select(Occupancy.present).where(door_filter(Occupancy, door))) or 0
 
 
 def _repeated(registration: Registration, door: Door, direction: Direction, now: datetime) -> bool:
     minutes = current_app.config.get("CHECKIN_REPEAT_MINUTES", DEFAULT_REPEAT_MINUTES)
     return db.session.scalar(
         sa.select(sa.literal(True)).where(
-            CheckIn.registration_id == registration.id, _door_filter(CheckIn, door),
+            CheckIn.registration_id == registration.id, door_filter(CheckIn, door),
             CheckIn.direction == direction, CheckIn.scanned_at >= now - timedelta(minutes=minutes),
         ).limit(1)
     ) is not None
@@ -341,14 +344,17 @@ def record_scan(
     the warnings the staff at the door must see."""
     now = now or utcnow()
     registration = _resolve_registration(token, registration_id)
+    # One scan of a delegate at a time, online or synced from an offline scanner (see
+    # esof.checkin.offline), so the two never decide the same presence at once.
+    db.session.execute(sa.select(Registration.id).where(Registration.id == registration.id).with_for_update())
     codes: list[tuple[str, str]] = []
     if _repeated(registration, door, direction, now):
         codes.append((ScanWarning.REPEATED, warning_message(ScanWarning.REPEATED)))
 
-    _ensure_occupancy_row(door)
-    counted = _change_presence(registration, door, direction, now)
+    ensure_occupancy_row(door)
+    counted = change_presence(registration, door, direction, now)
     if counted:
-        _move_counter(door, direction, now)
+        move_counter(door, direction, now)
     elif direction == Direction.IN:
         codes.append((ScanWarning.ALREADY_INSIDE, warning_message(ScanWarning.ALREADY_INSIDE)))
     else:
@@ -383,7 +389,7 @@ def search_registrations(text: str, *, limit: int = 20) -> list[Registration]:
 
 def recent_scans(door: Door, *, limit: int = 10) -> list[CheckIn]:
     return list(db.session.scalars(
-        sa.select(CheckIn).join(CheckIn.registration).where(_door_filter(CheckIn, door))
+        sa.select(CheckIn).join(CheckIn.registration).where(door_filter(CheckIn, door))
         .options(contains_eager(CheckIn.registration))
         .order_by(CheckIn.scanned_at.desc(), CheckIn.id.desc()).limit(limit)
     ))

@@ -1,19 +1,32 @@
 """Check-in pages: scanning at doors (check-in staff), live occupancy, printable badges."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.checkin import badges as badge_sheet
-from esof.checkin import services
+from esof.checkin import offline, services
 from esof.checkin.forms import BadgeFilterForm, DoorForm, ScanForm, SearchForm
 from esof.checkin.models import Direction
 from esof.errors import DomainError
@@ -103,6 +116,65 @@ def scan_json() -> ResponseReturnValue:
         return jsonify(ok=False, error=type(exc).__name__, reason=exc.message), exc.status_code
     db.session.commit()
     return jsonify(ok=True, **result.as_dict())
+
+
+# --- offline scanning (the installable door app) ------------------------------------------
+
+STATIC_CHECKIN = Path(__file__).resolve().parent.parent / "static" / "checkin"
+
+
+@bp.get("/door-list.json")
+@roles_required(Role.CHECKIN, Role.ORGANISER)
+def door_list_json() -> ResponseReturnValue:
+    """What a scanner keeps for answering offline, and a fresh CSRF token for its next sync
+    (the cached page's token may be hours old). Kept in IndexedDB, never in an HTTP cache."""
+    response = jsonify(csrf=generate_csrf(), **offline.door_list())
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/sync")
+@roles_required(Role.CHECKIN, Role.ORGANISER)
+def sync() -> ResponseReturnValue:
+    """A scanner's queued offline scans: {"scans": [{client_id, code, scanned_at, door,
+    direction}, ...]}; one answer per scan: accepted, duplicate or refused with a reason."""
+    data = request.get_json(silent=True)
+    scans = data.get("scans") if isinstance(data, dict) else None
+    if not isinstance(scans, list):
+        return jsonify(ok=False, error="ValidationFailed", reason=_("Send a JSON object with a list of scans.")), 400
+    if len(scans) > offline.MAX_BATCH:
+        return jsonify(ok=False, error="ValidationFailed",
+                       reason=_("Send at most %(max)s scans at a time.", max=offline.MAX_BATCH)), 400
+    answers = offline.sync_scans(scans, staff=current_user._get_current_object())
+    db.session.commit()
+    response = jsonify(ok=True, items=[answer.as_dict() for answer in answers])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> ResponseReturnValue:
+    """The door app's service worker, served under /checkin/ so that its scope is /checkin/."""
+    response = send_from_directory(STATIC_CHECKIN, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/checkin/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> ResponseReturnValue:
+    icons = [{"src": url_for("static", filename=f"checkin/icon-{size}.png"), "sizes": f"{size}x{size}",
+              "type": "image/png", "purpose": "any maskable"} for size in (192, 512)]
+    response = jsonify(
+        name=_("%(conference)s door scanner", conference=current_app.config["CONFERENCE_NAME"]),
+        short_name=_("Door scanner"), start_url=url_for("checkin.checkin_index"),
+        scope=url_for("checkin.checkin_index"),
+        display="standalone", orientation="portrait", background_color="#ffffff", theme_color="#1d3557",
+        icons=icons, lang=str(get_locale() or "en"),
+    )
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- occupancy --------------------------------------------------------------------------------

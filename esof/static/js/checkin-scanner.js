@@ -1,19 +1,16 @@
 /* Camera scanning for the check-in page (progressive enhancement: the ticket-code form and
    the name search work without it). Frames from the rear camera go through jsQR (shipped in
-   static/vendor); each new code is sent to the JSON endpoint with the CSRF token in the
-   X-CSRFToken header, and the answer (name, count, warnings) is read out in a live region. */
+   static/vendor); each new code goes through checkin-offline.js (the JSON endpoint with the
+   CSRF token in the X-CSRFToken header when online, the door list when not), and the answer
+   (name, count, warnings) is read out in a live region. */
 (function () {
   "use strict";
   var box = document.getElementById("scanner");
-  if (!box || !window.jsQR || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    return;
-  }
+  if (!box) { return; }
   var video = document.getElementById("scanner-video");
   var toggle = document.getElementById("scanner-toggle");
   var output = document.getElementById("scan-result");
   var presentCell = document.getElementById("door-present");
-  var canvas = document.createElement("canvas");
-  var context = canvas.getContext("2d", { willReadFrequently: true });
   var label = function (name) { return box.getAttribute("data-label-" + name) || ""; };
   var stream = null;
   var busy = false;
@@ -21,9 +18,6 @@
   var lastAt = 0;
   var REPEAT_PAUSE_MS = 4000;
   var MAX_WIDTH = 640;
-
-  box.hidden = false;
-  video.hidden = true;
 
   function element(tag, text, className) {
     var node = document.createElement(tag);
@@ -53,8 +47,23 @@
     if (navigator.vibrate) { navigator.vibrate(result.warnings.length ? [80, 60, 80] : 60); }
   }
 
+  // The typed-code form (checkin-offline.js) shows the server's answers the same way.
+  window.EsofScanner = { show: show };
+  if (!window.jsQR || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return;
+  }
+  var canvas = document.createElement("canvas");
+  var context = canvas.getContext("2d", { willReadFrequently: true });
+  box.hidden = false;
+  video.hidden = true;
+
   function send(token) {
     busy = true;
+    if (window.EsofOffline) {
+      // Online to the server, offline (or server unreachable) against the door list.
+      window.EsofOffline.scan(token).catch(function () {}).then(function () { busy = false; });
+      return;
+    }
     fetch(box.getAttribute("data-scan-url"), {
       method: "POST",
       credentials: "same-origin",

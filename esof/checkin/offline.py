@@ -1,0 +1,299 @@
+"""Scans made while the door had no network: the door list a scanner downloads beforehand, and
+the sync that records the scans it queued.
+
+A queued scan carries its own id (``client_id``, a UUID) and the time it happened. The sync
+records each id once (a unique column, so a resend never counts twice), takes the scans in
+time order, and locks the registration row while it recomputes that delegate's presence
+behind the door from all their scans there in time order: a scan that arrives late but
+happened earlier counts where it belongs, and a ticket scanned "in" at two doors of the same
+room while both were offline counts once (the second is the duplicate). Functions flush,
+never commit.
+"""
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from esof.accounts.models import User
+from esof.checkin import services
+from esof.checkin.models import CheckIn, Direction, DoorPresence
+from esof.conference import conference_days, conference_zone
+from esof.db import utcnow
+from esof.errors import DomainError
+from esof.extensions import db
+from esof.registration.models import Attendance, Registration, RegistrationCategory, RegistrationStatus
+from esof.registration.tickets import (
+    PaymentReferenceAtDoor,
+    TicketCancelled,
+    TicketCodeMistyped,
+    TicketForged,
+    door_code_hash,
+    is_signed_token,
+    ticket_code,
+    verify_ticket,
+)
+
+MAX_BATCH = 500
+# A phone's clock may run a little ahead of the server's; more than this is not a real scan.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+class Reason(enum.StrEnum):
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+    TAMPERED = "tampered"
+
+
+REASON_MESSAGES = {
+    Reason.REVOKED: _l("This ticket was replaced or is not valid: the person should not have been let in."),
+    Reason.CANCELLED: _l("This registration is cancelled: the person should not have been let in."),
+    Reason.UNKNOWN: _l("No such ticket: the person should not have been let in."),
+    Reason.TAMPERED: _l("This queued scan is not genuine (altered code, time or door) and was not recorded."),
+}
+
+
+def scan_window() -> tuple[datetime, datetime]:
+    """When offline scans may have happened: the conference days, midnight to midnight in the
+    conference zone (CHECKIN_SCAN_WINDOW, a pair of aware datetimes, overrides it)."""
+    configured = current_app.config.get("CHECKIN_SCAN_WINDOW")
+    if configured:
+        start, end = configured
+        return start, end
+    days, zone = conference_days(), conference_zone()
+    return (datetime.combine(days[0], time(), zone),
+            datetime.combine(days[-1] + timedelta(days=1), time(), zone))
+
+
+# --- the door list ------------------------------------------------------------------------
+
+def short_name(registration_first: str, registration_last: str) -> str:
+    """What the door says: the first name and the last name's initial ("Jane D.")."""
+    first, last = (registration_first or "").strip(), (registration_last or "").strip()
+    return f"{first} {last[:1]}.".strip() if last else first
+
+
+def door_list(*, now: datetime | None = None) -> dict[str, Any]:
+    """Every ticket the door may see, with only what the door needs to answer: a hash of the
+    ticket code (not the code), "Jane D.", the category and valid/cancelled plus the warnings
+    staff act on (unpaid, online only). One query; no email, affiliation or payment data."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Registration.id, Registration.ticket_nonce, Registration.first_name, Registration.last_name,
+                  Registration.status, Registration.payment_status, Registration.amount_due_cents,
+                  RegistrationCategory.name, RegistrationCategory.attendance)
+        .join(RegistrationCategory, RegistrationCategory.id == Registration.category_id)
+        .where(Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED]))
+        .order_by(Registration.id)
+    )
+    categories: dict[str, int] = {}
+    tickets = []
+    for row in rows:
+        holder = Registration(id=row.id, ticket_nonce=row.ticket_nonce)
+        category = categories.setdefault(row.name, len(categories))
+        warnings = []
+        if row.status == RegistrationStatus.CONFIRMED and row.amount_due_cents > 0 \
+                and row.payment_status.value == "pending":
+            warnings.append(services.ScanWarning.UNPAID.value)
+        if row.attendance == Attendance.ONLINE:
+            warnings.append(services.ScanWarning.ONLINE_ONLY.value)
+        status = "valid" if row.status == RegistrationStatus.CONFIRMED else "cancelled"
+        tickets.append([door_code_hash(ticket_code(holder)), short_name(row.first_name, row.last_name),
+                        category, status, " ".join(warnings)])
+    _start, end = scan_window()
+    return {
+        "generated_at": now.isoformat(),
+        "expires_at": end.isoformat(),
+        "fields": ["code_hash", "name", "category", "status", "warnings"],
+        "categories": list(categories),
+        "tickets": tickets,
+    }
+
+
+# --- the sync -----------------------------------------------------------------------------
+
+@dataclass
+class QueuedScan:
+    index: int
+    client_id: str
+    code: str
+    scanned_at: datetime
+    door: services.Door
+    direction: Direction
+
+
+@dataclass
+class SyncAnswer:
+    client_id: str
+    status: Outcome
+    reason: Reason | None = None
+    message: str = ""
+    name: str = ""
+    category: str = ""
+    door: str = ""
+    present: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"client_id": self.client_id, "status": self.status.value,
+                "reason": self.reason.value if self.reason else None, "message": self.message,
+                "name": self.name, "category": self.category, "door": self.door, "present": self.present,
+                "warnings": self.warnings}
+
+
+class Refused(Exception):
+    def __init__(self, reason: Reason, message: str | None = None) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.message = message or str(REASON_MESSAGES[reason])
+
+
+def _parse_time(value: object) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise Refused(Reason.TAMPERED)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Refused(Reason.TAMPERED) from None
+    if moment.tzinfo is None:
+        raise Refused(Reason.TAMPERED)
+    start, end = scan_window()
+    if moment > utcnow() + CLOCK_TOLERANCE or not start <= moment < end:
+        raise Refused(Reason.TAMPERED)
+    return moment
+
+
+def _parse(index: int, raw: object, doors: dict[str, services.Door]) -> QueuedScan:
+    if not isinstance(raw, dict):
+        raise Refused(Reason.TAMPERED)
+    try:
+        client_id = str(uuid.UUID(str(raw.get("client_id") or "")))
+    except ValueError:
+        raise Refused(Reason.TAMPERED) from None
+    code = raw.get("code") or raw.get("token")
+    if not isinstance(code, str) or not code.strip() or len(code) > 500:
+        raise Refused(Reason.TAMPERED)
+    key = str(raw.get("door") or "")
+    if key not in doors:
+        try:
+            doors[key] = services.find_door(key)
+        except DomainError:
+            raise Refused(Reason.TAMPERED) from None
+    try:
+        direction = services.parse_direction(raw.get("direction"))
+    except DomainError:
+        raise Refused(Reason.TAMPERED) from None
+    return QueuedScan(index, client_id, code.strip(), _parse_time(raw.get("scanned_at")), doors[key], direction)
+
+
+def _registration_for(code: str) -> Registration:
+    try:
+        registration = verify_ticket(code)
+    except PaymentReferenceAtDoor as exc:
+        raise Refused(Reason.UNKNOWN, exc.message) from None
+    except TicketCodeMistyped:
+        raise Refused(Reason.TAMPERED) from None
+    except TicketForged:
+        # A signed token whose signature fails was altered; a code that passed its check
+        # character but names no registration is simply unknown.
+        raise Refused(Reason.TAMPERED if is_signed_token(code) else Reason.UNKNOWN) from None
+    except TicketCancelled:
+        raise Refused(Reason.CANCELLED) from None
+    except DomainError:
+        raise Refused(Reason.REVOKED) from None
+    # Lock the delegate's row: every scan of one ticket, online or synced, is decided one at
+    # a time, so two phones syncing the same ticket at once cannot both count it.
+    return db.session.execute(
+        sa.select(Registration).where(Registration.id == registration.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def replay_presence(registration: Registration, door: services.Door) -> None:
+    """Recompute which of the delegate's scans at this door counted, in the scans' own time
+    order, then bring their presence row and the door's counter in line with the last one."""
+    scans = list(db.session.scalars(
+        sa.select(CheckIn).where(CheckIn.registration_id == registration.id, services.door_filter(CheckIn, door))
+        .order_by(CheckIn.scanned_at, CheckIn.id)
+    ))
+    inside, entered_at = False, None
+    for scan in scans:
+        counted = (not inside) if scan.direction == Direction.IN else inside
+        if counted:
+            inside = scan.direction == Direction.IN
+            entered_at = scan.scanned_at if inside else None
+        scan.counted = counted
+    was_inside = db.session.scalar(
+        sa.select(DoorPresence.id).where(DoorPresence.registration_id == registration.id,
+                                         services.door_filter(DoorPresence, door))
+    ) is not None
+    if inside == was_inside:
+        return
+    services.ensure_occupancy_row(door)
+    if services.change_presence(registration, door, Direction.IN if inside else Direction.OUT,
+                                entered_at or utcnow()):
+        services.move_counter(door, Direction.IN if inside else Direction.OUT, utcnow())
+    db.session.flush()
+
+
+def _answer_for(scan: CheckIn, registration: Registration, door: services.Door) -> SyncAnswer:
+    warnings = [services.warning_message(code) for code in scan.warnings.split()]
+    return SyncAnswer(
+        client_id=scan.client_id or "", status=Outcome.ACCEPTED if scan.counted else Outcome.DUPLICATE,
+        name=registration.full_name, category=registration.category.name, door=door.label,
+        present=services.door_present(door), warnings=warnings,
+    )
+
+
+def _record(item: QueuedScan, staff: User) -> SyncAnswer:
+    existing = db.session.scalar(sa.select(CheckIn).where(CheckIn.client_id == item.client_id))
+    if existing is not None:
+        return _answer_for(existing, existing.registration, item.door)
+    registration = _registration_for(item.code)
+    # Sent twice at once: the second waited for the lock above and now sees the first.
+    existing = db.session.scalar(sa.select(CheckIn).where(CheckIn.client_id == item.client_id))
+    if existing is not None:
+        return _answer_for(existing, registration, item.door)
+    codes = [code.value for code in services.registration_warnings(registration)]
+    scan = CheckIn(
+        registration_id=registration.id, venue_id=item.door.venue_id, room_id=item.door.room_id,
+        direction=item.direction, scanned_at=item.scanned_at, scanned_by_id=staff.id, counted=False,
+        warnings=" ".join(codes), client_id=item.client_id, source="offline",
+    )
+    db.session.add(scan)
+    db.session.flush()
+    replay_presence(registration, item.door)
+    return _answer_for(scan, registration, item.door)
+
+
+def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:
+    """Record a scanner's queued scans; one answer per item, in the order they were sent."""
+    doors: dict[str, services.Door] = {}
+    answers: dict[int, SyncAnswer] = {}
+    queued: list[QueuedScan] = []
+    for index, raw in enumerate(batch[:MAX_BATCH]):
+        try:
+            queued.append(_parse(index, raw, doors))
+        except Refused as refused:
+            client_id = str(raw.get("client_id") or "") if isinstance(raw, dict) else ""
+            answers[index] = SyncAnswer(client_id[:40], Outcome.REFUSED, refused.reason, refused.message)
+    for item in sorted(queued, key=lambda q: (q.scanned_at, q.client_id)):
+        try:
+            answers[item.index] = _record(item, staff)
+        except Refused as refused:
+            answers[item.index] = SyncAnswer(item.client_id, Outcome.REFUSED, refused.reason, refused.message,
+                                             door=item.door.label)
+    return [answers[index] for index in sorted(answers)]
