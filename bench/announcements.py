@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import email
+import logging
 import re
 import subprocess
 import sys
@@ -132,6 +133,7 @@ def main() -> None:
         flask(env, "demo-data", "--seed", "2022", "--delegates", str(args.delegates))
         recipients, queue_seconds = queue_to_everyone(url, args.batch_size)
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per SMTP command
         inbox = CountingInbox()
         port = free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)

@@ -22,7 +22,8 @@ output: change it and a seed gives other data):
 - check-ins at the doors on the conference days (checkins.py);
 - accounts for the speakers who had none (speaker_area.py), the call for sessions and the
   proposals behind the programme (cfp.py), the committee and its reviews (reviews.py), the
-  speakers' answers and speaker1's window (speaker_area.py), cancelled side events (side_events.py).
+  speakers' answers and speaker1's window (speaker_area.py), cancelled side events (side_events.py),
+  two announcements to delegates, sent in July 2022 (announcements.py).
   These come last so that the parts above give the same rows as before they existed.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from datetime import datetime
 from esof.accounts.auth import hash_password
 from esof.db import utcnow
 from esof.demo import (
+    announcements,
     bookings,
     cfp,
     checkins,
@@ -84,6 +86,7 @@ def build_demo_data(*, seed: int, sizes: DemoSizes, password: str, now: datetime
     speaker_area.answer_participation(ctx, sessions, speakers)
     speaker_area.speaker1_window(ctx, sessions, speakers)
     side_events.cancel_side_events(ctx, partners)
+    announcements.build_announcements(ctx, organiser_id=staff["organiser"], track_ids=track_ids)
     ctx.summary.speaker_accounts = len(speakers.account_order)
     ctx.summary.reviewers = ctx.sizes.reviewers
     db.session.flush()
