@@ -49,13 +49,21 @@ class _Page:
     def text(self, value: str, *, size: float = 10, bold: bool = False, height: float = 5.0) -> None:
         self.pdf.set_font(FONT, "B" if bold else "", size)
         self.pdf.set_x(LEFT)
-        self.pdf.multi_cell(WIDTH, height, value, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(WIDTH, height, value, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, label: str, value: str, *, bold: bool = False) -> None:
-        self.pdf.set_font(FONT, "B" if bold else "", 10)
-        self.pdf.set_x(LEFT)
-        self.pdf.cell(WIDTH - AMOUNT_W, 6, label)
-        self.pdf.cell(AMOUNT_W, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        """A label and its amount on the right; a long label wraps within its column."""
+        pdf = self.pdf
+        pdf.set_font(FONT, "B" if bold else "", 10)
+        top = pdf.get_y()
+        pdf.set_x(LEFT)
+        pdf.multi_cell(WIDTH - AMOUNT_W - 2, 6, label, align="L", new_x="LMARGIN", new_y="NEXT")
+        bottom = pdf.get_y()
+        if bottom < top:  # the label ran onto a new page: the amount goes beside its last line
+            top = bottom - 6
+        pdf.set_xy(LEFT + WIDTH - AMOUNT_W, top)
+        pdf.cell(AMOUNT_W, 6, value, align="R")
+        pdf.set_xy(LEFT, max(bottom, top + 6))
 
     def rule(self) -> None:
         y = self.pdf.get_y() + 1
