@@ -3,16 +3,30 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from esof import page_cache
 from esof.accounts.auth import is_safe_redirect
 from esof.accounts.services import set_language as set_account_language
 from esof.conference import CLOSES_AT, OPENS_AT
 from esof.extensions import db, limiter
+from esof.feeds.stamps import stamps
 from esof.registration.queries import demo_notice
 
 bp = Blueprint("main", __name__)
+
+
+def change_token(topic: str) -> str:
+    return stamps().current(topic)
+
+
+@bp.record_once
+def cache_pages_by_feed_tokens(state: BlueprintSetupState) -> None:
+    """The public pages' cache (a shared module) keys pages by the feeds' change tokens: the
+    site's composition, which knows both, hands them over."""
+    page_cache.install(state.app, change_token)
 
 
 @bp.get("/")

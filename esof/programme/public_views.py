@@ -1,20 +1,42 @@
 """The public programme: only the latest published version, never the organisers' draft."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from esof.conference import conference_days, conference_zone
+from esof.extensions import db
+from esof.page_cache import PROGRAMME, cached_page
 from esof.programme import queries
 from esof.programme.blueprint import bp
 from esof.programme.filters import ProgrammeFilters
 from esof.programme.forms import FORMAT_LABELS, LANGUAGE_LABELS
+from esof.programme.models import ProgrammeSession
 from esof.programme.publishing import iter_changes
 from esof.programme.scheduling import layout_grid
 
+FILTER_ARGS = ("day", "track", "venue", "format", "language", "q")
+# The bookings area's counter row, described lightly: bookings builds on programme, not back.
+SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"),
+                 sa.column("waitlist_count"))
+
+
+def live_numbers(session_id: int) -> tuple[object, ...]:
+    """What a session page shows live (seats booked, waiting, the session's own limit), in
+    one query: part of the page's cache key, so a booking changes the page at once."""
+    row = db.session.execute(
+        sa.select(SEATS.c.confirmed_count, SEATS.c.waitlist_count, ProgrammeSession.booking_cap)
+        .select_from(ProgrammeSession)
+        .outerjoin(SEATS, SEATS.c.session_id == ProgrammeSession.id)
+        .where(ProgrammeSession.id == session_id)
+    ).first()
+    return tuple(row) if row else ()
+
 
 @bp.get("/")
+@cached_page(topics=(PROGRAMME,), args=FILTER_ARGS)
 def programme_index() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
@@ -30,6 +52,7 @@ def programme_index() -> ResponseReturnValue:
 
 
 @bp.get("/grid")
+@cached_page(topics=(PROGRAMME,), args=("day", "venue"))
 def programme_grid() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
@@ -49,6 +72,7 @@ def programme_grid() -> ResponseReturnValue:
 
 
 @bp.get("/sessions/<int:session_id>")
+@cached_page(topics=(PROGRAMME,), live=live_numbers)
 def session_detail(session_id: int) -> ResponseReturnValue:
     version = queries.latest_version()
     item = queries.published_session(version, session_id) if version else None
@@ -60,12 +84,14 @@ def session_detail(session_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/changes")
+@cached_page(topics=(PROGRAMME,))
 def changes_index() -> ResponseReturnValue:
     versions = queries.recent_versions()
     return render_template("programme/changes_index.html", versions=versions, iter_changes=iter_changes)
 
 
 @bp.get("/changes.atom")
+@cached_page(topics=(PROGRAMME,))
 def changes_feed() -> ResponseReturnValue:
     versions = queries.recent_versions()
     body = render_template("programme/changes.atom", versions=versions, iter_changes=iter_changes,

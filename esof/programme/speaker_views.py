@@ -8,12 +8,16 @@ from itertools import groupby
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from esof.page_cache import PROGRAMME, cached_page
 from esof.programme import queries
 from esof.programme.blueprint import bp
 from esof.programme.filters import MAX_QUERY_LENGTH
 from esof.programme.forms import FORMAT_LABELS
 
 SPEAKERS_PER_PAGE = 100
+# A speaker's bio and photo are their own profile, read live and not covered by the
+# programme's change token: a profile edit shows on these pages within this time.
+PROFILE_SECONDS = 60
 
 
 def _page_arg() -> int:
@@ -28,6 +32,7 @@ def initial(name: str) -> str:
 
 
 @bp.get("/speakers/")
+@cached_page(topics=(PROGRAMME,), args=("q", "page"), ttl=PROFILE_SECONDS)
 def speaker_index() -> ResponseReturnValue:
     version = queries.latest_version()
     q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
@@ -42,6 +47,7 @@ def speaker_index() -> ResponseReturnValue:
 
 
 @bp.get("/speakers/<int:person_id>")
+@cached_page(topics=(PROGRAMME,), ttl=PROFILE_SECONDS)
 def speaker_detail(person_id: int) -> ResponseReturnValue:
     version = queries.latest_version()
     speaker = queries.published_speaker(version.id, person_id) if version else None

@@ -19,6 +19,7 @@ from esof.errors import DomainError, PermissionDenied
 from esof.extensions import db
 from esof.form_choices import choices
 from esof.i18n import local_date, local_time
+from esof.page_cache import SIDE_EVENTS, cached_page
 from esof.side_events import queries, services
 from esof.side_events.forms import (
     AUDIENCE_LABELS,
@@ -37,6 +38,7 @@ from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, 
 bp = Blueprint("side_events", __name__, url_prefix="/calendar")
 
 PER_PAGE = 20
+FILTER_ARGS = ("category", "audience", "language", "neighbourhood", "free", "q")
 
 
 @bp.context_processor
@@ -86,6 +88,7 @@ def _filter_context(calendar_filter: queries.CalendarFilter) -> dict[str, object
 
 
 @bp.get("/")
+@cached_page(topics=(SIDE_EVENTS,), args=(*FILTER_ARGS, "from", "page"))
 def calendar_index() -> ResponseReturnValue:
     calendar_filter = queries.CalendarFilter.from_args(request.args)
     start = _list_start()
@@ -101,6 +104,7 @@ def calendar_index() -> ResponseReturnValue:
 
 
 @bp.get("/month/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
+@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS)
 def calendar_month(year: int, month: int) -> ResponseReturnValue:
     if not 1 <= month <= 12:
         abort(404)
@@ -117,6 +121,7 @@ def calendar_month(year: int, month: int) -> ResponseReturnValue:
 
 
 @bp.get("/day/<day>")
+@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS)
 def calendar_day(day: str) -> ResponseReturnValue:
     try:
         chosen = date.fromisoformat(day)
@@ -143,6 +148,7 @@ def calendar_month_current() -> ResponseReturnValue:
 
 
 @bp.get("/events/<int:event_id>")
+@cached_page(topics=(SIDE_EVENTS,), args=("version",))
 def event_detail(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(SideEvent, event_id)
     may_edit = services.can_edit_side_event(current_user, event)
