@@ -273,8 +273,16 @@ def _record(item: QueuedScan, staff: User) -> SyncAnswer:
         direction=item.direction, scanned_at=item.scanned_at, scanned_by_id=staff.id, counted=False,
         warnings=" ".join(codes), client_id=item.client_id, source="offline",
     )
-    db.session.add(scan)
-    db.session.flush()
+    try:
+        # A savepoint: where the row lock is missing (SQLite) or the same batch arrives twice
+        # at once, the unique client_id refuses the second copy and we answer from the first.
+        with db.session.begin_nested():
+            db.session.add(scan)
+    except sa.exc.IntegrityError:
+        existing = db.session.scalar(sa.select(CheckIn).where(CheckIn.client_id == item.client_id))
+        if existing is None:
+            raise
+        return _answer_for(existing, registration, item.door)
     replay_presence(registration, item.door)
     return _answer_for(scan, registration, item.door)
 

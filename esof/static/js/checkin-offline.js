@@ -23,6 +23,7 @@
   var queueLength = 0;
   var syncing = false;
   var seq = Date.now();
+  var lastReport = "";  // what the last sync answered, kept on the status line
   var LIST_REFRESH_MS = 5 * 60 * 1000;
 
   function element(tag, text, className) {
@@ -46,7 +47,7 @@
     doorList.tickets.forEach(function (row) { tickets.set(row[0], row); });
   }
 
-  function showStatus(extra) {
+  function showStatus() {
     var online = navigator.onLine;
     box.classList.toggle("is-offline", !online);
     var words = online ? label("online") : label("offline");
@@ -57,7 +58,7 @@
     } else {
       parts.push(label("no-list"));
     }
-    if (extra) { parts.push(extra); }
+    if (lastReport) { parts.push(lastReport); }
     statusLine.textContent = parts.join(" · ");
     box.setAttribute("data-queue", String(queueLength));
   }
@@ -169,10 +170,9 @@
     var mine = answers.filter(function (answer) { return answer.present !== null && answer.door; });
     if (presentCell && mine.length) { presentCell.textContent = String(mine[mine.length - 1].present); }
     box.setAttribute("data-synced", String((Number(box.getAttribute("data-synced")) || 0) + answers.length));
-    return countQueue().then(showFlags).then(function () {
-      showStatus(fill(label("synced"), { n: answers.length, accepted: counts.accepted,
-                                          duplicate: counts.duplicate, refused: counts.refused }));
-    });
+    lastReport = fill(label("synced"), { n: answers.length, accepted: counts.accepted,
+                                         duplicate: counts.duplicate, refused: counts.refused });
+    return countQueue().then(showFlags);
   }
 
   function sync() {
@@ -180,7 +180,7 @@
     syncing = true;
     return store.syncQueue(base).then(reportSync).catch(function () {})
       .then(function () { return store.getMeta("door-list"); }).then(useList)
-      .then(function () { syncing = false; showStatus(box.getAttribute("data-last") || ""); })
+      .then(function () { syncing = false; showStatus(); })
       .then(countQueue);
   }
 
