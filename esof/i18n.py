@@ -61,6 +61,22 @@ def local_datetime(moment: datetime | None, format: str = "medium") -> str:
     return f"{text} {local.tzname()}"
 
 
+def local_range(start: datetime | None, end: datetime | None, format: str = "short") -> str:
+    """'13 Jul, 10:00–11:00 CEST': the zone once, after the range, where it reads as the zone
+    of both ends; a range past midnight names both days, and one across a change of the clocks
+    names both zones ('30 Oct 2022, 01:30 CEST – 02:30 CET')."""
+    if start is None:
+        return ""
+    if end is None:
+        return local_datetime(start, format)
+    first, last = to_local(start), to_local(end)
+    if first.tzname() != last.tzname():
+        return f"{local_datetime(start, format)} – {local_datetime(end, format)}"
+    if first.date() != last.date():
+        return f"{local_datetime(start, format).rsplit(' ', 1)[0]} – {local_datetime(end, format)}"
+    return f"{local_datetime(start, format).rsplit(' ', 1)[0]}–{last:%H:%M} {last.tzname()}"
+
+
 def local_time(moment: datetime | None) -> str:
     """'10:00' — for grids where the zone is stated once in the heading."""
     if moment is None:
@@ -88,6 +104,7 @@ def zone_label(moment: datetime | None = None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["local_range"] = local_range
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["zone_label"] = zone_label
 

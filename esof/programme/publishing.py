@@ -19,11 +19,10 @@ from sqlalchemy.orm import joinedload
 
 from esof.accounts.models import Role, User
 from esof.accounts.services import record_audit
-from esof.conference import to_local
 from esof.db import utcnow
 from esof.errors import Conflict
 from esof.extensions import db
-from esof.i18n import local_datetime
+from esof.i18n import local_range
 from esof.programme.conflicts import PublishRefused, build_conflict_report
 from esof.programme.models import (
     Person,
@@ -343,7 +342,7 @@ def _insert_rows(version_id: int, pending: list[PendingRow]) -> None:
 
 
 def describe_times(starts_at: datetime, ends_at: datetime) -> str:
-    return f"{local_datetime(starts_at, 'short')}–{to_local(ends_at):%H:%M}"
+    return local_range(starts_at, ends_at)
 
 
 def iter_changes(version: ScheduleVersion) -> Iterable[dict[str, Any]]:
