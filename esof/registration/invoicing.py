@@ -45,7 +45,7 @@ from esof.registration.billing_rules import (
     split_gross,
 )
 from esof.registration.errors import StatusChanged
-from esof.registration.models import Registration, RegistrationStatus
+from esof.registration.models import PaymentStatus, Registration, RegistrationStatus
 
 BILLING_LIMITS = {"name": 200, "address": 1000, "vat_number": 20, "po_reference": 100}
 
@@ -107,8 +107,13 @@ def _ensure_billing_details(registration: Registration) -> BillingDetails:
 
 
 def invoice_due(registration: Registration) -> bool:
-    """A confirmed registration with something to pay gets an invoice."""
-    return registration.status == RegistrationStatus.CONFIRMED and registration.amount_due_cents > 0
+    """A confirmed registration with something to pay gets an invoice (not one whose fee the
+    organisers waived)."""
+    return (
+        registration.status == RegistrationStatus.CONFIRMED
+        and registration.amount_due_cents > 0
+        and registration.payment_status != PaymentStatus.WAIVED
+    )
 
 
 def next_number(kind: DocumentKind) -> int:

@@ -186,3 +186,11 @@ def test_nothing_to_pay_means_no_invoice_and_no_number_used(app) -> None:
     assert db.session.query(BillingDocument).count() == 0
     paying = register(UserFactory(), CategoryFactory(fee_cents=100))
     assert invoice_for(paying).number == 1
+
+
+def test_a_waived_fee_gets_no_invoice(app) -> None:
+    registration = register(UserFactory(), CategoryFactory(fee_cents=45000))
+    registration.payment_status = PaymentStatus.WAIVED
+    db.session.flush()
+    with pytest.raises(NoInvoice):
+        invoice_for(registration)
