@@ -1,7 +1,9 @@
 """The organisers' programme pages: tracks, people and the draft sessions."""
 from __future__ import annotations
 
+import enum
 from datetime import date
+from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -12,7 +14,7 @@ from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import choices
 from esof.programme import services
-from esof.programme.blueprint import bp, int_arg, organiser_only
+from esof.programme.blueprint import bp, day_arg, int_arg, organiser_only
 from esof.programme.forms import (
     FORMAT_LABELS,
     ActionForm,
@@ -21,7 +23,11 @@ from esof.programme.forms import (
     SessionForm,
     TrackForm,
 )
-from esof.programme.models import Person, PersonAvailability, ProgrammeSession, SessionStatus, Track
+from esof.programme.models import Person, PersonAvailability, ProgrammeSession, SessionFormat, SessionStatus, Track
+
+E = TypeVar("E", bound=enum.Enum)
+# 50 a page keeps the list a few screens long with the full programme (about 300 sessions).
+SESSIONS_PER_PAGE = 50
 
 
 @bp.get("/organiser/")
@@ -171,12 +177,29 @@ def person_delete(person_id: int) -> ResponseReturnValue:
 @bp.get("/organiser/sessions")
 @organiser_only
 def session_index() -> ResponseReturnValue:
-    q = request.args.get("q", "").strip()
-    track_id = int_arg("track")
-    items = services.list_sessions(q=q, track_id=track_id)
-    tracks = db.session.scalars(db.select(Track).order_by(Track.name)).all()
-    return render_template("programme/session_index.html", items=items, q=q, track_id=track_id,
-                           tracks=tracks, formats=FORMAT_LABELS)
+    filters = services.SessionFilter(
+        q=request.args.get("q", "").strip()[:200],
+        track_id=int_arg("track"),
+        day=day_arg() if day_arg() in conference_days() else None,
+        room_id=int_arg("room"),
+        format=_enum_arg(SessionFormat, "format"),
+        status=_enum_arg(SessionStatus, "status"),
+        unscheduled=request.args.get("unscheduled") == "1",
+    )
+    page = db.paginate(services.filtered_sessions(filters), per_page=SESSIONS_PER_PAGE,
+                       max_per_page=SESSIONS_PER_PAGE, error_out=False)
+    return render_template(
+        "programme/session_index.html", page=page, filters=filters, formats=FORMAT_LABELS,
+        tracks=db.session.scalars(db.select(Track).order_by(Track.name)).all(),
+        rooms=services.list_rooms(), days=conference_days(),
+    )
+
+
+def _enum_arg(kind: type[E], name: str) -> E | None:
+    try:
+        return kind(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 def _session_form(item: ProgrammeSession | None = None) -> SessionForm:

@@ -50,20 +50,21 @@ from esof.programme.schedule import (
 )
 from esof.programme.sessions import (
     SessionAlreadyPublished,
+    SessionFilter,
     UnknownPerson,
     count_sessions,
     delete_session,
-    list_sessions,
+    filtered_sessions,
     save_session,
     set_session_status,
 )
 
 __all__ = [
     "CHANGE_LABELS", "ConflictReport", "InvalidTimes", "OutsideConferenceDays", "PendingRow", "PublishRefused",
-    "ScheduleGrid", "SeatShortfall", "SessionAlreadyPublished", "UnknownPerson", "UnknownRoom",
+    "ScheduleGrid", "SeatShortfall", "SessionAlreadyPublished", "SessionFilter", "UnknownPerson", "UnknownRoom",
     "add_availability", "build_conflict_report", "build_schedule_grid", "cap_shortfall", "compute_publication",
     "count_sessions", "delete_person", "delete_session", "delete_track", "describe_issue", "describe_times",
-    "iter_changes", "latest_version", "list_people", "list_rooms", "list_sessions", "load_placed_sessions",
+    "filtered_sessions", "iter_changes", "latest_version", "list_people", "list_rooms", "load_placed_sessions",
     "local_moment", "pending_changes", "publish_schedule", "remove_availability", "save_person", "save_session",
     "save_track", "schedule_session", "seat_shortfall", "set_session_status", "unschedule_room",
     "unschedule_session",

@@ -6,11 +6,14 @@ Edits here change the draft only; the public sees them once a version is publish
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from esof.conference import conference_zone
 from esof.errors import Conflict, ValidationFailed
 from esof.extensions import db
 from esof.programme.models import (
@@ -118,19 +121,50 @@ def delete_session(*, item: ProgrammeSession) -> None:
     db.session.flush()
 
 
-def list_sessions(*, q: str = "", track_id: int | None = None) -> list[ProgrammeSession]:
+@dataclass(frozen=True)
+class SessionFilter:
+    """The organisers' session list filters; empty values filter nothing."""
+
+    q: str = ""
+    track_id: int | None = None
+    day: date | None = None  # a Leiden day
+    room_id: int | None = None
+    format: SessionFormat | None = None
+    status: SessionStatus | None = None
+    unscheduled: bool = False
+
+
+def filtered_sessions(filters: SessionFilter) -> sa.Select:
+    """The sessions that match, by title, with what the list shows loaded alongside: the
+    page's query count stays the same whatever the number of sessions."""
     stmt = (
         sa.select(ProgrammeSession)
         .options(joinedload(ProgrammeSession.track), selectinload(ProgrammeSession.slot).joinedload(ScheduleSlot.room)
                  .joinedload(Room.venue),
                  selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.person))
-        .order_by(ProgrammeSession.title)
+        .order_by(ProgrammeSession.title, ProgrammeSession.id)
     )
-    if q:
-        stmt = stmt.where(sa.func.lower(ProgrammeSession.title).like(f"%{q.lower()}%"))
-    if track_id:
-        stmt = stmt.where(ProgrammeSession.track_id == track_id)
-    return list(db.session.scalars(stmt))
+    if filters.q:
+        stmt = stmt.where(ProgrammeSession.title.icontains(filters.q, autoescape=True))
+    if filters.track_id:
+        stmt = stmt.where(ProgrammeSession.track_id == filters.track_id)
+    if filters.format is not None:
+        stmt = stmt.where(ProgrammeSession.format == filters.format)
+    if filters.status is not None:
+        stmt = stmt.where(ProgrammeSession.status == filters.status)
+    if filters.unscheduled:
+        stmt = stmt.where(~sa.exists().where(ScheduleSlot.session_id == ProgrammeSession.id))
+    if filters.day is not None or filters.room_id:
+        placed = sa.select(ScheduleSlot.session_id)
+        if filters.day is not None:
+            zone = conference_zone()
+            start = datetime.combine(filters.day, time(0), zone)
+            end = datetime.combine(filters.day + timedelta(days=1), time(0), zone)
+            placed = placed.where(ScheduleSlot.starts_at >= start, ScheduleSlot.starts_at < end)
+        if filters.room_id:
+            placed = placed.where(ScheduleSlot.room_id == filters.room_id)
+        stmt = stmt.where(ProgrammeSession.id.in_(placed))
+    return stmt
 
 
 def count_sessions() -> dict[str, int]:
