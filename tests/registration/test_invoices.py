@@ -59,6 +59,15 @@ def test_the_same_invoice_downloaded_again_keeps_its_number(app, client) -> None
     assert db.session.get(BillingCounter, "invoice").last_number == 1
 
 
+def test_an_issued_invoice_is_drawn_from_what_was_stored(app, client) -> None:
+    delegate_with_registration(client)
+    client.get("/registration/invoice.pdf")
+    app.config.update(PAYMENT_IBAN="NL91 ABNA 0417 1643 00", INVOICE_SELLER_NAME="Someone Else", INVOICE_VAT_RATE="9")
+    text = pdf_text(client.get("/registration/invoice.pdf").data)
+    assert "NL00 ESOF 0000 2022 00" in text and "Stichting ESOF 2022 Leiden" in text and "VAT 21 %" in text
+    assert "Someone Else" not in text
+
+
 def test_invoice_settings_come_from_the_config(app, client) -> None:
     app.config.update(PAYMENT_IBAN="NL91 ABNA 0417 1643 00", INVOICE_VAT_RATE="9", INVOICE_NUMBER_PREFIX="T-")
     delegate_with_registration(client)
