@@ -132,6 +132,40 @@ def cold_renders(address: str, facts: dict[str, Any]) -> dict[str, LoadResult]:
     return found
 
 
+def fragment_estimate(database_url: str, facts: dict[str, Any], repeats: int = 30) -> dict[str, float]:
+    """Median ms in process for a logged-in delegate: the programme page rendered whole (what
+    skipping the cache costs), and the lower bound of the other option, shared fragments: the
+    page's content kept, the layout with the person's own header rendered around it."""
+    import os
+    import statistics
+    import time
+
+    from flask import render_template_string
+
+    os.environ.update(app_environment(database_url))
+    from esof import create_app
+
+    app = create_app()
+    client = app.test_client()
+    client.set_cookie("session", facts["cookie"])
+    path = "/programme/?day=2022-07-13"
+    whole = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        whole.append(time.perf_counter() - started)
+    content = client.get(path).get_data(as_text=True).split('<main id="main"', 1)[1]
+    around = []
+    layout = '{% extends "base.html" %}{% block content %}{{ content|safe }}{% endblock %}'
+    for _ in range(repeats):
+        with app.test_request_context(path, headers={"Cookie": f"session={facts['cookie']}"}):
+            started = time.perf_counter()
+            render_template_string(layout, content=content)  # loads the person and their header
+            around.append(time.perf_counter() - started)
+    return {"whole page": statistics.median(whole) * 1000,
+            "layout around a kept fragment": statistics.median(around) * 1000}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -155,10 +189,13 @@ def main() -> None:
             cold["no cache"] = cold_renders(address, facts)
             uncached = argparse.Namespace(**{**vars(args), "rounds": 1, "requests": max(args.requests // 10, 100)})
             measured += rounds(address, "no cache", facts, uncached)
+        estimate = fragment_estimate(url, facts)
     print(f"\n{args.rounds} rounds of {args.requests} requests per cached scenario (a fifth for logged-in ones), "
           f"{args.concurrency} client connections, {args.workers} gunicorn workers; ratio = median over rounds of "
           "(scenario rate / /livez rate in the same round)\n")
     print(Measured.table(measured))
+    print("\nLogged-in programme page in process (median ms): "
+          + ", ".join(f"{name} {ms:.1f}" for name, ms in estimate.items()))
     print("\nCold renders, one request at a time (each page once):\n")
     print("| server | pages | p50 ms | p99 ms |\n| --- | --- | ---: | ---: |")
     for label, results in cold.items():

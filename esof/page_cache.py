@@ -1,8 +1,8 @@
 """Anonymous public pages and the read API, kept rendered and keyed by what they show.
 
-A key names every input of the page: the host, the path, the query string reduced to the
-parameters the view reads (sorted by name, others dropped: they cannot change the page), the
-language, the conference day (lists start "today"), the change token of each topic the page
+A key names every input of the page: the scheme and host, the path, the query string reduced
+to the parameters the view reads (sorted by name, others dropped: they cannot change the
+page), the language, the conference day (lists start "today"), the change token of each topic the page
 shows (the feeds' tokens: publishing or moderating makes new keys, old entries just expire)
 and, for a page with live numbers, those numbers read by one small query. Entries live in
 Redis when REDIS_URL is set (shared by every app server) and in a bounded process LRU always.
@@ -208,8 +208,9 @@ def page_key(provider: TokenProvider, topics: Iterable[str], names: Iterable[str
     """Tokens are read here, before the view reads the database: an entry stored under a
     token never holds data older than the commit that made the token."""
     today = utcnow().astimezone(conference_zone()).date().isoformat()
-    parts = [request.host, request.path, normalised_query(names), str(get_locale() or ""), today, live,
-             *(f"{topic}={provider(topic)}" for topic in topics)]
+    # Scheme and host: a few pages link to themselves absolutely (url_for(_external=True)).
+    parts = [request.scheme, request.host, request.path, normalised_query(names), str(get_locale() or ""),
+             today, live, *(f"{topic}={provider(topic)}" for topic in topics)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -163,3 +163,11 @@ def test_a_message_in_the_session_is_never_cached_for_others(app: Flask, data) -
         session["_flashes"] = [("success", "Only for this browser")]
     assert "Only for this browser" in visitor.get("/programme/?day=2022-07-13").get_data(as_text=True)
     assert "Only for this browser" not in app.test_client().get("/programme/?day=2022-07-13").get_data(as_text=True)
+
+
+def test_scheme_and_host_are_in_the_key(client: FlaskClient, data) -> None:
+    """The changes feed links to itself absolutely: another host must not get those links."""
+    here = client.get("/programme/changes.atom", base_url="https://esof.test").get_data(as_text=True)
+    there = client.get("/programme/changes.atom", base_url="http://other.test").get_data(as_text=True)
+    assert "https://esof.test/programme/changes" in here and "esof.test" not in there
+    assert "http://other.test/programme/changes" in there
