@@ -27,7 +27,7 @@ from esof.accounts.models import User
 from esof.accounts.services import record_audit
 from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
-from esof.registration.errors import TicketExpired, TicketForged, TicketInvalid, TicketRevoked
+from esof.registration.errors import TicketExpired, TicketForged, TicketRevoked
 from esof.registration.models import Registration, RegistrationStatus
 from esof.registration.references import PATTERN as PAYMENT_REFERENCE
 from esof.tokens import InvalidToken, make_token, read_token
@@ -43,13 +43,13 @@ _TYPED_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
-class TicketCodeMistyped(TicketInvalid):
+class TicketCodeMistyped(TicketForged):
     """Not a ticket code as printed: a wrong check character, length or letter."""
 
     default_message = _l("This ticket code is not right: check the code and type it again.")
 
 
-class PaymentReferenceAtDoor(TicketInvalid):
+class PaymentReferenceAtDoor(TicketForged):
     default_message = _l(
         "This is the payment reference (ESOF-…), not the ticket. Type the ticket code shown on the ticket."
     )
@@ -101,7 +101,12 @@ def _group(code: str) -> str:
 
 def ticket_code(registration: Registration) -> str:
     """The short, stable code printed on the ticket, e.g. ``0017-K3QZ-8TMW``; a reissue changes it."""
-    body = _encode_id(registration.id) + _code_mac(registration.id, registration.ticket_nonce)
+    return code_for(registration.id, registration.ticket_nonce)
+
+
+def code_for(registration_id: int, nonce: str) -> str:
+    """ticket_code from the two columns it depends on (the door list reads only those)."""
+    body = _encode_id(registration_id) + _code_mac(registration_id, nonce)
     return _group(body + _check_character(body))
 
 

@@ -112,6 +112,12 @@ def test_reload_offline_scan_in_words_fast_then_sync_exact_and_cancelled_flagged
     assert scan is not None and scan.registration_id == jane.id and scan.source == "offline" and scan.counted
     assert abs(scan.scanned_at - datetime.now(UTC)) < timedelta(minutes=2)
 
+    # Log-out from the door page clears the door list, the queue and the cached pages.
+    page.locator("form[action$='/logout'] button").click()
+    page.wait_for_url(lambda url: "/checkin/" not in url)
+    left = page.evaluate("async () => [(await indexedDB.databases()).map(d => d.name), await caches.keys()]")
+    assert left == [[], []]
+
 
 def test_two_doors_offline_scan_the_same_ticket_and_it_counts_once(phone, live) -> None:
     jane = delegate(first_name="Jane", last_name="Doe")

@@ -211,13 +211,17 @@
       logout.addEventListener("submit", function (event) {
         if (logout.getAttribute("data-cleared")) { return; }
         event.preventDefault();
-        logout.setAttribute("data-cleared", "yes");
-        var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-        if (worker) { worker.postMessage({ type: "forget" }); }
-        var caches = window.caches ? window.caches.keys().then(function (names) {
-          return Promise.all(names.map(function (name) { return window.caches.delete(name); }));
-        }) : Promise.resolve();
-        Promise.all([store.clearAll(), caches]).catch(function () {}).then(function () { logout.submit(); });
+        // Send what is queued first: clearing the phone must not lose scans nobody has counted.
+        sync().then(function () {
+          if (queueLength && !window.confirm(fill(label("logout-unsent"), { n: queueLength }))) { return; }
+          logout.setAttribute("data-cleared", "yes");
+          var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+          if (worker) { worker.postMessage({ type: "forget" }); }
+          var caches = window.caches ? window.caches.keys().then(function (names) {
+            return Promise.all(names.map(function (name) { return window.caches.delete(name); }));
+          }) : Promise.resolve();
+          return Promise.all([store.clearAll(), caches]).catch(function () {}).then(function () { logout.submit(); });
+        });
       });
     });
   }
