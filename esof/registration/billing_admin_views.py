@@ -14,12 +14,15 @@ from flask_login import current_user
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
+from esof.conference import to_local
+from esof.db import utcnow
 from esof.errors import Busy, DomainError
 from esof.extensions import db
 from esof.registration.bank_statement import Outcome, apply_statement, preview_statement, read_statement
 from esof.registration.billing_errors import StatementTooLarge
 from esof.registration.billing_forms import BankStatementForm, RefundRulesForm, StatementConfirmForm
 from esof.registration.billing_models import RefundStatus
+from esof.registration.billing_rules import refund_percent
 from esof.registration.blueprint import answers_busy, bp
 from esof.registration.forms import ConfirmForm
 from esof.registration.refunds import cancellation_rules, refund_list, refund_totals, save_cancellation_rules
@@ -56,7 +59,9 @@ def organiser_refund_rules() -> ResponseReturnValue:
             flash(_("The cancellation rules are saved."), "success")
             return redirect(url_for("registration.organiser_refund_rules"))
     status = 422 if form.errors else 200
-    return render_template("registration/refund_rules.html", form=form), status
+    today = to_local(utcnow()).date()
+    return render_template("registration/refund_rules.html", form=form, today=today,
+                           today_percent=refund_percent(rules, today)), status
 
 
 @bp.get("/organiser/refunds")

@@ -219,6 +219,7 @@ def test_rules_page_saves_and_refuses_bad_input(app) -> None:
         "full_refund_until": "2022-05-31", "partial_refund_percent": "50", "partial_refund_until": "2022-06-30"})
     assert saved.status_code == 302
     assert cancellation_rules().full_refund_until == FULL_UNTIL
+    assert 'data-refund-today="0"' in staff.get("/registration/organiser/refund-rules").get_data(as_text=True)
     for bad in ({"full_refund_until": "2022-06-30", "partial_refund_percent": "50",
                  "partial_refund_until": "2022-05-31"},
                 {"full_refund_until": "", "partial_refund_percent": "150", "partial_refund_until": ""}):
