@@ -40,7 +40,7 @@ from esof.registration.gdpr import erase_account, export_personal_data
 from esof.registration.models import Registration, RegistrationStatus
 from esof.registration.queries import demo_notice, waitlist_rank
 from esof.registration.question_views import billing_input, raw_answers, show_billing_error
-from esof.registration.questions import list_questions
+from esof.registration.questions import check_answers, list_questions
 from esof.registration.tickets import has_ticket, reissue_ticket, ticket_code, ticket_qr_svg, ticket_token
 from esof.registration.vouchers import Price, usable_voucher, voucher_price
 
@@ -112,6 +112,19 @@ def _voucher_preview(form: RegistrationForm, offers: list) -> Price | None:
     return voucher_price(voucher, offer.fee_cents)
 
 
+def _answer_problems(questions: list, values: dict[int, list[str]], offers: list, code: str) -> dict[int, str]:
+    """The answers' problems too, when the service refused the form for another reason
+    first, so the delegate sees everything to mend at once."""
+    offer = next((o for o in offers if o.category.code == code), None)
+    if offer is None:
+        return {}
+    try:
+        check_answers(questions, values, category_id=offer.category.id)
+    except AnswersInvalid as exc:
+        return exc.problems
+    return {}
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def registration_form() -> ResponseReturnValue:
@@ -176,6 +189,7 @@ def registration_form() -> ResponseReturnValue:
         except DomainError as exc:
             db.session.rollback()
             _show_error(form, exc)
+            page["problems"] = _answer_problems(questions, values, offers, form.category.data)
         else:
             flash(_status_message(registration), "success")
             return redirect(url_for("registration.registration_detail", registration_id=registration.id))

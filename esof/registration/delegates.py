@@ -157,9 +157,9 @@ def register_delegate(
     if not consent:
         raise ConsentMissing()
     voucher = usable_voucher(voucher_code, category_id=category.id, now=now)
-    questions = list_questions()
-    checked_answers = check_answers(questions, answers or {}, category_id=category.id)
     billing = check_billing(billing) if billing is not None else None
+    # Last of the checks: the form shows the answers' problems along with any refusal above.
+    checked_answers = check_answers(list_questions(), answers or {}, category_id=category.id)
     existing = active_registration_for(user)
     if existing is not None:
         raise AlreadyRegistered(existing)

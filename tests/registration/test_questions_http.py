@@ -173,3 +173,15 @@ def test_organiser_sees_filters_and_exports_answers(app, client) -> None:
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id[str(first.id)][-2:] == ["Canal", "'=1+1 vegan"]
     assert len(rows) == 4
+
+
+def test_a_refused_voucher_and_a_missing_answer_are_shown_together(app, client) -> None:
+    CategoryFactory(code="regular")
+    meal = ask(QuestionKind.CHOICE, "Meal", required=True, choices=[("Fish", "Vis"), ("Vegan", "Veganistisch")])
+    logged_in(client, "ada@example.org")
+    response = submit_form(client, "/registration/", form_data("regular", voucher="NOSUCHCODE"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="voucher-error">There is no voucher with this code.' in page
+    assert f'<p class="error" id="question-{meal.id}-error">Please answer this question.</p>' in page
+    assert count(Registration) == 0

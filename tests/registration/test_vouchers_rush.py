@@ -94,3 +94,52 @@ def test_two_hundred_delegates_on_a_ten_use_code_make_exactly_ten(pg_app) -> Non
     assert len(with_voucher) == USES
     assert {(r.amount_due_cents, r.discount_cents) for r in with_voucher} == {(0, 45000)}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == USES
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_beyond_capacity_voucher_rush_fills_a_full_category_only_up_to_the_onsite_cap(pg_app) -> None:
+    """30 threads with a place-reserving code in a full category, 5 onsite places left: 5 get
+    a place (beyond the category's capacity), 25 wait; the onsite cap is never passed."""
+    from esof.accounts.models import User
+    from esof.registration import services
+    from esof.registration.models import ConferenceSettings, RegistrationCategory, RegistrationStatus
+    from tests.registration.factories import profile
+
+    full = CategoryFactory(code="full", capacity=0)
+    services.conference_settings()
+    db.session.get(ConferenceSettings, 1).onsite_cap = 5
+    vouchers.create_vouchers(
+        actor=UserFactory(), code="VIP",
+        spec=vouchers.VoucherSpec(kind=DiscountKind.PERCENT, value=100, max_uses=100, beyond_capacity=True),
+    )
+    user_ids = [UserFactory().id for _ in range(30)]
+    db.session.commit()
+    barrier = threading.Barrier(len(user_ids))
+    errors: list[str] = []
+
+    def one(user_id: int) -> None:
+        with pg_app.app_context():
+            barrier.wait()
+            try:
+                services.register_delegate(user=db.session.get(User, user_id), category_code="full",
+                                           profile=profile(), consent=True, voucher_code="VIP")
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(uid,)) for uid in user_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db.session.expire_all()
+    statuses = Counter(db.session.scalars(sa.select(Registration.status)).all())
+    assert statuses == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITLISTED: 25}
+    assert db.session.get(ConferenceSettings, 1).onsite_confirmed == 5
+    assert db.session.get(RegistrationCategory, full.id).confirmed_count == 5
+    assert db.session.scalar(sa.select(Voucher.used_count).where(Voucher.code == "VIP")) == 30
