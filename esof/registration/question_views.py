@@ -81,9 +81,13 @@ def _spec(form: QuestionForm) -> QuestionSpec:
     )
 
 
-@bp.get("/organiser/questions")
+@bp.route("/organiser/questions", methods=["GET", "POST"])
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_questions() -> ResponseReturnValue:
+    """The list in order; a POST here creates a question (the contract names this URL)."""
+    if request.method == "POST":
+        return _question_form(None)
     return render_template(
         "registration/question_list.html", questions=list_questions(), action_form=ConfirmForm(),
         language=page_language(),
@@ -95,6 +99,10 @@ def organiser_questions() -> ResponseReturnValue:
 @roles_required(Role.ORGANISER)
 @answers_busy
 def organiser_question_edit(question_id: int | None) -> ResponseReturnValue:
+    return _question_form(question_id)
+
+
+def _question_form(question_id: int | None) -> ResponseReturnValue:
     question = db.get_or_404(Question, question_id) if question_id else None
     form = QuestionForm(obj=question)
     form.categories.choices = choices((c.id, c.label(page_language())) for c in list_categories())

@@ -68,9 +68,14 @@ def value_text(voucher: Voucher) -> str:
     return _("price %(amount)s", amount=euro(voucher.value))
 
 
-@bp.get("/organiser/vouchers")
+@bp.route("/organiser/vouchers", methods=["GET", "POST"])
 @roles_required(Role.ORGANISER)
+@answers_busy
 def organiser_vouchers() -> ResponseReturnValue:
+    """The list; a POST here creates, as on the new-voucher page (the contract names this URL
+    with its field `code`, so a tool may post to it)."""
+    if request.method == "POST":
+        return _create_voucher()
     batch = request.args.get("batch", "")[:40]
     return render_template(
         "registration/voucher_list.html", vouchers=list_vouchers(batch), batch=batch, value_text=value_text,
@@ -81,12 +86,19 @@ def organiser_vouchers() -> ResponseReturnValue:
 @roles_required(Role.ORGANISER)
 @answers_busy
 def organiser_voucher_new() -> ResponseReturnValue:
+    return _create_voucher()
+
+
+def _create_voucher() -> ResponseReturnValue:
     form = VoucherForm()
     _category_choices(form)
     if form.validate_on_submit():
         kind = DiscountKind(form.kind.data)
         amount = form.value.data
         value = int(amount) if kind == DiscountKind.PERCENT and amount is not None else cents(amount) or 0
+        if kind == DiscountKind.PERCENT and amount is not None and amount != value:
+            form.value.errors.append(_("A percentage is a whole number."))
+            return render_template("registration/voucher_form.html", form=form, voucher=None), 422
         try:
             made = create_vouchers(
                 actor=current_user, spec=_spec(form, kind, value), code=(form.code.data or "").strip(),

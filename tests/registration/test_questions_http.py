@@ -185,3 +185,10 @@ def test_a_refused_voucher_and_a_missing_answer_are_shown_together(app, client) 
     assert 'id="voucher-error">There is no voucher with this code.' in page
     assert f'<p class="error" id="question-{meal.id}-error">Please answer this question.</p>' in page
     assert count(Registration) == 0
+
+
+def test_posting_to_the_contract_url_creates_a_question(app, client) -> None:
+    organiser(client)
+    response = submit_form(client, "/registration/organiser/questions", {"text": "Party?", "kind": "yes-no"})
+    assert response.status_code == 302
+    assert [q.text for q in questions.list_questions()] == ["Party?"]

@@ -182,3 +182,15 @@ def test_delegate_is_told_why_a_code_is_refused_and_nothing_is_saved(app, client
         assert response.status_code == 422, code
         assert f'<p class="error" id="voucher-error">{reason}' in page, code
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+
+def test_posting_to_the_contract_url_creates_a_voucher(app, client) -> None:
+    organiser(client)
+    response = submit_form(client, "/registration/organiser/vouchers",
+                           {"code": "contract", "kind": "percent", "value": "25", "max_uses": "2"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Voucher.code)) == "CONTRACT"
+    fraction = submit_form(client, "/registration/organiser/vouchers",
+                           {"code": "HALFPCT", "kind": "percent", "value": "12.5", "max_uses": "1"})
+    assert fraction.status_code == 422 and "A percentage is a whole number." in fraction.get_data(as_text=True)
+    assert voucher_count() == 1
