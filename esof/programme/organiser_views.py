@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from esof.conference import conference_days
+from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import choices
@@ -74,6 +75,11 @@ def track_edit(track_id: int) -> ResponseReturnValue:
 def track_delete(track_id: int) -> ResponseReturnValue:
     track = db.get_or_404(Track, track_id)
     if ActionForm().validate_on_submit():
+        if not is_confirmed():
+            return confirmation_page(
+                heading=_("Delete the track “%(name)s”?", name=track.name),
+                consequences=services.track_deletion_effects(track), button=_("Delete the track"),
+                cancel_url=url_for("programme.track_index"))
         services.delete_track(track=track)
         db.session.commit()
         flash(_("Track deleted."), "success")
@@ -165,6 +171,11 @@ def availability_delete(window_id: int) -> ResponseReturnValue:
 def person_delete(person_id: int) -> ResponseReturnValue:
     person = db.get_or_404(Person, person_id)
     if ActionForm().validate_on_submit():
+        if not is_confirmed():
+            return confirmation_page(
+                heading=_("Delete %(name)s from the programme's people?", name=person.name),
+                consequences=services.person_deletion_effects(person), button=_("Delete the person"),
+                cancel_url=url_for("programme.person_edit", person_id=person_id))
         services.delete_person(person=person)
         db.session.commit()
         flash(_("Person deleted."), "success")
@@ -289,6 +300,12 @@ def session_status(session_id: int) -> ResponseReturnValue:
 def session_delete(session_id: int) -> ResponseReturnValue:
     item = db.get_or_404(ProgrammeSession, session_id)
     if ActionForm().validate_on_submit():
+        if not is_confirmed():
+            effects, blocked = services.session_deletion_effects(item)
+            return confirmation_page(
+                heading=_("Delete the session “%(title)s”?", title=item.title), consequences=effects,
+                blocked=blocked, button=_("Delete the session"),
+                cancel_url=url_for("programme.session_edit", session_id=session_id))
         try:
             services.delete_session(item=item)
         except DomainError as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from esof.extensions import db
-from esof.programme.models import Person, PersonAvailability, Track
+from esof.programme.models import Person, PersonAvailability, ProgrammeSession, SessionSpeaker, Track
 from esof.programme.schedule import check_times
 from esof.text import unique_slug
 
@@ -19,6 +20,20 @@ def save_track(*, track: Track | None = None, name: str, name_nl: str = "", colo
     track.name, track.name_nl, track.colour = name, name_nl.strip(), colour
     db.session.flush()
     return track
+
+
+def track_deletion_effects(track: Track) -> list[str]:
+    sessions = db.session.scalar(
+        sa.select(sa.func.count(ProgrammeSession.id)).where(ProgrammeSession.track_id == track.id)) or 0
+    return [ngettext("%(num)d session of this track stays in the programme, without a track.",
+                     "%(num)d sessions of this track stay in the programme, without a track.", sessions)]
+
+
+def person_deletion_effects(person: Person) -> list[str]:
+    sessions = db.session.scalar(
+        sa.select(sa.func.count(SessionSpeaker.session_id)).where(SessionSpeaker.person_id == person.id)) or 0
+    return [ngettext("%(num)d session loses this speaker.", "%(num)d sessions lose this speaker.", sessions),
+            gettext("Their availability windows are deleted too.")]
 
 
 def delete_track(*, track: Track) -> None:
@@ -65,7 +80,6 @@ def delete_person(*, person: Person) -> None:
 def list_people(*, q: str = "") -> list[Person]:
     stmt = sa.select(Person).order_by(Person.name)
     if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Person.name).like(pattern),
-                                 sa.func.lower(Person.affiliation).like(pattern)))
+        stmt = stmt.where(sa.or_(Person.name.icontains(q, autoescape=True),
+                                 Person.affiliation.icontains(q, autoescape=True)))
     return list(db.session.scalars(stmt))

@@ -126,6 +126,10 @@ def unschedule_session(*, item: ProgrammeSession) -> None:
         db.session.flush()
 
 
+def sessions_placed_in(room: Room) -> int:
+    return db.session.scalar(sa.select(sa.func.count(ScheduleSlot.id)).where(ScheduleSlot.room_id == room.id)) or 0
+
+
 def unschedule_room(*, room: Room) -> int:
     """Take every session out of a room (so the room can be deleted); returns how many."""
     result = db.session.execute(sa.delete(ScheduleSlot).where(ScheduleSlot.room_id == room.id))

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from esof.accounts.models import Role
 from esof.conference import conference_days
+from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.programme import services
@@ -121,6 +123,16 @@ def schedule_unschedule(session_id: int) -> ResponseReturnValue:
 def room_unschedule(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     if ActionForm().validate_on_submit():
+        if not is_confirmed():
+            placed = services.sessions_placed_in(room)
+            return confirmation_page(
+                heading=_("Take every session out of %(room)s?", room=room.name),
+                consequences=[ngettext(
+                    "%(num)d session goes back to the unscheduled list; booked delegates keep their bookings "
+                    "until the next published version moves or cancels it.",
+                    "%(num)d sessions go back to the unscheduled list; booked delegates keep their bookings "
+                    "until the next published version moves or cancels them.", placed)],
+                button=_("Unschedule the sessions"), cancel_url=url_for("venues.venue_detail", venue_id=room.venue_id))
         count = services.unschedule_room(room=room)
         db.session.commit()
         flash(_("%(count)d session(s) taken out of %(room)s.", count=count, room=room.name), "success")

@@ -19,9 +19,11 @@ from esof.programme.people import (
     delete_person,
     delete_track,
     list_people,
+    person_deletion_effects,
     remove_availability,
     save_person,
     save_track,
+    track_deletion_effects,
 )
 from esof.programme.publishing import (
     CHANGE_LABELS,
@@ -45,6 +47,7 @@ from esof.programme.schedule import (
     local_moment,
     schedule_session,
     seat_shortfall,
+    sessions_placed_in,
     unschedule_room,
     unschedule_session,
 )
@@ -56,6 +59,7 @@ from esof.programme.sessions import (
     delete_session,
     filtered_sessions,
     save_session,
+    session_deletion_effects,
     set_session_status,
 )
 
@@ -65,7 +69,8 @@ __all__ = [
     "add_availability", "build_conflict_report", "build_schedule_grid", "cap_shortfall", "compute_publication",
     "count_sessions", "delete_person", "delete_session", "delete_track", "describe_issue", "describe_times",
     "filtered_sessions", "iter_changes", "latest_version", "list_people", "list_rooms", "load_placed_sessions",
-    "local_moment", "pending_changes", "publish_schedule", "remove_availability", "save_person", "save_session",
-    "save_track", "schedule_session", "seat_shortfall", "set_session_status", "unschedule_room",
-    "unschedule_session",
+    "local_moment", "pending_changes", "person_deletion_effects", "publish_schedule", "remove_availability",
+    "save_person", "save_session", "save_track", "schedule_session", "seat_shortfall", "session_deletion_effects",
+    "sessions_placed_in",
+    "set_session_status", "track_deletion_effects", "unschedule_room", "unschedule_session",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -111,11 +112,26 @@ def set_session_status(*, item: ProgrammeSession, status: SessionStatus) -> None
     db.session.flush()
 
 
-def delete_session(*, item: ProgrammeSession) -> None:
-    published = db.session.scalar(
+def _is_published(item: ProgrammeSession) -> bool:
+    return db.session.scalar(
         sa.select(PublishedSession.id).where(PublishedSession.session_id == item.id).limit(1)
-    )
-    if published is not None:
+    ) is not None
+
+
+def session_deletion_effects(item: ProgrammeSession) -> tuple[list[str], str | None]:
+    """What deleting the draft session takes with it, and why it cannot be deleted (if so)."""
+    if _is_published(item):
+        return [], str(SessionAlreadyPublished.default_message)
+    effects = [ngettext("Its %(num)d speaker stays in the list of people, without this session.",
+                        "Its %(num)d speakers stay in the list of people, without this session.",
+                        len(item.speaker_links))]
+    if item.slot is not None:
+        effects.append(gettext("Its place in the draft schedule is freed."))
+    return effects, None
+
+
+def delete_session(*, item: ProgrammeSession) -> None:
+    if _is_published(item):
         raise SessionAlreadyPublished()
     db.session.delete(item)
     db.session.flush()

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.conference import conference_days
+from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import keep_stored_choice
@@ -80,6 +82,16 @@ def venue_edit(venue_id: int) -> ResponseReturnValue:
 def venue_delete(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     if DeleteForm().validate_on_submit():
+        if not is_confirmed():
+            return confirmation_page(
+                heading=_("Delete the venue “%(name)s”?", name=venue.name),
+                consequences=[
+                    ngettext("Its %(num)d room and the opening hours go with it.",
+                             "Its %(num)d rooms and the opening hours go with it.", len(venue.rooms)),
+                    _("While sessions are placed in its rooms it is not deleted: unschedule them first."),
+                ],
+                button=_("Delete the venue and its rooms"),
+                cancel_url=url_for("venues.venue_detail", venue_id=venue_id))
         try:
             services.delete_venue(venue=venue)
         except DomainError as exc:
@@ -166,6 +178,11 @@ def room_delete(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     venue_id = room.venue_id
     if DeleteForm().validate_on_submit():
+        if not is_confirmed():
+            return confirmation_page(
+                heading=_("Delete the room “%(name)s” of %(venue)s?", name=room.name, venue=room.venue.name),
+                consequences=[_("While sessions are placed in it the room is not deleted: unschedule them first.")],
+                button=_("Delete the room"), cancel_url=url_for("venues.venue_detail", venue_id=venue_id))
         try:
             services.delete_room(room=room)
         except DomainError as exc:

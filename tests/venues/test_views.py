@@ -85,15 +85,18 @@ def test_delete_room_with_sessions_refused_then_unscheduled_and_deleted(organise
     db.session.commit()
     room_id, venue_id = slot.room_id, slot.room.venue_id
     page = f"/organiser/venues/{venue_id}"
-    response = submit_form(organiser_client, f"/organiser/venues/rooms/{room_id}/delete", {}, page=page)
+    response = submit_form(organiser_client, f"/organiser/venues/rooms/{room_id}/delete", {"confirmed": "yes"},
+                           page=page)
     assert response.status_code == 302
     assert "This room holds scheduled sessions" in organiser_client.get(page).get_data(as_text=True)
     assert db.session.get(Room, room_id) is not None
 
-    response = submit_form(organiser_client, f"/programme/organiser/rooms/{room_id}/unschedule", {}, page=page)
+    response = submit_form(organiser_client, f"/programme/organiser/rooms/{room_id}/unschedule",
+                           {"confirmed": "yes"}, page=page)
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(ScheduleSlot.id))) == 0
-    response = submit_form(organiser_client, f"/organiser/venues/rooms/{room_id}/delete", {}, page=page)
+    response = submit_form(organiser_client, f"/organiser/venues/rooms/{room_id}/delete", {"confirmed": "yes"},
+                           page=page)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Room, room_id) is None
