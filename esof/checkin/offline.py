@@ -221,37 +221,73 @@ def _registration_for(code: str) -> Registration:
     ).scalar_one()
 
 
-def replay_presence(registration: Registration, door: services.Door) -> None:
-    """Recompute which of the delegate's scans at this door counted, in the scans' own time
-    order, then bring their presence row and the door's counter in line with the last one."""
-    scans = list(db.session.scalars(
-        sa.select(CheckIn).where(CheckIn.registration_id == registration.id, services.door_filter(CheckIn, door))
-        .order_by(CheckIn.scanned_at, CheckIn.id)
-    ))
-    inside, entered_at = False, None
-    for scan in scans:
+PRESENCE_CODES = {services.ScanWarning.ALREADY_INSIDE.value, services.ScanWarning.NOT_INSIDE.value}
+
+
+@dataclass
+class Replay:
+    outcomes: dict[int, Outcome]  # CheckIn id -> accepted / duplicate
+    inside: bool
+    entered_at: datetime | None
+
+
+def replay(scans: list[CheckIn]) -> Replay:
+    """Which of one delegate's scans at one door count, taken in their own time order: an "in"
+    counts when they were not inside, an "out" when they were. A scan that does not count is a
+    duplicate when it repeats the direction of the last one that did (the same stay seen at two
+    doors, or twice); an "out" before any "in" is accepted, with its warning. Sets `counted` and
+    the presence warning of each scan."""
+    outcomes: dict[int, Outcome] = {}
+    inside, entered_at, last_counted = False, None, None
+    for scan in sorted(scans, key=lambda s: (s.scanned_at, s.id)):
         counted = (not inside) if scan.direction == Direction.IN else inside
+        codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
         if counted:
             inside = scan.direction == Direction.IN
             entered_at = scan.scanned_at if inside else None
-        scan.counted = counted
+            last_counted = scan.direction
+        else:
+            codes.insert(0, services.ScanWarning.ALREADY_INSIDE.value if scan.direction == Direction.IN
+                         else services.ScanWarning.NOT_INSIDE.value)
+        repeated = not counted and last_counted == scan.direction
+        outcomes[scan.id] = Outcome.DUPLICATE if repeated else Outcome.ACCEPTED
+        if scan.counted != counted:
+            scan.counted = counted
+        if scan.warnings != " ".join(codes):
+            scan.warnings = " ".join(codes)
+    return Replay(outcomes, inside, entered_at)
+
+
+def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
+    return list(db.session.scalars(
+        sa.select(CheckIn).where(CheckIn.registration_id == registration_id, services.door_filter(CheckIn, door))
+    ))
+
+
+def replay_presence(registration: Registration, door: services.Door) -> Replay:
+    """Recompute the delegate's scans at this door in time order, then bring their presence
+    row and the door's counter in line with the last one that counted."""
+    result = replay(_scans_at(registration.id, door))
     was_inside = db.session.scalar(
         sa.select(DoorPresence.id).where(DoorPresence.registration_id == registration.id,
                                          services.door_filter(DoorPresence, door))
     ) is not None
-    if inside == was_inside:
-        return
-    services.ensure_occupancy_row(door)
-    if services.change_presence(registration, door, Direction.IN if inside else Direction.OUT,
-                                entered_at or utcnow()):
-        services.move_counter(door, Direction.IN if inside else Direction.OUT, utcnow())
+    if result.inside != was_inside:
+        direction = Direction.IN if result.inside else Direction.OUT
+        services.ensure_occupancy_row(door)
+        if services.change_presence(registration, door, direction, result.entered_at or utcnow()):
+            services.move_counter(door, direction, utcnow())
     db.session.flush()
+    return result
 
 
-def _answer_for(scan: CheckIn, registration: Registration, door: services.Door) -> SyncAnswer:
+def _answer_for(scan: CheckIn, registration: Registration, door: services.Door,
+                outcome: Outcome | None = None) -> SyncAnswer:
+    if outcome is None:  # a resend: how the scans stand now, changing nothing
+        outcome = replay(_scans_at(registration.id, door)).outcomes.get(scan.id, Outcome.DUPLICATE)
     warnings = [services.warning_message(code) for code in scan.warnings.split()]
     return SyncAnswer(
-        client_id=scan.client_id or "", status=Outcome.ACCEPTED if scan.counted else Outcome.DUPLICATE,
+        client_id=scan.client_id or "", status=outcome,
         name=registration.full_name, category=registration.category.name, door=door.label,
         present=services.door_present(door), warnings=warnings,
     )
@@ -282,8 +318,8 @@ def _record(item: QueuedScan, staff: User) -> SyncAnswer:
         if existing is None:
             raise
         return _answer_for(existing, registration, item.door)
-    replay_presence(registration, item.door)
-    return _answer_for(scan, registration, item.door)
+    outcomes = replay_presence(registration, item.door).outcomes
+    return _answer_for(scan, registration, item.door, outcomes[scan.id])
 
 
 def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:

@@ -63,18 +63,42 @@ def test_scans_count_in_their_own_time_order_not_in_arrival_order(pg_app) -> Non
     enter, leave, back = (item(code, door, DAY), item(code, door, DAY + timedelta(minutes=30), "out"),
                           item(code, door, DAY + timedelta(minutes=50)))
     # Phone 2 (the exit) syncs first; phone 1 later sends the entry and the return in one batch, newest first.
-    assert statuses(offline.sync_scans([leave], staff=by)) == [("duplicate", None)]  # nobody was inside yet
+    first = offline.sync_scans([leave], staff=by)
+    assert statuses(first) == [("accepted", None)]  # recorded; nobody was inside yet, so it moved nothing
+    assert first[0].warnings == ["Was not checked in behind this door: the count is unchanged."]
     db.session.commit()
     assert present(door) == 0
     answers = offline.sync_scans([back, enter], staff=by)
     db.session.commit()
     assert statuses(answers) == [("accepted", None), ("accepted", None)]
     scans = list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.scanned_at)))
+    assert [s.warnings for s in scans] == ["", "", ""]  # the exit's warning went once the entry arrived
     assert [(s.direction.value, s.counted, s.scanned_at) for s in scans] == [
         ("in", True, DAY), ("out", True, DAY + timedelta(minutes=30)), ("in", True, DAY + timedelta(minutes=50))]
     assert present(door) == 1
     presence = db.session.scalar(sa.select(DoorPresence))
     assert presence is not None and presence.entered_at == DAY + timedelta(minutes=50)
+
+
+@pytest.mark.postgres
+def test_an_online_scan_and_a_late_offline_one_share_one_timeline(pg_app) -> None:
+    registration, by = delegate(), staff()
+    _room, door = room_door()
+    db.session.commit()
+    code = ticket_code(registration)
+    # Online at 10:20 the delegate walks in; a phone that was offline at 10:00 saw them enter
+    # (through the other door) and leave at 10:10, and another one saw the same exit.
+    services.record_scan(door=door, direction=services.parse_direction("in"), staff=by, token=code,
+                         now=DAY + timedelta(minutes=20))
+    db.session.commit()
+    answers = offline.sync_scans([item(code, door, DAY), item(code, door, DAY + timedelta(minutes=10), "out"),
+                                  item(code, door, DAY + timedelta(minutes=11), "out")], staff=by)
+    db.session.commit()
+    assert statuses(answers) == [("accepted", None), ("accepted", None), ("duplicate", None)]
+    scans = list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.scanned_at)))
+    assert [(s.direction.value, s.counted) for s in scans] == [
+        ("in", True), ("out", True), ("out", False), ("in", True)]
+    assert present(door) == 1
 
 
 @pytest.mark.postgres
