@@ -36,6 +36,7 @@ from esof.registration.tickets import (
     TicketForged,
     code_for,
     door_code_hash,
+    door_nonce_hash,
     is_signed_token,
     verify_ticket,
 )
@@ -88,8 +89,9 @@ def short_name(registration_first: str, registration_last: str) -> str:
 
 def door_list(*, now: datetime | None = None) -> dict[str, Any]:
     """Every ticket the door may see, with only what the door needs to answer: a hash of the
-    ticket code (not the code), "Jane D.", the category and valid/cancelled plus the warnings
-    staff act on (unpaid, online only). One query; no email, affiliation or payment data."""
+    ticket code (not the code) and of the nonce a badge's signed token carries, "Jane D.", the
+    category and valid/cancelled plus the warnings staff act on (unpaid, online only). One
+    query; no email, affiliation or payment data."""
     now = now or utcnow()
     rows = db.session.execute(
         sa.select(Registration.id, Registration.ticket_nonce, Registration.first_name, Registration.last_name,
@@ -110,13 +112,13 @@ def door_list(*, now: datetime | None = None) -> dict[str, Any]:
         if row.attendance == Attendance.ONLINE:
             warnings.append(services.ScanWarning.ONLINE_ONLY.value)
         status = "valid" if row.status == RegistrationStatus.CONFIRMED else "cancelled"
-        tickets.append([door_code_hash(code_for(row.id, row.ticket_nonce)), short_name(row.first_name, row.last_name),
-                        category, status, " ".join(warnings)])
+        tickets.append([door_code_hash(code_for(row.id, row.ticket_nonce)), door_nonce_hash(row.ticket_nonce),
+                        short_name(row.first_name, row.last_name), category, status, " ".join(warnings)])
     _start, end = scan_window()
     return {
         "generated_at": now.isoformat(),
         "expires_at": end.isoformat(),
-        "fields": ["code_hash", "name", "category", "status", "warnings"],
+        "fields": ["code_hash", "nonce_hash", "name", "category", "status", "warnings"],
         "categories": list(categories),
         "tickets": tickets,
     }

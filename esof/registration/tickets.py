@@ -172,9 +172,16 @@ def verify_ticket(text: str) -> Registration:
 
 
 def door_code_hash(code: str) -> str:
-    """What the offline door list stores instead of the code (checked with the same function
-    in the scanner's script): 20 hex characters of SHA-256 over the normalised code."""
-    return hashlib.sha256(normalise_ticket_code(code).encode()).hexdigest()[:20]
+    """What the offline door list stores instead of the code (the scanner's script computes the
+    same): 16 hex characters of SHA-256 over the normalised code."""
+    return hashlib.sha256(normalise_ticket_code(code).encode()).hexdigest()[:16]
+
+
+def door_nonce_hash(nonce: str) -> str:
+    """How the door list recognises a signed token (printed badges) offline: the token's
+    payload carries the nonce in the clear, its signature cannot be checked without the key.
+    12 hex characters of SHA-256 over the 128-bit random nonce reveal nothing of it."""
+    return hashlib.sha256(nonce.encode()).hexdigest()[:12]
 
 
 def ticket_qr_svg(registration: Registration) -> str:

@@ -15,7 +15,7 @@ from esof.checkin import offline, services
 from esof.checkin.models import CheckIn, DoorPresence
 from esof.extensions import db
 from esof.registration.models import RegistrationStatus
-from esof.registration.tickets import reissue_ticket, ticket_code, ticket_token
+from esof.registration.tickets import door_code_hash, door_nonce_hash, reissue_ticket, ticket_code, ticket_token
 from tests.checkin.factories import delegate, room_door, staff
 
 DAY = datetime(2022, 7, 14, 8, 0, tzinfo=UTC)  # 10:00 in Leiden, the second conference day
@@ -145,15 +145,14 @@ def test_door_list_holds_only_what_the_door_needs(pg_app) -> None:
     waiting.status = RegistrationStatus.WAITLISTED
     db.session.commit()
     listing = offline.door_list()
-    rows = {row[1]: row for row in listing["tickets"]}
+    rows = {row[2]: row for row in listing["tickets"]}
     assert set(rows) == {"Jane D.", "Piet J."}
-    from esof.registration.tickets import door_code_hash
-
-    assert rows["Jane D."][0] == door_code_hash(ticket_code(jane))
-    assert (rows["Jane D."][3], rows["Piet J."][3]) == ("valid", "cancelled")
-    assert listing["categories"][rows["Jane D."][2]] == jane.category.name
+    assert rows["Jane D."][:2] == [door_code_hash(ticket_code(jane)), door_nonce_hash(jane.ticket_nonce)]
+    assert (rows["Jane D."][4], rows["Piet J."][4]) == ("valid", "cancelled")
+    assert listing["categories"][rows["Jane D."][3]] == jane.category.name
     text = repr(listing)
-    for private in (jane.user.email, "Doe", jane.payment_reference, ticket_code(jane), jane.affiliation or "@"):
+    for private in (jane.user.email, "Doe", jane.payment_reference, ticket_code(jane), jane.ticket_nonce,
+                    jane.affiliation or "@"):
         assert private not in text
     assert listing["expires_at"].startswith("2022-07-17")
 

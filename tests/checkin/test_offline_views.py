@@ -36,7 +36,7 @@ def test_door_list_is_for_check_in_staff_only_and_never_cached(app, client) -> N
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     body = response.get_json()
-    assert [row[1] for row in body["tickets"]] == ["Jane D."] and body["csrf"]
+    assert [row[2] for row in body["tickets"]] == ["Jane D."] and body["csrf"]
 
 
 def test_sync_over_http_accepts_a_scan_and_refuses_a_tampered_one(app, client) -> None:

@@ -19,6 +19,7 @@
   var door = box.getAttribute("data-door");
   var direction = box.getAttribute("data-direction");
   var tickets = null;   // code hash -> row of the door list
+  var byNonce = null;   // nonce hash (signed tokens of printed badges) -> row
   var list = null;
   var queueLength = 0;
   var syncing = false;
@@ -39,12 +40,13 @@
 
   function useList(doorList) {
     if (!doorList || (doorList.expires_at && Date.parse(doorList.expires_at) < Date.now())) {
-      list = null; tickets = null;
+      list = null; tickets = null; byNonce = null;
       return;
     }
     list = doorList;
     tickets = new Map();
-    doorList.tickets.forEach(function (row) { tickets.set(row[0], row); });
+    byNonce = new Map();
+    doorList.tickets.forEach(function (row) { tickets.set(row[0], row); byNonce.set(row[1], row); });
   }
 
   function showStatus() {
@@ -100,32 +102,31 @@
   function offlineScan(text) {
     var started = performance.now();
     var done = function () { output.setAttribute("data-answer-ms", (performance.now() - started).toFixed(1)); };
-    if (store.isSignedToken(text)) {
-      show("unchecked", label("unchecked"));
-      done();
-      return queue(text.trim(), "unchecked", "");
-    }
-    var shape = store.codeShape(text);
+    var token = store.isSignedToken(text);
+    var shape = token ? "ok" : store.codeShape(text);
     if (shape !== "ok") {
       show("mistyped", label(shape));
       done();
       return Promise.resolve();
     }
-    return store.codeHash(text).then(function (hash) {
-      var row = tickets ? tickets.get(hash) : null;
-      var localStatus = row ? row[3] : (tickets ? "unknown" : "unchecked");
-      var category = row ? list.categories[row[2]] : "";
+    var lookup = token
+      ? store.tokenNonceHash(text).then(function (hash) { return hash && byNonce ? byNonce.get(hash) : null; })
+      : store.codeHash(text).then(function (hash) { return tickets ? tickets.get(hash) : null; });
+    return lookup.then(function (row) {
+      // row: code hash, nonce hash, "Jane D.", category index, valid/cancelled, warnings
+      var localStatus = row ? row[4] : (tickets ? "unknown" : "unchecked");
+      var category = row ? list.categories[row[3]] : "";
       if (!row) {
         show(localStatus, tickets ? label("unknown") : label("unchecked"));
       } else if (localStatus === "valid") {
-        var warnings = warningWords(row[4]);
-        show(warnings.length ? "warning" : "valid", fill(label("valid"), { name: row[1], category: category }), warnings);
+        var warnings = warningWords(row[5]);
+        show(warnings.length ? "warning" : "valid", fill(label("valid"), { name: row[2], category: category }), warnings);
         if (warnings.length) { output.classList.add("has-warnings"); }
       } else {
-        show("cancelled", fill(label("cancelled"), { name: row[1], category: category }));
+        show("cancelled", fill(label("cancelled"), { name: row[2], category: category }));
       }
       done();
-      return queue(store.normalise(text), localStatus, row ? row[1] : "");
+      return queue(token ? text.trim() : store.normalise(text), localStatus, row ? row[2] : "");
     });
   }
 

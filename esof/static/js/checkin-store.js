@@ -85,14 +85,36 @@
     return checkCharacter(code.slice(0, -1)) === code.slice(-1) ? "ok" : "mistyped";
   }
 
-  /* tickets.door_code_hash: 20 hex characters of SHA-256 over the normalised code. */
-  function codeHash(text) {
-    var bytes = new TextEncoder().encode(normalise(text));
-    return root.crypto.subtle.digest("SHA-256", bytes).then(function (digest) {
+  function sha256Hex(text, length) {
+    return root.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (digest) {
       return Array.prototype.map.call(new Uint8Array(digest), function (b) {
         return (b < 16 ? "0" : "") + b.toString(16);
-      }).join("").slice(0, 20);
+      }).join("").slice(0, length);
     });
+  }
+
+  /* tickets.door_code_hash: 16 hex characters of SHA-256 over the normalised code. */
+  function codeHash(text) { return sha256Hex(normalise(text), 16); }
+
+  /* tickets.door_nonce_hash of the nonce in a signed token's payload (its signature needs the
+     server's key; the nonce is what a reissue changes). Resolves to null when unreadable. */
+  function tokenNonceHash(text) {
+    var parts = String(text || "").trim().split(".");
+    var compressed = parts[0] === "";
+    var payload = compressed ? parts[1] : parts[0];
+    var bytes;
+    try {
+      var b64 = payload.replace(/-/g, "+").replace(/_/g, "/");
+      var binary = root.atob(b64 + "===".slice((b64.length + 3) % 4));
+      bytes = Uint8Array.from(binary, function (c) { return c.charCodeAt(0); });
+    } catch (error) { return Promise.resolve(null); }
+    var json = compressed && root.DecompressionStream
+      ? new Response(new Blob([bytes]).stream().pipeThrough(new root.DecompressionStream("deflate"))).text()
+      : Promise.resolve(compressed ? null : new TextDecoder().decode(bytes));
+    return json.then(function (textPayload) {
+      var data = textPayload ? JSON.parse(textPayload) : null;
+      return data && typeof data.n === "string" ? sha256Hex(data.n, 12) : null;
+    }).catch(function () { return null; });
   }
 
   function newId() {
@@ -164,7 +186,7 @@
 
   root.CheckinStore = {
     all: all, put: put, remove: remove, getMeta: getMeta, clearAll: clearAll, normalise: normalise,
-    isSignedToken: isSignedToken, codeShape: codeShape, codeHash: codeHash, newId: newId,
+    isSignedToken: isSignedToken, codeShape: codeShape, codeHash: codeHash, tokenNonceHash: tokenNonceHash, newId: newId,
     fetchDoorList: fetchDoorList, syncQueue: syncQueue
   };
 })(self);
