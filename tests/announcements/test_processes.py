@@ -22,6 +22,7 @@ from tests.factories import UserFactory
 from tests.mail import test_outbox as smtp_support
 from tests.ops.processes import PYTHON, REPO, app_environment, flask_command, free_port, stop_process, wait_until
 from tests.registration.factories import CategoryFactory
+from tests.support import log_in, submit_form
 
 
 @pytest.fixture
@@ -76,8 +77,9 @@ def assert_each_recipient_has_one_message(announcement_id: int, count: int) -> N
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("resume_by", ["command", "page"])
 def test_queueing_killed_half_way_is_resumed_with_one_message_per_recipient(
-        pg_app: Flask, organiser: User, category: RegistrationCategory) -> None:
+        pg_app: Flask, organiser: User, category: RegistrationCategory, resume_by: str) -> None:
     count = 3000
     announcement_id = announcement_to_everyone(organiser, count, category.id)
     env = app_environment(database_url())
@@ -99,9 +101,19 @@ def test_queueing_killed_half_way_is_resumed_with_one_message_per_recipient(
         messages = conn.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     assert messages == queued and queued % 10 == 0
 
-    resumed = flask_command(env, "announcements", "queue")
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert resumed.stdout.strip() == f"queued {count - queued}"
+    if resume_by == "command":
+        resumed = flask_command(env, "announcements", "queue")
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert resumed.stdout.strip() == f"queued {count - queued}"
+    else:  # the organiser's button on the progress page
+        client = pg_app.test_client()
+        log_in(client, organiser.email)
+        page = f"/organiser/mail/{announcement_id}"
+        html = client.get(page).get_data(as_text=True)
+        assert f"{count - queued} mails are not in the outbox yet." in html
+        response = submit_form(client, f"{page}/resume", {}, page=page)
+        assert response.status_code == 302
+        assert "not in the outbox yet" not in client.get(page).get_data(as_text=True)
     assert_each_recipient_has_one_message(announcement_id, count)
 
 
