@@ -21,6 +21,18 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// A Wi-Fi that is connected but carries nothing: after this long the kept copy is shown.
+var PAGE_TIMEOUT_MS = 4000;
+var ASSET_TIMEOUT_MS = 6000;
+
+function withTimeout(promise, ms) {
+  return new Promise(function (resolve, reject) {
+    var timer = setTimeout(function () { reject(new Error("timeout")); }, ms);
+    promise.then(function (value) { clearTimeout(timer); resolve(value); },
+                 function (error) { clearTimeout(timer); reject(error); });
+  });
+}
+
 function cacheable(request, response) {
   return response && response.ok && response.type === "basic" && !response.redirected;
 }
@@ -57,7 +69,7 @@ self.addEventListener("fetch", function (event) {
   if (!isPage && url.pathname.indexOf("/static/") < 0 && url.pathname.indexOf(new URL(scope).pathname) !== 0) {
     return;
   }
-  event.respondWith(fetch(request).then(function (response) {
+  event.respondWith(withTimeout(fetch(request), isPage ? PAGE_TIMEOUT_MS : ASSET_TIMEOUT_MS).then(function (response) {
     if (cacheable(request, response)) {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(request, copy); });

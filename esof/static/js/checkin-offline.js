@@ -26,6 +26,7 @@
   var seq = Date.now();
   var lastReport = "";  // what the last sync answered, kept on the status line
   var LIST_REFRESH_MS = 5 * 60 * 1000;
+  var ONLINE_TIMEOUT_MS = 3000;
 
   function element(tag, text, className) {
     var node = document.createElement(tag);
@@ -131,12 +132,18 @@
   }
 
   function onlineScan(text) {
+    // A Wi-Fi that is connected but carries nothing would keep the queue waiting: give the
+    // server a few seconds, then answer from the door list (a scan the server did get counts
+    // once anyway: the synced copy is the same stay).
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, ONLINE_TIMEOUT_MS) : null;
     return fetch(box.getAttribute("data-scan-url"), {
-      method: "POST", credentials: "same-origin",
+      method: "POST", credentials: "same-origin", signal: controller ? controller.signal : undefined,
       headers: { "Content-Type": "application/json", Accept: "application/json",
                  "X-CSRFToken": box.getAttribute("data-csrf") },
       body: JSON.stringify({ door: door, direction: direction, code: text })
     }).then(function (response) {
+      window.clearTimeout(timer);
       return response.json().then(function (result) {
         if (window.EsofScanner) { window.EsofScanner.show(result); return; }
         show(result.ok ? "valid" : "refused", result.ok ? result.name + " (" + result.category + ")" : result.reason);
