@@ -186,7 +186,9 @@
   function sync() {
     if (syncing || !navigator.onLine) { return Promise.resolve(); }
     syncing = true;
-    return store.syncQueue(base).then(reportSync).catch(function () {})
+    return store.syncQueue(base).then(reportSync).catch(function (error) {
+      if (error && error.message === "login") { lastReport = label("login-again"); }
+    })
       .then(function () { return store.getMeta("door-list"); }).then(useList)
       .then(function () { syncing = false; showStatus(); })
       .then(countQueue);

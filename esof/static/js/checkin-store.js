@@ -129,7 +129,9 @@
     return fetch(new URL("door-list.json", base).href, {
       credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store"
     }).then(function (response) {
-      if (!response.ok || response.redirected) { throw new Error("door list " + response.status); }
+      // Sent to the log-in page: the session ended, the queue waits for a new log-in.
+      if (response.redirected || response.status === 401 || response.status === 403) { throw new Error("login"); }
+      if (!response.ok) { throw new Error("door list " + response.status); }
       return response.json();
     }).then(function (list) {
       list.fetched_at = new Date().toISOString();
