@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from esof.accounts.models import User
 from esof.accounts.services import record_audit
-from esof.conference import conference_zone
 from esof.db import utcnow
 from esof.errors import PermissionDenied, ValidationFailed
 from esof.extensions import db
+from esof.i18n import local_date, local_range
 from esof.mail.services import queue_mail
 from esof.side_events.errors import NothingToModerate, RevisionChanged, revision_unchanged
+from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS
 from esof.side_events.models import EventState, RevisionStatus, SideEvent, SideEventRevision
 from esof.side_events.partners import can_moderate_side_events
-from esof.side_events.revisions import approved_revision, pending_revision, rebuild_occurrences
+from esof.side_events.revisions import approved_revision, expand_revision, pending_revision, rebuild_occurrences
 from esof.urls import external_url
 
 
@@ -123,28 +125,39 @@ class FieldChange:
     label: str
     before: str
     after: str
+    html: bool = False  # a description: sanitised at saving, shown as the public will see it
 
 
-def _when_text(revision: SideEventRevision) -> str:
-    if revision.all_day:
-        return f"{revision.start_date} – {revision.end_date} ({_l('all day')})"
-    zone = conference_zone()
-    assert revision.starts_at is not None and revision.ends_at is not None
-    start, end = revision.starts_at.astimezone(zone), revision.ends_at.astimezone(zone)
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} {zone.key}"
+# How many of a repeating event's dates the moderator sees listed (then the count).
+DATES_LISTED = 10
+
+
+def _dates_text(revision: SideEventRevision) -> str:
+    """'Tue 5 Jul 2022, 19:00–21:00 CEST; … (24 dates in all)': the dates it will have."""
+    occurrences = expand_revision(revision)
+    shown = [
+        local_date(o.local_day, "medium") if o.all_day else local_range(o.starts_at, o.ends_at, "medium")
+        for o in occurrences[:DATES_LISTED]
+    ]
+    if revision.all_day and revision.start_date != revision.end_date and not revision.rrule:
+        shown = [f"{local_date(revision.start_date, 'medium')} – {local_date(revision.end_date, 'medium')}"]
+    text = "; ".join(shown)
+    if len(occurrences) > 1:
+        text += " " + ngettext("(%(num)d date in all)", "(%(num)d dates in all)", len(occurrences))
+    return text
 
 
 def describe_revision(revision: SideEventRevision) -> dict[str, tuple[str, str]]:
-    """field -> (label, text), the moderator's view of a revision."""
+    """field -> (label, text), the moderator's view of a revision: labels, not codes."""
     price = _l("free") if revision.is_free else f"€ {revision.price_cents / 100:.2f}"  # type: ignore[operator]
     return {
         "title_nl": (str(_l("Title (Dutch)")), revision.title_nl),
         "title_en": (str(_l("Title (English)")), revision.title_en),
         "description_nl": (str(_l("Description (Dutch)")), revision.description_nl),
         "description_en": (str(_l("Description (English)")), revision.description_en),
-        "language": (str(_l("Language")), revision.language),
-        "category": (str(_l("Category")), revision.category.value),
-        "audience": (str(_l("Audience")), revision.audience),
+        "language": (str(_l("Language")), str(LANGUAGE_LABELS.get(revision.language, revision.language))),
+        "category": (str(_l("Category")), str(CATEGORY_LABELS.get(revision.category, revision.category.value))),
+        "audience": (str(_l("Audience")), ", ".join(str(AUDIENCE_LABELS[a]) for a in revision.audiences)),
         "location": (
             str(_l("Location")),
             " · ".join(x for x in (revision.venue.name if revision.venue else "", revision.location_name,
@@ -154,14 +167,15 @@ def describe_revision(revision: SideEventRevision) -> dict[str, tuple[str, str]]
             str(_l("Coordinates")),
             f"{revision.latitude}, {revision.longitude}" if revision.latitude is not None else "",
         ),
-        "when": (str(_l("Date and time")), _when_text(revision)),
-        "rrule": (str(_l("Repetition")), revision.rrule or ""),
-        "exdates": (str(_l("Excluded dates")), ", ".join(revision.exdates or [])),
+        "dates": (str(_l("Dates")), _dates_text(revision)),
         "price": (str(_l("Price")), str(price)),
         "booking_url": (str(_l("Booking link")), revision.booking_url),
         "image_url": (str(_l("Image")), revision.image_url),
         "image_alt": (str(_l("Image description")), revision.image_alt),
     }
+
+
+HTML_FIELDS = frozenset({"description_nl", "description_en"})
 
 
 def revision_changes(event: SideEvent) -> list[FieldChange]:
@@ -173,7 +187,7 @@ def revision_changes(event: SideEvent) -> list[FieldChange]:
     current = approved_revision(event)
     before = describe_revision(current) if current is not None else {k: (v[0], "") for k, v in after.items()}
     return [
-        FieldChange(label, before[key][1], text)
+        FieldChange(label, before[key][1], text, html=key in HTML_FIELDS)
         for key, (label, text) in after.items()
         if before[key][1] != text
     ]
