@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from esof.accounts import services
 from esof.accounts.auth import is_safe_redirect
@@ -127,10 +128,19 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     form = LogoutForm()
-    if form.validate_on_submit():
-        logout_user()
-        flash(_("You are logged out."), "info")
-    return redirect(url_for("main.home"))
+    if not form.validate_on_submit():
+        return redirect(url_for("main.home"))
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return _forget_this_browser(redirect(url_for("main.home")))
+
+
+def _forget_this_browser(response: Response) -> Response:
+    """What a shared phone at the door must not keep after log-out: the offline door list and
+    scan queue (IndexedDB), the door app's service worker and cached pages. The door page's
+    script clears them too; this covers a log-out from any other page."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -197,5 +207,5 @@ def logout_everywhere() -> ResponseReturnValue:
         db.session.commit()
         logout_user()
         flash(_("You are logged out on every device, this one included."), "info")
-        return redirect(url_for("accounts.login"))
+        return _forget_this_browser(redirect(url_for("accounts.login")))
     return redirect(url_for("accounts.account_detail"))

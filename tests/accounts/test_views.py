@@ -357,6 +357,8 @@ def test_logout_with_csrf_token_logs_out(client: FlaskClient, user: User) -> Non
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert is_logged_in(client) is False
+    # A shared door phone keeps no door list, scan queue or cached page after log-out.
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
 
 
 def test_login_without_csrf_token_is_refused(client: FlaskClient, user: User) -> None:
