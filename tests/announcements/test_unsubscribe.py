@@ -1,5 +1,6 @@
 """Opting out of announcements: the one-click headers read at a real SMTP server (aiosmtpd), the
-RFC 8058 one-click POST without CSRF, the account page's toggle; service mail still arrives."""
+RFC 8058 one-click POST without CSRF, the account page's toggle; service mail (a registration, a
+cancelled session) still arrives, without the headers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,11 +13,15 @@ from esof.accounts.models import User
 from esof.announcements import services
 from esof.extensions import db
 from esof.mail.services import deliver_due_mail
+from esof.programme import services as programme
+from esof.programme.models import SessionStatus
 from esof.registration.models import Registration
 from tests.announcements.conftest import add_delegates
 from tests.mail import test_outbox as smtp_support
 from tests.ops.processes import free_port
+from tests.programme.factories import publish_now
 from tests.registration.factories import register
+from tests.speakers.factories import placed_session, speaker_account
 from tests.support import DEMO_PASSWORD, csrf_token_from, log_in
 
 TEXT = services.MessageText("Welcome", "The doors open at 9.", "Welkom", "De deuren gaan om 9 uur open.")
@@ -93,6 +98,23 @@ def test_service_mail_reaches_an_opted_out_person_without_unsubscribe_headers(an
     deliver_due_mail()
     assert [m["To"] for m in smtp.inbox.messages] == ["d0@example.org"]
     mail = smtp.inbox.messages[0]
+    assert mail["List-Unsubscribe"] is None and mail["List-Unsubscribe-Post"] is None
+
+
+def test_a_cancelled_session_is_mailed_to_an_opted_out_speaker_without_unsubscribe_headers(
+        any_app, smtp, category, organiser) -> None:
+    user, person = speaker_account("speaker1@example.org", "Piet Zeeman")
+    services.opt_out(user=user, source="account")
+    session = placed_session(person, title="Ether")
+    db.session.commit()
+    publish_now()
+    programme.set_session_status(item=session, status=SessionStatus.CANCELLED)
+    db.session.commit()
+    publish_now()  # the speaker's service mail about their session
+    deliver_due_mail()
+    assert [m["To"] for m in smtp.inbox.messages] == ["speaker1@example.org"]
+    mail = smtp.inbox.messages[0]
+    assert "This session is cancelled." in mail.get_payload(decode=True).decode()
     assert mail["List-Unsubscribe"] is None and mail["List-Unsubscribe-Post"] is None
 
 
