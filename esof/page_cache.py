@@ -27,7 +27,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, render_template_string, request, session
 from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -154,6 +154,58 @@ class PageCache:
             self._failed(exc)
 
 
+class LiveMemo:
+    """Live numbers (seats booked, waiting) read at most once per LIVE_SECONDS per process:
+    the one query a cached session page still cost was most of its time. A booking on any
+    server shows on every server within that time; a logged-in person's own page is rendered
+    whole and shows it at once."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.values: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.max_entries = max_entries
+        self.lock = threading.Lock()
+
+    def get(self, key: str, seconds: float) -> Any | None:
+        with self.lock:
+            found = self.values.get(key)
+        if found is None or time.monotonic() - found[0] >= seconds:
+            return None
+        return found[1]
+
+    def set(self, key: str, value: Any) -> None:
+        with self.lock:
+            self.values[key] = (time.monotonic(), value)
+            self.values.move_to_end(key)
+            while len(self.values) > self.max_entries:
+                self.values.popitem(last=False)
+
+
+def live_seconds() -> float:
+    return float(current_app.config.get("PAGE_CACHE_LIVE_SECONDS", 0.5))
+
+
+def live_memo() -> LiveMemo:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    memo = app.extensions.get("esof_page_cache_live")
+    if memo is None:
+        memo = app.extensions["esof_page_cache_live"] = LiveMemo()
+    return memo
+
+
+def live_key(live: Callable[..., object], kwargs: dict[str, Any]) -> str:
+    return f"{live.__module__}.{live.__qualname__}:{sorted(kwargs.items())!r}"
+
+
+def remembered_live(live: Callable[..., object], kwargs: dict[str, Any]) -> str:
+    key = live_key(live, kwargs)
+    seconds = live_seconds()
+    found = live_memo().get(key, seconds) if seconds > 0 else None
+    if found is None:
+        found = repr(live(**kwargs))
+        live_memo().set(key, found)
+    return str(found)
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -233,15 +285,47 @@ def answer(page: CachedPage, *, live: bool, vary: str) -> Response:
     return cache_headers(response, page, live=live, vary=vary)
 
 
+# The layout's header is the one part of a shared page that is a logged-in person's own
+# (their links, the log-out and language forms with their CSRF token).
+HEADER_OPEN = '<header class="site-header">'
+HEADER_CLOSE = "</header>"
+LAYOUT_ONLY = '{% extends "base.html" %}'
+
+
+def with_own_header(body: bytes) -> bytes | None:
+    """The anonymous page with this person's header in place of the visitor's: the page
+    they would get rendered whole, for the price of the layout. None if it has no header."""
+    text = body.decode()
+    start = text.find(HEADER_OPEN)
+    end = text.find(HEADER_CLOSE, start)
+    if start < 0 or end < 0:
+        return None
+    layout = render_template_string(LAYOUT_ONLY)
+    own_start = layout.find(HEADER_OPEN)
+    own_end = layout.find(HEADER_CLOSE, own_start)
+    if own_start < 0 or own_end < 0:
+        return None
+    return (text[:start] + layout[own_start:own_end] + text[end:]).encode()
+
+
+def shared_for_this_person(shared: bool | Callable[[], bool]) -> bool:
+    if session.get("_flashes"):  # shown inside the page, once, to this browser
+        return False
+    return shared() if callable(shared) else shared
+
+
 def cached_page(*, topics: tuple[str, ...], args: tuple[str, ...] = (),
                 live: Callable[..., object] | None = None, ttl: float = TTL_SECONDS,
-                vary: str = "Accept-Language, Cookie", personal: bool = True) -> Callable[..., Any]:
+                vary: str = "Accept-Language, Cookie", personal: bool = True,
+                shared: bool | Callable[[], bool] = False) -> Callable[..., Any]:
     """Serve the view from the cache for anonymous visitors.
 
     topics: whose change tokens key the page; args: the query parameters the view reads;
     live: called with the view's arguments, returns the live numbers the page shows (read on
     every request, part of the key); ttl: for pages with parts no token covers (a speaker's
-    own profile); personal: False for answers that are the same for everybody (the API).
+    own profile); personal: False for answers that are the same for everybody (the API);
+    shared: the page's content is the same for a logged-in person (or a callable that says
+    whether it is for this one): they get the cached page with their own header.
     """
 
     def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
@@ -253,11 +337,8 @@ def cached_page(*, topics: tuple[str, ...], args: tuple[str, ...] = (),
             if provider is None or request.method not in ("GET", "HEAD"):
                 return view(**kwargs)
             if personal and personal_request():
-                response = current_app.make_response(view(**kwargs))
-                # The same address shows other people other things: no shared cache may keep it.
-                response.headers["Cache-Control"] = "private, no-cache"
-                return response
-            live_now = repr(live(**kwargs)) if live else ""
+                return own_page(view, kwargs, provider)
+            live_now = remembered_live(live, kwargs) if live else ""
             key = page_key(provider, topics, args, live_now)
             cache = page_cache()
             found = cache.get(key)
@@ -267,12 +348,31 @@ def cached_page(*, topics: tuple[str, ...], args: tuple[str, ...] = (),
             if response.status_code != 200 or response.direct_passthrough or session.modified:
                 return response
             page = CachedPage.of(response.get_data(), response.content_type or "text/html; charset=utf-8")
-            # Live numbers that moved while the page rendered: the page may show either; keep
-            # it only if they still are what the key says.
-            if live is None or repr(live(**kwargs)) == live_now:
+            # Live numbers that moved while the page rendered (or since they were remembered):
+            # the page may show either; keep it only if they still are what the key says.
+            fresh = live_now
+            if live is not None:
+                fresh = repr(live(**kwargs))
+                live_memo().set(live_key(live, kwargs), fresh)
+            if fresh == live_now:
                 cache.set(key, page, ttl)
             cache_headers(response, page, live=live is not None, vary=vary)
             response.make_conditional(request)
+            return response
+
+        def own_page(view: Callable[..., ResponseReturnValue], kwargs: dict[str, Any],
+                     provider: TokenProvider) -> Response:
+            found = None
+            if shared_for_this_person(shared):
+                live_now = remembered_live(live, kwargs) if live else ""
+                found = page_cache().get(page_key(provider, topics, args, live_now))
+            body = with_own_header(found.body) if found is not None else None
+            if found is None or body is None:
+                response = current_app.make_response(view(**kwargs))
+            else:
+                response = current_app.response_class(body, status=200, content_type=found.content_type)
+            # The same address shows other people other things: no shared cache may keep it.
+            response.headers["Cache-Control"] = "private, no-cache"
             return response
 
         return wrapper

@@ -1,6 +1,6 @@
 """With REDIS_URL the page cache is shared by every app server (a key prefix per test); a
-booking shows on every server at once, a publication within the token's memo time; with
-Redis gone the pages are still served, never a 5xx."""
+booking shows on every server within PAGE_CACHE_LIVE_SECONDS, a publication within the
+token's memo time; with Redis gone the pages are still served, never a 5xx."""
 from __future__ import annotations
 
 import time
@@ -22,7 +22,8 @@ from tests.support import REDIS_TEST_URL, require_service
 
 pytestmark = pytest.mark.redis
 
-MEMO_SECONDS = 0.2
+MEMO_SECONDS = 0.2  # a change token read from Redis is reused this long
+LIVE_SECONDS = 0.2  # live seat numbers are reused this long
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def redis_prefix() -> Iterator[str]:
 @pytest.fixture
 def app_config(redis_prefix: str) -> dict[str, Any]:
     return {"REDIS_URL": REDIS_TEST_URL, "REDIS_KEY_PREFIX": redis_prefix, "FEED_STAMP_MEMO_SECONDS": MEMO_SECONDS,
-            "PAGE_CACHE_ENABLED": True}
+            "PAGE_CACHE_ENABLED": True, "PAGE_CACHE_LIVE_SECONDS": LIVE_SECONDS}
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_pages_are_kept_in_redis_and_served_to_another_server(
         assert page_cache.page_cache().local.get(new_key.decode().split("page:", 1)[1]) is not None
 
 
-def test_a_booking_shows_on_every_server_at_once(
+def test_a_booking_shows_on_every_server_within_the_live_time(
         pg_app: Flask, second_server: Flask, published: Programme) -> None:
     url = f"/programme/sessions/{published.workshop.id}"
     api = f"/api/v1/sessions/{published.workshop.id}"
@@ -89,6 +90,7 @@ def test_a_booking_shows_on_every_server_at_once(
 
     bookings.book_seat(item=published.workshop, delegate=confirmed_delegate("late@example.org"))
     db.session.commit()
+    time.sleep(LIVE_SECONDS * 1.5)
 
     for client in (there, here):
         assert "2 on the waiting list." in client.get(url).get_data(as_text=True)

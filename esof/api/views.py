@@ -98,7 +98,15 @@ def cached_json(topics: tuple[str, ...], args: tuple[str, ...] = (), *, seats: b
                 body = dumps(view(**kwargs))
                 cache.set(key, page_cache.CachedPage.of(body, "application/json"), ttl)
                 return body_response(body)
-            return body_response(with_live_seats(found.body) if seats else found.body)
+            if not seats:
+                return body_response(found.body)
+            # The seat numbers over it are read at most once per PAGE_CACHE_LIVE_SECONDS.
+            memo, seconds = page_cache.live_memo(), page_cache.live_seconds()
+            overlaid: bytes | None = memo.get(key, seconds) if seconds > 0 else None
+            if overlaid is None:
+                overlaid = with_live_seats(found.body)
+                memo.set(key, overlaid)
+            return body_response(overlaid)
 
         return wrapper
 

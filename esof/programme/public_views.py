@@ -18,6 +18,9 @@ from esof.programme.publishing import iter_changes
 from esof.programme.scheduling import layout_grid
 
 FILTER_ARGS = ("day", "track", "venue", "format", "language", "q")
+# shared=True: these pages show a logged-in person nothing of their own outside the layout's
+# header, so they get the cached page with their header. The session page shows their
+# booking and star: rendered whole for them.
 # The bookings area's counter row, described lightly: bookings builds on programme, not back.
 SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"),
                  sa.column("waitlist_count"))
@@ -36,7 +39,7 @@ def live_numbers(session_id: int) -> tuple[object, ...]:
 
 
 @bp.get("/")
-@cached_page(topics=(PROGRAMME,), args=FILTER_ARGS)
+@cached_page(topics=(PROGRAMME,), args=FILTER_ARGS, shared=True)
 def programme_index() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
@@ -52,7 +55,7 @@ def programme_index() -> ResponseReturnValue:
 
 
 @bp.get("/grid")
-@cached_page(topics=(PROGRAMME,), args=("day", "venue"))
+@cached_page(topics=(PROGRAMME,), args=("day", "venue"), shared=True)
 def programme_grid() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
@@ -84,7 +87,7 @@ def session_detail(session_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/changes")
-@cached_page(topics=(PROGRAMME,))
+@cached_page(topics=(PROGRAMME,), shared=True)
 def changes_index() -> ResponseReturnValue:
     versions = queries.recent_versions()
     return render_template("programme/changes_index.html", versions=versions, iter_changes=iter_changes)

@@ -32,7 +32,7 @@ def initial(name: str) -> str:
 
 
 @bp.get("/speakers/")
-@cached_page(topics=(PROGRAMME,), args=("q", "page"), ttl=PROFILE_SECONDS)
+@cached_page(topics=(PROGRAMME,), args=("q", "page"), ttl=PROFILE_SECONDS, shared=True)
 def speaker_index() -> ResponseReturnValue:
     version = queries.latest_version()
     q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
@@ -47,7 +47,7 @@ def speaker_index() -> ResponseReturnValue:
 
 
 @bp.get("/speakers/<int:person_id>")
-@cached_page(topics=(PROGRAMME,), ttl=PROFILE_SECONDS)
+@cached_page(topics=(PROGRAMME,), ttl=PROFILE_SECONDS, shared=True)
 def speaker_detail(person_id: int) -> ResponseReturnValue:
     version = queries.latest_version()
     speaker = queries.published_speaker(version.id, person_id) if version else None

@@ -41,6 +41,12 @@ PER_PAGE = 20
 FILTER_ARGS = ("category", "audience", "language", "neighbourhood", "free", "q")
 
 
+def without_editor_links() -> bool:
+    """The calendar's views offer partners and organisers their own links (_views_nav.html);
+    anyone else sees the visitor's page, and gets the cached one with their own header."""
+    return not current_user.has_role(Role.PARTNER, Role.ORGANISER)
+
+
 @bp.context_processor
 def calendar_context() -> dict[str, object]:
     return {
@@ -88,7 +94,7 @@ def _filter_context(calendar_filter: queries.CalendarFilter) -> dict[str, object
 
 
 @bp.get("/")
-@cached_page(topics=(SIDE_EVENTS,), args=(*FILTER_ARGS, "from", "page"))
+@cached_page(topics=(SIDE_EVENTS,), args=(*FILTER_ARGS, "from", "page"), shared=without_editor_links)
 def calendar_index() -> ResponseReturnValue:
     calendar_filter = queries.CalendarFilter.from_args(request.args)
     start = _list_start()
@@ -104,7 +110,7 @@ def calendar_index() -> ResponseReturnValue:
 
 
 @bp.get("/month/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
-@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS)
+@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS, shared=without_editor_links)
 def calendar_month(year: int, month: int) -> ResponseReturnValue:
     if not 1 <= month <= 12:
         abort(404)
@@ -121,7 +127,7 @@ def calendar_month(year: int, month: int) -> ResponseReturnValue:
 
 
 @bp.get("/day/<day>")
-@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS)
+@cached_page(topics=(SIDE_EVENTS,), args=FILTER_ARGS, shared=without_editor_links)
 def calendar_day(day: str) -> ResponseReturnValue:
     try:
         chosen = date.fromisoformat(day)
