@@ -269,3 +269,14 @@ def test_organiser_marks_a_refund_done_from_the_registration_page(app) -> None:
     assert 'data-refunds-done="1"' in listing and 'data-refunds-due="0"' in listing
     pdf = staff.get(f"{detail}/credit-note.pdf")
     assert pdf.status_code == 200 and "ESOF2022-CN-00001" in pdf_text(pdf.data)
+
+
+def test_the_confirmation_step_in_dutch(app, client) -> None:
+    registration = paid(email="jan@example.nl")
+    registration.user.language = "nl"
+    db.session.commit()
+    log_in(client, "jan@example.nl")
+    page = client.get(f"/registration/{registration.id}/cancel/confirm",
+                      headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Je registratie annuleren?" in page and "Ja, mijn registratie annuleren" in page
+    assert "€ 450,00" in page.replace("\xa0", " ")
