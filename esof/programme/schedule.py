@@ -5,7 +5,7 @@ Times arrive as aware datetimes; the views convert the wall-clock times organise
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from esof.extensions import db
 from esof.programme import scheduling
 from esof.programme.conflicts import ConflictReport, build_conflict_report
 from esof.programme.models import ProgrammeSession, PublishedSession, ScheduleSlot, SessionSpeaker, SessionStatus
-from esof.programme.queries import latest_version_id, seats_booked
+from esof.programme.queries import latest_version_id, seats_booked, seats_booked_by_session
 from esof.venues.models import Room, Venue
 
 
@@ -144,6 +144,40 @@ class ScheduleGrid:
     layout: scheduling.GridLayout
     unscheduled: list[ProgrammeSession]
     report: ConflictReport
+    # Where the published version has each session, to mark a draft place that differs.
+    published: dict[int, PublishedPlace] = field(default_factory=dict)
+    booked: dict[int, int] = field(default_factory=dict)  # confirmed bookings per session
+
+    def unpublished_move(self, item: ProgrammeSession) -> PublishedPlace | None:
+        """The published place of a session whose draft place differs from it (else None)."""
+        place = self.published.get(item.id)
+        if place is None:
+            return None
+        slot = item.slot
+        if slot is not None and (slot.room_id, slot.starts_at, slot.ends_at) == (
+                place.room_id, place.starts_at, place.ends_at):
+            return None
+        return place
+
+
+@dataclass(frozen=True)
+class PublishedPlace:
+    room_id: int | None
+    room_name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _published_places(session_ids: list[int]) -> dict[int, PublishedPlace]:
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(PublishedSession.session_id, PublishedSession.room_id, Room.name,
+                  PublishedSession.starts_at, PublishedSession.ends_at)
+        .outerjoin(Room, Room.id == PublishedSession.room_id)
+        .where(PublishedSession.version_id == latest_version_id(), PublishedSession.session_id.in_(session_ids))
+    )
+    return {sid: PublishedPlace(room_id, name or "", start, end) for sid, room_id, name, start, end in rows}
 
 
 def build_schedule_grid(*, day: date, venue_id: int | None = None, track_id: int | None = None) -> ScheduleGrid:
@@ -181,7 +215,9 @@ def build_schedule_grid(*, day: date, venue_id: int | None = None, track_id: int
     if track_id:
         unscheduled_stmt = unscheduled_stmt.where(ProgrammeSession.track_id == track_id)
     unscheduled = list(db.session.scalars(unscheduled_stmt))
-    return ScheduleGrid(day, rooms, layout, unscheduled, build_conflict_report())
+    shown = [s.id for s in placed] + [s.id for s in unscheduled]
+    return ScheduleGrid(day, rooms, layout, unscheduled, build_conflict_report(),
+                        published=_published_places(shown), booked=seats_booked_by_session(shown))
 
 
 

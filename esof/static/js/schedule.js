@@ -43,6 +43,14 @@
     if (!cell || !dragged) { return; }
     event.preventDefault();
     cell.classList.remove("is-drop-target");
+    // A session delegates have booked: say so before moving it, and let the organiser stop.
+    var booked = parseInt(dragged.dataset.booked, 10) || 0;
+    if (booked > 0 && layout.dataset.bookedWarning) {
+      var title = dragged.querySelector(".card-title");
+      var question = layout.dataset.bookedWarning.replace("{n}", booked)
+        .replace("{title}", title ? title.textContent.trim() : "");
+      if (!window.confirm(question)) { say(""); return; }
+    }
     var duration = parseInt(dragged.dataset.duration, 10) || 60;
     var data = new FormData();
     data.append("csrf_token", layout.dataset.csrf);
