@@ -29,7 +29,10 @@ from esof.registration.vouchers import (
     list_vouchers,
     update_voucher,
     voucher_registrations,
+    vouchers_select,
 )
+
+PAGE_SIZE = 100  # a batch holds up to 500 codes; the CSV has them all
 
 VOUCHER_CSV_COLUMNS = (
     "code", "batch", "kind", "value", "max_uses", "used_count", "valid_from", "valid_until", "categories",
@@ -77,8 +80,9 @@ def organiser_vouchers() -> ResponseReturnValue:
     if request.method == "POST":
         return _create_voucher()
     batch = request.args.get("batch", "")[:40]
+    page = db.paginate(vouchers_select(batch), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "registration/voucher_list.html", vouchers=list_vouchers(batch), batch=batch, value_text=value_text,
+        "registration/voucher_list.html", page=page, vouchers=page.items, batch=batch, value_text=value_text,
     )
 
 

@@ -225,12 +225,14 @@ def _expire_count(voucher_id: int) -> None:
         db.session.expire(voucher, ["used_count"])
 
 
-def list_vouchers(batch: str = "") -> list[Voucher]:
-    """Every voucher (or one batch's) with its categories, newest first, in two queries."""
+def vouchers_select(batch: str = "") -> sa.Select[tuple[Voucher]]:
+    """Every voucher (or one batch's) with its categories (one more query), newest first."""
     stmt = sa.select(Voucher).options(selectinload(Voucher.categories)).order_by(Voucher.id.desc())
-    if batch:
-        stmt = stmt.where(Voucher.batch == batch)
-    return list(db.session.scalars(stmt))
+    return stmt.where(Voucher.batch == batch) if batch else stmt
+
+
+def list_vouchers(batch: str = "") -> list[Voucher]:
+    return list(db.session.scalars(vouchers_select(batch)))
 
 
 def voucher_registrations(voucher: Voucher) -> list[Registration]:

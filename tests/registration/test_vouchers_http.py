@@ -194,3 +194,17 @@ def test_posting_to_the_contract_url_creates_a_voucher(app, client) -> None:
                            {"code": "HALFPCT", "kind": "percent", "value": "12.5", "max_uses": "1"})
     assert fraction.status_code == 422 and "A percentage is a whole number." in fraction.get_data(as_text=True)
     assert voucher_count() == 1
+
+
+def test_a_large_batch_is_listed_in_pages_and_exported_whole(app, client) -> None:
+    boss = organiser(client)
+    vouchers.create_vouchers(actor=boss, spec=vouchers.VoucherSpec(kind=DiscountKind.PERCENT, value=10),
+                             count=130, prefix="big")
+    db.session.commit()
+    first = client.get("/registration/organiser/vouchers?batch=BIG").get_data(as_text=True)
+    second = client.get("/registration/organiser/vouchers?batch=BIG&page=2").get_data(as_text=True)
+    assert "130 vouchers" in first and "Page 1 of 2" in first
+    assert first.count("<code>BIG-") == 100 and second.count("<code>BIG-") == 30
+    rows = list(csv.reader(io.StringIO(client.get("/registration/organiser/vouchers.csv?batch=BIG").get_data(
+        as_text=True))))
+    assert len(rows) == 131
