@@ -192,3 +192,14 @@ def test_posting_to_the_contract_url_creates_a_question(app, client) -> None:
     response = submit_form(client, "/registration/organiser/questions", {"text": "Party?", "kind": "yes-no"})
     assert response.status_code == 302
     assert [q.text for q in questions.list_questions()] == ["Party?"]
+
+
+def test_questions_and_choices_are_asked_in_dutch(app, client) -> None:
+    CategoryFactory(code="regular")
+    ask(QuestionKind.CHOICE, "Which excursion?", text_nl="Welke excursie?",
+        choices=[("Canal tour", "Rondvaart"), ("Museum", "")])
+    logged_in(client, "ada@example.org", language="nl")
+    page = client.get("/registration/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Welke excursie?" in page and "Rondvaart" in page
+    assert ">Museum</label>" in page  # no Dutch given: the English text
+    assert "Vragen van de organisatoren" in page and "Kortingscode" in page
