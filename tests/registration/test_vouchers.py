@@ -197,3 +197,18 @@ def test_beyond_capacity_voucher_takes_a_place_in_a_full_category_not_past_the_o
     # A plain voucher in a full category waits like everyone else.
     make_voucher("PLAIN", max_uses=5)
     assert register(UserFactory(), full, voucher_code="PLAIN").status == RegistrationStatus.WAITLISTED
+
+
+def test_cancelling_a_paid_registration_with_a_voucher_refunds_what_was_paid(app) -> None:
+    from esof.registration.billing_models import Refund, RefundStatus
+
+    regular = CategoryFactory(code="regular", fee_cents=45000)
+    voucher = make_voucher("HALF", max_uses=1)
+    registration = register(UserFactory(), regular, voucher_code="HALF")
+    services.set_payment_status(registration=registration, status=PaymentStatus.PAID, actor=organiser())
+    db.session.commit()
+    services.cancel_registration(registration=registration, actor=organiser(), reason="organiser")
+    db.session.commit()
+    refund = db.session.scalar(sa.select(Refund).where(Refund.registration_id == registration.id))
+    assert (refund.status, refund.paid_cents, refund.amount_cents) == (RefundStatus.DUE, 22500, 22500)
+    assert voucher.used_count == 0
