@@ -11,6 +11,11 @@ Decision: a cancelled registration (by the delegate, an organiser, a rejection o
 erasure) gives its use back, so ten codes for a sponsor stay ten delegates; the
 registration keeps `voucher_id` and `discount_cents` for its invoice and the statistics.
 A registration on the waiting list holds its use: the price it was promised stands.
+
+Decision: a place taken beyond a category's capacity (`beyond_capacity`) counts like any other
+once taken (as pretix counts quota-ignoring vouchers in the quota): while the category is over
+its capacity, a cancellation frees no place for the waiting list; promotions resume only once
+the count is below the capacity again. The onsite cap is never passed by such a voucher.
 """
 from __future__ import annotations
 

@@ -212,3 +212,17 @@ def test_cancelling_a_paid_registration_with_a_voucher_refunds_what_was_paid(app
     refund = db.session.scalar(sa.select(Refund).where(Refund.registration_id == registration.id))
     assert (refund.status, refund.paid_cents, refund.amount_cents) == (RefundStatus.DUE, 22500, 22500)
     assert voucher.used_count == 0
+
+
+def test_over_capacity_a_cancellation_frees_no_place_for_the_waiting_list(app) -> None:
+    full = CategoryFactory(code="full", capacity=1)
+    first = register(UserFactory(), full)
+    waiting = register(UserFactory(), full)
+    make_voucher("VIP", max_uses=5, beyond_capacity=True)
+    vip = register(UserFactory(), full, voucher_code="VIP")
+    db.session.commit()
+    assert services.cancel_registration(registration=first, actor=None) == []  # 1 held of 1: still full
+    db.session.commit()
+    assert db.session.get(Registration, waiting.id).status == RegistrationStatus.WAITLISTED
+    promoted = services.cancel_registration(registration=vip, actor=None)
+    assert [r.id for r in promoted] == [waiting.id]
