@@ -20,7 +20,7 @@ LONG_DATA_MODULES = {"esof.demo.data"}
 RANKS = {
     "db": 0, "extensions": 0, "conference": 0, "config": 0, "errors": 0, "text": 0, "urls": 0,
     "tokens": 0, "form_choices": 0, "i18n": 0, "i18n_catalogues": 0, "security": 0, "db_events": 0,
-    "ops": 0, "access": 0, "csv_safety": 0, "form_input": 0, "confirmation": 0,
+    "ops": 0, "access": 0, "csv_safety": 0, "form_input": 0, "confirmation": 0, "page_cache": 0,
     "mail": 1,
     "accounts": 2,
     "venues": 3,
