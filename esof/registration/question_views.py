@@ -26,6 +26,7 @@ from esof.registration.invoicing import BillingInput, billing_details_for, save_
 from esof.registration.models import Answer, Question, QuestionKind, Registration
 from esof.registration.questions import (
     QuestionSpec,
+    answer_counts,
     answers_of,
     answers_open,
     create_question,
@@ -88,9 +89,10 @@ def organiser_questions() -> ResponseReturnValue:
     """The list in order; a POST here creates a question (the contract names this URL)."""
     if request.method == "POST":
         return _question_form(None)
+    per_question, per_choice = answer_counts()
     return render_template(
         "registration/question_list.html", questions=list_questions(), action_form=ConfirmForm(),
-        language=page_language(),
+        language=page_language(), per_question=per_question, per_choice=per_choice,
     )
 
 

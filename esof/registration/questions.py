@@ -35,6 +35,8 @@ from esof.registration.models import (
     QuestionKind,
     Registration,
     RegistrationCategory,
+    RegistrationStatus,
+    answer_choice,
 )
 
 CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.CHOICES)
@@ -261,6 +263,21 @@ def answers_of(registration_ids: Sequence[int] | None = None) -> dict[int, dict[
     for answer in db.session.scalars(stmt):
         found.setdefault(answer.registration_id, {})[answer.question_id] = answer
     return found
+
+
+def answer_counts() -> tuple[dict[int, int], dict[int, int]]:
+    """({question id: answers}, {choice id: times chosen}) over registrations not cancelled,
+    in two grouped queries: how many go on the canal tour, how many come to the party."""
+    active = sa.and_(Answer.registration_id == Registration.id, Registration.status != RegistrationStatus.CANCELLED)
+    per_question = db.session.execute(
+        sa.select(Answer.question_id, sa.func.count()).join(Registration, active).group_by(Answer.question_id)
+    ).tuples().all()
+    per_choice = db.session.execute(
+        sa.select(answer_choice.c.choice_id, sa.func.count())
+        .join(Answer, Answer.id == answer_choice.c.answer_id).join(Registration, active)
+        .group_by(answer_choice.c.choice_id)
+    ).tuples().all()
+    return dict(per_question), dict(per_choice)
 
 
 def answer_cell(answer: Answer | None) -> str:

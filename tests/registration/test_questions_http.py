@@ -203,3 +203,21 @@ def test_questions_and_choices_are_asked_in_dutch(app, client) -> None:
     assert "Welke excursie?" in page and "Rondvaart" in page
     assert ">Museum</label>" in page  # no Dutch given: the English text
     assert "Vragen van de organisatoren" in page and "Kortingscode" in page
+
+
+def test_questions_page_counts_answers_of_registrations_not_cancelled(app, client) -> None:
+    from esof.registration import services
+
+    category = CategoryFactory(code="regular")
+    excursion = ask(QuestionKind.CHOICE, "Excursion", choices=[("Canal", "Gracht"), ("Museum", "Museum")])
+    canal, museum = (str(c.id) for c in excursion.choices)
+    for choice in (canal, canal, museum):
+        register(UserFactory(), category, answers={excursion.id: [choice]})
+    gone = register(UserFactory(), category, answers={excursion.id: [canal]})
+    db.session.commit()
+    services.cancel_registration(registration=gone, actor=None)
+    db.session.commit()
+    organiser(client)
+    page = client.get("/registration/organiser/questions").get_data(as_text=True)
+    assert "Canal (2) · Museum (1)" in page
+    assert '<td class="number">3</td>' in page
