@@ -173,15 +173,36 @@ def _own_active_registration() -> Registration:
 @answers_busy
 def registration_answers() -> ResponseReturnValue:
     registration = _own_active_registration()
+    return _answers_page(registration, by_organiser=False)
+
+
+@bp.route("/organiser/<int:registration_id>/answers", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_answers(registration_id: int) -> ResponseReturnValue:
+    """The help desk changes a delegate's answers, also after registration closed (audited)."""
+    registration = db.get_or_404(Registration, registration_id)
+    if not registration.is_active:
+        abort(404)
+    return _answers_page(registration, by_organiser=True)
+
+
+def _answers_page(registration: Registration, *, by_organiser: bool) -> ResponseReturnValue:
     questions = [q for q in list_questions() if q.asks(registration.category_id)]
     form = AnswersForm()
-    is_open = answers_open(registration)
+    is_open = by_organiser or answers_open(registration)
     values = stored_as_raw(answers_of([registration.id]).get(registration.id, {}))
     problems: dict[int, str] = {}
+    if by_organiser:
+        action = url_for("registration.organiser_answers", registration_id=registration.id)
+        back = url_for("registration.organiser_registration", registration_id=registration.id)
+    else:
+        action = url_for("registration.registration_answers")
+        back = url_for("registration.registration_detail", registration_id=registration.id)
     if form.validate_on_submit():
         values = raw_answers(request.form, questions)
         try:
-            update_answers(registration=registration, raw=values, actor=current_user)
+            update_answers(registration=registration, raw=values, actor=current_user, after_closing=by_organiser)
         except Busy:
             raise
         except AnswersInvalid as exc:
@@ -192,12 +213,13 @@ def registration_answers() -> ResponseReturnValue:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(_("Your answers are saved."), "success")
-            return redirect(url_for("registration.registration_detail", registration_id=registration.id))
+            flash(_("The answers are saved.") if by_organiser else _("Your answers are saved."), "success")
+            return redirect(back)
     status = 422 if problems or form.errors or form.form_errors else 200
     return render_template(
         "registration/answers.html", form=form, registration=registration, questions=questions,
-        values=values, problems=problems, is_open=is_open, language=page_language(),
+        values=values, problems=problems, is_open=is_open, language=page_language(), action=action, back=back,
+        by_organiser=by_organiser,
     ), status
 
 

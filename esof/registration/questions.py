@@ -245,9 +245,12 @@ def answers_open(registration: Registration, now: datetime | None = None) -> boo
 
 
 def update_answers(
-    *, registration: Registration, raw: Mapping[int, Sequence[str]], actor: User, now: datetime | None = None
+    *, registration: Registration, raw: Mapping[int, Sequence[str]], actor: User, now: datetime | None = None,
+    after_closing: bool = False,
 ) -> None:
-    if not answers_open(registration, now):
+    """Replace the registration's answers. `after_closing`: an organiser mends them for a
+    delegate (the help desk) after registration closed; delegates themselves may not."""
+    if not registration.is_active or not (after_closing or answers_open(registration, now)):
         raise AnswersClosed()
     save_answers(registration, check_answers(list_questions(), raw, category_id=registration.category_id))
     if actor.id != registration.user_id:

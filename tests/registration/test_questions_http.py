@@ -221,3 +221,30 @@ def test_questions_page_counts_answers_of_registrations_not_cancelled(app, clien
     page = client.get("/registration/organiser/questions").get_data(as_text=True)
     assert "Canal (2) · Museum (1)" in page
     assert '<td class="number">3</td>' in page
+
+
+def test_organiser_changes_a_delegates_answers_after_closing_with_an_audit_row(app, client) -> None:
+    from esof.accounts.models import AuditLog
+
+    category = CategoryFactory(code="regular")
+    party = ask(QuestionKind.YES_NO, "Party?")
+    registration = register(UserFactory(), category, answers={party.id: ["yes"]})
+    category.closes_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    organiser(client)
+    url = f"/registration/organiser/{registration.id}/answers"
+    assert f'href="{url}"' in client.get(f"/registration/organiser/{registration.id}").get_data(as_text=True)
+    response = submit_form(client, url, {f"question-{party.id}": "no"})
+    assert response.status_code == 302 and response.location == f"/registration/organiser/{registration.id}"
+    db.session.expire_all()
+    assert questions.answers_of([registration.id])[registration.id][party.id].value == "no"
+    assert db.session.scalar(sa.select(AuditLog.action).where(AuditLog.action == "answers-edit")) == "answers-edit"
+
+
+def test_delegates_cannot_use_the_organisers_answers_page(app, client) -> None:
+    category = CategoryFactory(code="regular")
+    party = ask(QuestionKind.YES_NO, "Party?")
+    other = register(UserFactory(), category, answers={party.id: ["yes"]})
+    db.session.commit()
+    logged_in(client, "ada@example.org")
+    assert client.get(f"/registration/organiser/{other.id}/answers").status_code == 403
