@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -41,3 +42,13 @@ def random_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_secret(given: object, expected: str | None) -> bool:
+    """True when a token, hash or nonce from a URL, form or signed payload equals the stored
+    one, compared in constant time: `==` stops at the first differing character, and the
+    time it takes tells an attacker how much of a guess was right. Anything that is not a
+    string (a payload with a missing or forged field) and an empty stored value never match."""
+    if not isinstance(given, str) or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from esof import access
 from esof.accounts.models import Role, User
 from esof.extensions import db, login_manager
+from esof.tokens import same_secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,7 +75,7 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().scalar_one_or_none()
-    if user is None or user.login_nonce != nonce or not user.is_active:
+    if user is None or not same_secret(nonce, user.login_nonce) or not user.is_active:
         return None
     return user
 

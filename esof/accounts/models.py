@@ -41,6 +41,11 @@ class User(UserMixin, Model):
     # Part of the session id: changing it (password reset, log out everywhere) ends every
     # remembered session of this user.
     login_nonce: Mapped[str] = mapped_column(sa.String(16), default=new_login_nonce)
+    # In every password-reset link: a newer link or a password change rotates it, so older
+    # links stop working. Accounts from before it existed have "" until their first link.
+    password_reset_nonce: Mapped[str] = mapped_column(
+        sa.String(16), default=new_login_nonce, server_default=""
+    )
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]

@@ -26,7 +26,7 @@ from esof.db import utcnow
 from esof.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from esof.extensions import db, limiter
 from esof.mail.services import queue_mail
-from esof.tokens import InvalidToken, make_token, read_token
+from esof.tokens import InvalidToken, make_token, read_token, same_secret
 from esof.urls import external_url
 
 
@@ -186,7 +186,7 @@ def verify_email(token: str) -> User:
         raise (TokenExpired() if exc.expired else TokenRejected()) from exc
     user = db.session.get(User, payload.get("id")) if isinstance(payload, dict) else None
     # A changed address makes old links worthless.
-    if user is None or user.email != payload.get("email") or not user.is_active:
+    if user is None or not same_secret(payload.get("email"), user.email) or not user.is_active:
         raise TokenRejected()
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -257,7 +257,12 @@ def request_password_reset(*, email: str) -> None:
 
 
 def password_reset_link(user: User) -> str:
-    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce})
+    """A new link, which voids the user's older ones: the reset nonce in it is new. The
+    login nonce in it makes it void after a reset or a log-out everywhere as well."""
+    user.password_reset_nonce = new_login_nonce()
+    token = make_token(
+        "reset-password", {"id": user.id, "nonce": user.login_nonce, "reset": user.password_reset_nonce}
+    )
     return external_url("accounts.reset_password", token=token)
 
 
@@ -267,8 +272,14 @@ def user_for_reset_token(token: str) -> User:
     except InvalidToken as exc:
         raise (TokenExpired() if exc.expired else TokenRejected()) from exc
     user = db.session.get(User, payload.get("id")) if isinstance(payload, dict) else None
-    # The nonce changes with every reset, so a link works once.
-    if user is None or user.login_nonce != payload.get("nonce") or not user.is_active:
+    # The login nonce changes with every reset, so a link works once; the reset nonce with
+    # every new link and every password change, so only the newest link works.
+    if (
+        user is None
+        or not user.is_active
+        or not same_secret(payload.get("nonce"), user.login_nonce)
+        or not same_secret(payload.get("reset"), user.password_reset_nonce)
+    ):
         raise TokenRejected()
     return user
 
@@ -278,6 +289,7 @@ def reset_password(*, token: str, password: str) -> User:
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     user.login_nonce = new_login_nonce()  # ends every other session of this user
+    user.password_reset_nonce = new_login_nonce()  # and voids every reset link still in a mailbox
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proved the address
     record_audit(user, "password-reset", user)

@@ -24,6 +24,7 @@ from esof.accounts.forms import (
 )
 from esof.errors import DomainError
 from esof.extensions import db, limiter
+from esof.tokens import same_secret
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -83,7 +84,7 @@ def verify_email(token: str) -> ResponseReturnValue:
     except DomainError as exc:
         return render_template("accounts/verify_failed.html", message=exc.message), 400
     db.session.commit()
-    if not current_user.is_authenticated and session.get(SIGNED_UP_ADDRESS) == address_digest(user.email):
+    if not current_user.is_authenticated and same_secret(session.get(SIGNED_UP_ADDRESS), address_digest(user.email)):
         session.pop(SIGNED_UP_ADDRESS)
         login_user(user)
     flash(_("Thank you, your email address is confirmed."), "success")

@@ -309,7 +309,7 @@ def test_reset_password_with_expired_token_is_refused(app: Flask, monkeypatch: p
 
 def test_reset_password_too_short_is_refused_and_token_stays_usable(app: Flask) -> None:
     user = UserFactory()
-    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce})
+    token = make_token("reset-password", {"id": user.id, "nonce": user.login_nonce, "reset": user.password_reset_nonce})
 
     with pytest.raises(ValidationFailed):
         services.reset_password(token=token, password="short")
