@@ -143,3 +143,31 @@ def test_beyond_capacity_voucher_rush_fills_a_full_category_only_up_to_the_onsit
     assert db.session.get(ConferenceSettings, 1).onsite_confirmed == 5
     assert db.session.get(RegistrationCategory, full.id).confirmed_count == 5
     assert db.session.scalar(sa.select(Voucher.used_count).where(Voucher.code == "VIP")) == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("app_config", [{"DATABASE_LOCK_TIMEOUT_MS": 300}])
+def test_a_voucher_row_held_elsewhere_answers_503_and_saves_nothing(pg_app, app_config) -> None:
+    from tests.registration.factories import form_data
+    from tests.support import log_in, submit_form
+
+    CategoryFactory(code="regular")
+    [voucher] = vouchers.create_vouchers(
+        actor=UserFactory(), spec=vouchers.VoucherSpec(kind=DiscountKind.PERCENT, value=50, max_uses=5), code="HELD",
+    )
+    UserFactory(email="ada@example.org")
+    db.session.commit()
+    client = pg_app.test_client()
+    log_in(client, "ada@example.org")
+    other = db.engine.connect()  # an organiser's change of the voucher, not yet committed
+    other.execute(sa.select(Voucher.id).where(Voucher.id == voucher.id).with_for_update())
+    try:
+        response = submit_form(client, "/registration/", form_data("regular", voucher="HELD"))
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert db.session.get(Voucher, voucher.id).used_count == 0
