@@ -28,7 +28,7 @@ from esof.db import rows_matched, utcnow
 from esof.errors import PermissionDenied
 from esof.extensions import db
 from esof.mail.services import queue_mail
-from esof.tokens import InvalidToken, make_token, read_token
+from esof.tokens import InvalidToken, make_token, read_token, same_secret
 from esof.urls import external_url
 
 INVITATION_PURPOSE = "cfp-co-speaker"
@@ -88,7 +88,7 @@ def read_invitation(token: str) -> ProposalSpeaker:
     except InvalidToken as exc:
         raise (InvitationExpired() if exc.expired else InvitationInvalid()) from exc
     speaker = db.session.get(ProposalSpeaker, payload.get("id")) if isinstance(payload, dict) else None
-    if speaker is None or speaker.nonce != payload.get("nonce") or speaker.is_submitter:
+    if speaker is None or not same_secret(payload.get("nonce"), speaker.nonce) or speaker.is_submitter:
         raise InvitationInvalid()
     if speaker.status is not SpeakerStatus.INVITED:
         raise InvitationAnswered()

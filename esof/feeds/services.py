@@ -231,7 +231,7 @@ def agenda_token(user: User) -> str:
     row = active_feed_token(user)
     if row is not None:
         token = _derive_token(user.id, row.created_at)
-        if _hash(token) == row.token_hash:
+        if hmac.compare_digest(_hash(token), row.token_hash):
             return token
         row.revoked_at = utcnow()  # the key changed: the old URL cannot be shown again
     return _issue_token(user)
@@ -253,7 +253,7 @@ def current_agenda_url(user: User) -> str | None:
     if row is None:
         return None
     token = _derive_token(user.id, row.created_at)
-    if _hash(token) != row.token_hash:
+    if not hmac.compare_digest(_hash(token), row.token_hash):
         return None
     return external_url("feeds.agenda_feed", token=token)
 
