@@ -193,3 +193,21 @@ def test_delegates_cannot_open_the_bank_statement_page(app, client) -> None:
     log_in(client, "ada@example.org")
     assert client.get("/registration/organiser/bank-statement").status_code == 403
     assert client.post("/registration/organiser/bank-statement/confirm", data={}).status_code in (400, 403)
+
+
+def test_preview_queries_do_not_grow_with_the_file(app) -> None:
+    from tests.support import QueryCounter
+
+    registrations = [pending() for _ in range(40)]
+    db.session.commit()
+
+    def queries_for(count: int) -> int:
+        text = "reference;amount\n" + "".join(f"{r.payment_reference};450,00\n" for r in registrations[:count])
+        lines = read_statement(text.encode(), max_bytes=LIMIT)
+        db.session.expire_all()
+        with QueryCounter(db.engine) as counter:
+            preview = preview_statement(lines)
+        assert [p.outcome for p in preview] == [Outcome.MATCH] * count
+        return len(counter.statements)
+
+    assert queries_for(4) == queries_for(40)
