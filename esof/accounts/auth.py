@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy.orm import joinedload
 
 from esof import access
@@ -90,6 +90,40 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and not target.startswith("//")
+
+
+# What a browser keeps of its session across a log-in: only the language it chose.
+SESSION_KEPT_AT_LOGIN = ("lang",)
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Log the user in on a new session: everything the browser's session held before (the
+    CSRF token, the sign-up digest, anything planted by whoever set the cookie) is dropped,
+    so a cookie fixed in the browser before log-in is not the one after, and a pre-login
+    CSRF token someone else saw stops working. The language choice survives."""
+    kept = {key: session[key] for key in SESSION_KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+
+
+# Where staff land after log-in when no page was asked for; the first role held wins.
+LANDING_BY_ROLE: tuple[tuple[Role, str], ...] = (
+    (Role.ADMIN, "organiser.home"),
+    (Role.ORGANISER, "organiser.home"),
+    (Role.CHECKIN, "checkin.checkin_index"),
+    (Role.PARTNER, "side_events.events_mine"),
+)
+
+
+def landing_page(user: User) -> str:
+    """The tool a user works with: the organiser pages, the door, the partner's events; for
+    everyone else (delegates, speakers, reviewers) their account page."""
+    roles = user.roles
+    for role, endpoint in LANDING_BY_ROLE:
+        if role in roles:
+            return url_for(endpoint)
+    return url_for("accounts.account_detail")
 
 
 def handle_unauthorized() -> ResponseReturnValue:

@@ -7,11 +7,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from esof.accounts import services
-from esof.accounts.auth import is_safe_redirect
+from esof.accounts.auth import is_safe_redirect, landing_page, start_session
 from esof.accounts.forms import (
     LoginForm,
     LogoutEverywhereForm,
@@ -34,8 +34,11 @@ def _limit(name: str):  # a Flask-Limiter decorator
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths, so a crafted link cannot send people elsewhere after log-in."""
-    return target if target and is_safe_redirect(target) else url_for("accounts.account_detail")
+    """Only same-site paths, so a crafted link cannot send people elsewhere after log-in;
+    without one, staff go to their tool and everyone else to their account page."""
+    if target and is_safe_redirect(target):
+        return target
+    return landing_page(current_user) if current_user.is_authenticated else url_for("accounts.account_detail")
 
 
 # The browser that signed up is logged in by the confirmation link of that address, and only
@@ -85,8 +88,7 @@ def verify_email(token: str) -> ResponseReturnValue:
         return render_template("accounts/verify_failed.html", message=exc.message), 400
     db.session.commit()
     if not current_user.is_authenticated and same_secret(session.get(SIGNED_UP_ADDRESS), address_digest(user.email)):
-        session.pop(SIGNED_UP_ADDRESS)
-        login_user(user)
+        start_session(user)
     flash(_("Thank you, your email address is confirmed."), "success")
     return redirect(url_for("accounts.account_detail") if current_user.is_authenticated else url_for("accounts.login"))
 
@@ -120,7 +122,7 @@ def login() -> ResponseReturnValue:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors and not form.form_errors else 422
