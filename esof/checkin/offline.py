@@ -57,6 +57,10 @@ class Reason(enum.StrEnum):
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
     TAMPERED = "tampered"
+    # Recorded but not counted: the door stops these (esof.checkin.answers), online or not.
+    NOT_CONFIRMED = "not-confirmed"
+    ONLINE_ONLY = "online-only"
+    UNPAID = "unpaid"
 
 
 REASON_MESSAGES = {
@@ -64,6 +68,9 @@ REASON_MESSAGES = {
     Reason.CANCELLED: _l("This registration is cancelled: the person should not have been let in."),
     Reason.UNKNOWN: _l("No such ticket: the person should not have been let in."),
     Reason.TAMPERED: _l("This queued scan is not genuine (altered code, time or door) and was not recorded."),
+    Reason.NOT_CONFIRMED: _l("This registration is not confirmed: recorded, not counted."),
+    Reason.ONLINE_ONLY: _l("This registration is for attending online: recorded, not counted."),
+    Reason.UNPAID: _l("The fee has not been paid: recorded, not counted."),
 }
 
 
@@ -228,9 +235,14 @@ PRESENCE_CODES = {services.ScanWarning.ALREADY_INSIDE.value, services.ScanWarnin
 
 @dataclass
 class Replay:
-    outcomes: dict[int, Outcome]  # CheckIn id -> accepted / duplicate
+    outcomes: dict[int, Outcome]  # CheckIn id -> accepted / duplicate / refused (stopped at the door)
     inside: bool
     entered_at: datetime | None
+
+
+def _stop(codes: list[str]) -> services.AnswerKind | None:
+    return services.registration_stop([services.ScanWarning(code) for code in codes
+                                       if code in services.ScanWarning.__members__.values()])
 
 
 def replay(scans: list[CheckIn]) -> Replay:
@@ -242,8 +254,16 @@ def replay(scans: list[CheckIn]) -> Replay:
     outcomes: dict[int, Outcome] = {}
     inside, entered_at, last_counted = False, None, None
     for scan in sorted(scans, key=lambda s: (s.scanned_at, s.id)):
-        counted = (not inside) if scan.direction == Direction.IN else inside
         codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
+        if scan.direction == Direction.IN and _stop(codes) is not None:
+            # Stopped at the door (unpaid, online only...): recorded, never counted.
+            outcomes[scan.id] = Outcome.REFUSED
+            if scan.counted:
+                scan.counted = False
+            if scan.warnings != " ".join(codes):
+                scan.warnings = " ".join(codes)
+            continue
+        counted = (not inside) if scan.direction == Direction.IN else inside
         if counted:
             inside = scan.direction == Direction.IN
             entered_at = scan.scanned_at if inside else None
@@ -266,7 +286,7 @@ def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
     ))
 
 
-def replay_presence(registration: Registration, door: services.Door) -> Replay:
+def replay_presence(registration: Registration, door: services.Door, staff_id: int | None = None) -> Replay:
     """Recompute the delegate's scans at this door in time order, then bring their presence
     row and the door's counter in line with the last one that counted."""
     result = replay(_scans_at(registration.id, door))
@@ -276,9 +296,9 @@ def replay_presence(registration: Registration, door: services.Door) -> Replay:
     ) is not None
     if result.inside != was_inside:
         direction = Direction.IN if result.inside else Direction.OUT
-        services.ensure_occupancy_row(door)
-        if services.change_presence(registration, door, direction, result.entered_at or utcnow()):
-            services.move_counter(door, direction, utcnow())
+        moment = result.entered_at or utcnow()
+        if services.move(registration, door, direction, moment):
+            services.reconcile(registration, door, direction, moment, staff_id)
     db.session.flush()
     return result
 
@@ -288,8 +308,11 @@ def _answer_for(scan: CheckIn, registration: Registration, door: services.Door,
     if outcome is None:  # a resend: how the scans stand now, changing nothing
         outcome = replay(_scans_at(registration.id, door)).outcomes.get(scan.id, Outcome.DUPLICATE)
     warnings = [services.warning_message(code) for code in scan.warnings.split()]
+    stop = _stop(scan.warnings.split()) if outcome == Outcome.REFUSED else None
+    reason = Reason(stop.value) if stop is not None and stop.value in Reason.__members__.values() else None
     return SyncAnswer(
-        client_id=scan.client_id or "", status=outcome,
+        client_id=scan.client_id or "", status=outcome, reason=reason,
+        message=str(REASON_MESSAGES[reason]) if reason else "",
         name=registration.full_name, category=registration.category.name, door=door.label,
         present=services.door_present(door), warnings=warnings,
     )
@@ -320,7 +343,7 @@ def _record(item: QueuedScan, staff: User) -> SyncAnswer:
         if existing is None:
             raise
         return _answer_for(existing, registration, item.door)
-    outcomes = replay_presence(registration, item.door).outcomes
+    outcomes = replay_presence(registration, item.door, staff.id).outcomes
     return _answer_for(scan, registration, item.door, outcomes[scan.id])
 
 

@@ -10,7 +10,10 @@ single atomic statements, never read-check-write in Python:
 
 So two doors of the same room scanning at the same moment, or the same ticket scanned twice
 at once, can never double-count, and the counter never goes below zero. Every scan is kept
-as a CheckIn row with its warnings, counted or not. Functions flush, never commit.
+as a CheckIn row with its warnings, counted or not. A registration that may not come in
+(esof.checkin.answers: cancelled, not confirmed, online only, unpaid) is stopped: its "in" is
+recorded and never counted. A room and its venue entrance are reconciled (see `reconcile`).
+Functions flush, never commit.
 """
 from __future__ import annotations
 
@@ -22,10 +25,33 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from esof.accounts.models import User
 from esof.bookings.models import Booking, BookingStatus
+from esof.checkin.answers import (
+    STOP_KINDS,
+    WARNING_MESSAGES,
+    Answer,
+    AnswerKind,
+    ScanWarning,
+    answer,
+    answer_kind,
+    registration_stop,
+    warning_message,
+)
+from esof.checkin.doors import (
+    Door,
+    UnknownDoor,
+    door_filter,
+    find_door,
+    list_doors,
+    room_door,
+    room_doors_of,
+    venue_door,
+    venue_entrance_of,
+    venues_with_rooms,
+)
 from esof.checkin.models import CheckIn, Direction, DoorPresence, Occupancy
 from esof.db import utcnow
 from esof.errors import NotFound, ValidationFailed
@@ -35,16 +61,12 @@ from esof.programme.queries import latest_version
 from esof.registration.models import Attendance, PaymentStatus, Registration, RegistrationStatus
 from esof.registration.queries import RegistrationFilters, filtered_registrations
 from esof.registration.tickets import verify_ticket
-from esof.venues.models import Room, Venue
+from esof.venues.models import Room
 
 DEFAULT_REPEAT_MINUTES = 10
 # A delegate arriving this long before a session starts is at its door already.
 SESSION_LOOKAHEAD = timedelta(minutes=15)
 NEAR_FULL = 0.9
-
-
-class UnknownDoor(ValidationFailed):
-    default_message = _l("Choose a door: a venue entrance or a room.")
 
 
 class NothingToScan(ValidationFailed):
@@ -66,115 +88,13 @@ def parse_direction(value: object) -> Direction:
         raise UnknownDirection() from None
 
 
-# --- doors --------------------------------------------------------------------------------
+# --- doors and warnings: esof.checkin.doors and esof.checkin.answers, re-exported here ---------
 
-@dataclass(frozen=True)
-class Door:
-    """A venue entrance or a room door, written "venue:3" or "room:12" in forms and JSON."""
-
-    kind: str
-    id: int
-    label: str
-    venue_id: int
-    capacity: int
-    name: str = ""  # the room's own name, or the venue's
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.id}"
-
-    @property
-    def room_id(self) -> int | None:
-        return self.id if self.kind == "room" else None
-
-    @property
-    def door_venue_id(self) -> int | None:
-        """The venue column of this door's rows: set for a venue entrance only."""
-        return self.id if self.kind == "venue" else None
-
-
-def _venues_with_rooms() -> list[Venue]:
-    return list(db.session.scalars(
-        sa.select(Venue).options(joinedload(Venue.rooms)).order_by(Venue.name)
-    ).unique())
-
-
-def _venue_door(venue: Venue) -> Door:
-    return Door("venue", venue.id, venue.name, venue.id, sum(room.capacity for room in venue.rooms), venue.name)
-
-
-def _room_door(room: Room, venue: Venue) -> Door:
-    return Door("room", room.id, f"{venue.name} › {room.name}", venue.id, room.capacity, room.name)
-
-
-def list_doors() -> list[Door]:
-    """Every venue entrance followed by its rooms, in name order."""
-    doors: list[Door] = []
-    for venue in _venues_with_rooms():
-        doors.append(_venue_door(venue))
-        doors.extend(_room_door(room, venue) for room in sorted(venue.rooms, key=lambda r: r.name))
-    return doors
-
-
-def find_door(key: str) -> Door:
-    kind, _, number = (key or "").partition(":")
-    if kind not in {"venue", "room"} or not number.isdigit():
-        raise UnknownDoor()
-    if kind == "venue":
-        venue = db.session.scalars(
-            sa.select(Venue).options(joinedload(Venue.rooms)).where(Venue.id == int(number))
-        ).unique().one_or_none()
-        if venue is None:
-            raise UnknownDoor()
-        return _venue_door(venue)
-    room = db.session.scalars(
-        sa.select(Room).options(joinedload(Room.venue)).where(Room.id == int(number))
-    ).one_or_none()
-    if room is None:
-        raise UnknownDoor()
-    return _room_door(room, room.venue)
-
-
-def door_filter(model: type[DoorPresence] | type[Occupancy] | type[CheckIn], door: Door) -> sa.ColumnElement[bool]:
-    if door.kind == "room":
-        return model.room_id == door.id
-    return sa.and_(model.venue_id == door.id, model.room_id.is_(None))
-
-
+__all__ = [
+    "STOP_KINDS", "WARNING_MESSAGES", "Answer", "AnswerKind", "Door", "ScanWarning", "UnknownDoor", "answer",
+    "answer_kind", "door_filter", "find_door", "list_doors", "registration_stop", "warning_message",
+]
 _door_filter = door_filter  # the name tests/checkin/test_concurrency.py uses
-
-
-# --- warnings -----------------------------------------------------------------------------
-
-class ScanWarning(enum.StrEnum):
-    REPEATED = "repeated"
-    ALREADY_INSIDE = "already-inside"
-    NOT_INSIDE = "not-inside"
-    CANCELLED = "cancelled"
-    NOT_CONFIRMED = "not-confirmed"
-    UNPAID = "unpaid"
-    ONLINE_ONLY = "online-only"
-    NO_BOOKING = "no-booking"
-
-
-WARNING_MESSAGES = {
-    ScanWarning.REPEATED: _l("Scanned at this door in the same direction a few minutes ago."),
-    ScanWarning.ALREADY_INSIDE: _l("Already checked in behind this door: not counted again."),
-    ScanWarning.NOT_INSIDE: _l("Was not checked in behind this door: the count is unchanged."),
-    ScanWarning.CANCELLED: _l("This registration is cancelled."),
-    ScanWarning.NOT_CONFIRMED: _l("This registration is not confirmed."),
-    ScanWarning.UNPAID: _l("The fee has not been paid."),
-    ScanWarning.ONLINE_ONLY: _l("Registered to attend online only."),
-    ScanWarning.NO_BOOKING: _l("No booked seat in the session in this room: %(title)s."),
-}
-
-
-def warning_message(code: str, **values: str) -> str:
-    try:
-        template = WARNING_MESSAGES[ScanWarning(code)]
-    except ValueError:
-        return code
-    return str(template) % values if values else str(template).replace("%%", "%")
 
 
 def current_session_in(room_id: int, now: datetime) -> tuple[int, str, bool] | None:
@@ -235,10 +155,16 @@ class ScanResult:
     counted: bool
     present: int
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+    since: datetime | None = None  # a duplicate "in": when the stay it repeats began
 
     @property
     def name(self) -> str:
         return self.registration.full_name or (self.registration.user.email if self.registration.user else "")
+
+    @property
+    def answer(self) -> Answer:
+        entering = self.check_in.direction == Direction.IN
+        return answer(answer_kind(entering, [code for code, _ in self.warnings]), entering=entering, since=self.since)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -254,6 +180,7 @@ class ScanResult:
             "present": self.present,
             "capacity": self.door.capacity,
             "warnings": [{"code": code, "message": message} for code, message in self.warnings],
+            "answer": self.answer.as_dict(),
         }
 
 
@@ -304,6 +231,53 @@ def move_counter(door: Door, direction: Direction, now: datetime) -> None:
     db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
+def move(registration: Registration, door: Door, direction: Direction, now: datetime) -> bool:
+    """Presence row, then counter: True when the delegate's presence behind the door changed."""
+    ensure_occupancy_row(door)
+    changed = change_presence(registration, door, direction, now)
+    if changed:
+        move_counter(door, direction, now)
+    return changed
+
+
+IMPLIED = "implied"  # CheckIn.source of a move one door's scan implies at the other
+
+
+def reconcile(registration: Registration, door: Door, direction: Direction, now: datetime,
+              staff_id: int | None) -> None:
+    """Keep a room and its venue entrance telling the same story, after a counted move:
+
+    * entering a room means being inside its venue: a delegate who came in unscanned (a side
+      door, a scanner that was off) is counted at the venue entrance too;
+    * leaving the venue ends their presence in every room of it: a room is never left with
+      somebody the venue says has gone;
+    * leaving a room leaves them inside the venue, and entering the venue puts them in no room.
+
+    Each implied move is kept as a counted CheckIn (source "implied"), so every door's counter
+    stays its counted ins minus counted outs and its presence rows."""
+    implied: list[Door] = []
+    if direction == Direction.IN and door.kind == "room":
+        implied = [venue_entrance_of(door)]
+    elif direction == Direction.OUT and door.kind == "venue":
+        inside = set(db.session.scalars(
+            sa.select(DoorPresence.room_id).join(Room, Room.id == DoorPresence.room_id)
+            .where(DoorPresence.registration_id == registration.id, Room.venue_id == door.id)
+        ))
+        implied = [room for room in room_doors_of(door) if room.id in inside]
+    for other in implied:
+        if move(registration, other, direction, now):
+            db.session.add(CheckIn(
+                registration_id=registration.id, venue_id=other.venue_id, room_id=other.room_id,
+                direction=direction, scanned_at=now, scanned_by_id=staff_id, counted=True, warnings="",
+                source=IMPLIED,
+            ))
+
+
+def entered_at(registration: Registration, door: Door) -> datetime | None:
+    return db.session.scalar(sa.select(DoorPresence.entered_at).where(
+        DoorPresence.registration_id == registration.id, door_filter(DoorPresence, door)))
+
+
 def door_present(door: Door) -> int:
     return db.session.scalar(sa.select(Occupancy.present).where(door_filter(Occupancy, door))) or 0
 
@@ -350,18 +324,22 @@ def record_scan(
     codes: list[tuple[str, str]] = []
     if _repeated(registration, door, direction, now):
         codes.append((ScanWarning.REPEATED, warning_message(ScanWarning.REPEATED)))
+    faults = registration_warnings(registration)
+    # A registration that may not come in is stopped at the door: recorded, never counted.
+    stopped = direction == Direction.IN and registration_stop(faults) is not None
+    counted, since = False, None
+    if not stopped:
+        counted = move(registration, door, direction, now)
+        if counted:
+            reconcile(registration, door, direction, now, staff.id)
+        elif direction == Direction.IN:
+            since = entered_at(registration, door)
+            codes.append((ScanWarning.ALREADY_INSIDE, warning_message(ScanWarning.ALREADY_INSIDE)))
+        else:
+            codes.append((ScanWarning.NOT_INSIDE, warning_message(ScanWarning.NOT_INSIDE)))
 
-    ensure_occupancy_row(door)
-    counted = change_presence(registration, door, direction, now)
-    if counted:
-        move_counter(door, direction, now)
-    elif direction == Direction.IN:
-        codes.append((ScanWarning.ALREADY_INSIDE, warning_message(ScanWarning.ALREADY_INSIDE)))
-    else:
-        codes.append((ScanWarning.NOT_INSIDE, warning_message(ScanWarning.NOT_INSIDE)))
-
-    codes.extend((code, warning_message(code)) for code in registration_warnings(registration))
-    if direction == Direction.IN and door.kind == "room":
+    codes.extend((code, warning_message(code)) for code in faults)
+    if direction == Direction.IN and door.kind == "room" and not stopped:
         session = current_session_in(door.id, now)
         if session is not None and session[2] and not _has_confirmed_booking(registration.user_id, session[0]):
             codes.append((ScanWarning.NO_BOOKING, warning_message(ScanWarning.NO_BOOKING, title=session[1])))
@@ -373,7 +351,7 @@ def record_scan(
     )
     db.session.add(check_in)
     db.session.flush()
-    return ScanResult(check_in, registration, door, counted, door_present(door), codes)
+    return ScanResult(check_in, registration, door, counted, door_present(door), codes, since)
 
 
 def search_registrations(text: str, *, limit: int = 20) -> list[Registration]:
@@ -443,8 +421,16 @@ class VenueCount:
     rooms: list[DoorCount]
 
 
+def fullness(count: DoorCount) -> float:
+    """Present against capacity; a door without capacity and anyone behind it is fullest."""
+    if count.door.capacity <= 0:
+        return float("inf") if count.present > 0 else 0.0
+    return count.present / count.door.capacity
+
+
 def occupancy_report() -> list[VenueCount]:
-    """Every venue with its rooms and their counters, in two queries whatever the size."""
+    """Every venue with its rooms and their counters, fullest first (venues by their fullest
+    door, rooms within a venue by their own share), in two queries whatever the size."""
     counters = {
         (row.venue_id, row.room_id): row
         for row in db.session.execute(
@@ -456,8 +442,12 @@ def occupancy_report() -> list[VenueCount]:
         row = counters.get((door.door_venue_id, door.room_id))
         return DoorCount(door, row.present if row else 0, row.updated_at if row else None)
 
+    def fullest_first(item: DoorCount) -> tuple[float, int, str]:
+        return (-fullness(item), -item.present, item.door.name)
+
     report = []
-    for venue in _venues_with_rooms():
-        rooms = [count(_room_door(room, venue)) for room in sorted(venue.rooms, key=lambda r: r.name)]
-        report.append(VenueCount(count(_venue_door(venue)), rooms))
+    for venue in venues_with_rooms():
+        rooms = sorted((count(room_door(room, venue)) for room in venue.rooms), key=fullest_first)
+        report.append(VenueCount(count(venue_door(venue)), rooms))
+    report.sort(key=lambda v: min([fullest_first(v.venue), *(fullest_first(room) for room in v.rooms)]))
     return report

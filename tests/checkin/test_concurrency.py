@@ -53,8 +53,11 @@ def phases(doors: list[str], tokens: list[str]) -> list[list[tuple[str, str, str
 
 
 def expected_present(doors: list[str], tokens: list[str]) -> dict[str, int]:
+    """Rooms: who entered them and did not leave. The venue (doors[0]) also holds everyone who
+    entered one of its rooms and only left the room: entering a room implies the venue."""
     inside = Counter(doors[i % len(doors)] for i in range(len(tokens)) if i % 2 == 1)
-    return {door: inside[door] for door in doors}
+    in_venue = sum(1 for i in range(len(tokens)) if i % 2 == 1 or i % len(doors) != 0)
+    return {door: in_venue if door == doors[0] else inside[door] for door in doors}
 
 
 def assert_counts_right(doors: list[str]) -> dict[str, int]:
@@ -103,7 +106,8 @@ def test_several_doors_at_once_threads_sqlite(app) -> None:
     assert errors == []
     assert assert_counts_right(doors) == expected_present(doors, tokens)
     scans = sum(len(p) for p in phases(doors, tokens))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == scans
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn).where(
+        CheckIn.source != services.IMPLIED)) == scans
 
 
 @pytest.mark.slow

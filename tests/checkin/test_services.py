@@ -19,7 +19,7 @@ from esof.programme.services import publish_schedule
 from esof.registration import services as registration_services
 from esof.registration.models import Attendance
 from esof.registration.services import TicketExpired, TicketForged, TicketRevoked, ticket_token
-from tests.checkin.factories import delegate, room_door, staff
+from tests.checkin.factories import delegate, room_door, scanned, staff
 from tests.factories import UserFactory
 from tests.programme.factories import SessionFactory, SlotFactory, at
 from tests.registration.factories import CategoryFactory
@@ -38,7 +38,7 @@ def codes(result: services.ScanResult) -> list[str]:
 
 
 def check_ins() -> list[CheckIn]:
-    return list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)))
+    return list(db.session.scalars(scanned().order_by(CheckIn.id)))
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -147,7 +147,9 @@ def test_in_then_out_then_out_again_never_goes_below_zero(any_app) -> None:
     assert (out.counted, out.present, codes(out)) == (True, 0, [])
     again = scan(door, token, OUT, now=NOON + timedelta(minutes=46))
     assert (again.counted, again.present, codes(again)) == (False, 0, [ScanWarning.REPEATED, ScanWarning.NOT_INSIDE])
-    assert db.session.scalars(sa.select(DoorPresence)).all() == []
+    # Gone from the room; still inside the venue, which entering the room implied.
+    assert [(row.room_id, row.venue_id) for row in db.session.scalars(sa.select(DoorPresence))] == [
+        (None, door.venue_id)]
 
 
 def test_counter_out_is_conditional_on_present_above_zero(app) -> None:
@@ -177,7 +179,7 @@ def test_venue_and_room_doors_count_separately(any_app) -> None:
 
 # --- warnings about the registration ----------------------------------------------------------
 
-def test_unpaid_and_online_only_delegates_get_warnings_but_are_recorded(app) -> None:
+def test_unpaid_and_online_only_delegates_are_stopped_recorded_and_not_counted(app) -> None:
     _room, door = room_door()
     unpaid = scan(door, ticket_token(delegate(paid=False)))
     assert codes(unpaid) == [ScanWarning.UNPAID]
@@ -185,7 +187,8 @@ def test_unpaid_and_online_only_delegates_get_warnings_but_are_recorded(app) -> 
     online = CategoryFactory(attendance=Attendance.ONLINE, fee_cents=0)
     remote = scan(door, ticket_token(delegate(online)))
     assert codes(remote) == [ScanWarning.ONLINE_ONLY]
-    assert services.door_present(door) == 2
+    assert (unpaid.counted, remote.counted, services.door_present(door)) == (False, False, 0)
+    assert [(row.counted, row.warnings) for row in check_ins()] == [(False, "unpaid"), (False, "online-only")]
 
 
 def test_cancelled_registration_found_by_name_gets_a_warning(app) -> None:
@@ -269,8 +272,9 @@ def test_occupancy_report_lists_venues_with_rooms_and_sums_capacity(app) -> None
         scan(small_door, ticket_token(delegate()))
     [entry] = services.occupancy_report()
     total = entry.venue
-    assert (total.door.label, total.door.capacity, total.present) == ("Kamerlingh Onnes Gebouw", 210, 0)
+    # Entering the room implies being inside the venue: the venue counts them too.
+    assert (total.door.label, total.door.capacity, total.present) == ("Kamerlingh Onnes Gebouw", 210, 9)
     assert [(c.door.label, c.present, c.door.capacity, c.percent, c.level) for c in entry.rooms] == [
+        ("Kamerlingh Onnes Gebouw › Lorentzzaal", 9, 10, 90, Level.NEAR),  # fullest first
         ("Kamerlingh Onnes Gebouw › Cleveringazaal", 0, 200, 0, Level.OK),
-        ("Kamerlingh Onnes Gebouw › Lorentzzaal", 9, 10, 90, Level.NEAR),
     ]
