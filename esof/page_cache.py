@@ -9,9 +9,11 @@ Redis when REDIS_URL is set (shared by every app server) and in a bounded proces
 
 The tokens come from a provider the composition installs (`install`): this module sits with
 the shared modules, below the areas whose views it wraps, and below the feeds that own the
-tokens. Without a provider, with the cache switched off, for a logged-in person (their own
-stars, bookings and warnings), or with a message waiting in the session, the view renders
-as before. Redis trouble never fails a page: the process cache answers, or the view renders.
+tokens. Without a provider or with the cache switched off the view renders as before. A
+logged-in person gets a page whose content is the same for everybody (`shared`) as the
+cached page with their own header rendered in; any other page (their stars, bookings,
+warnings), and any page while a message waits in the session, is rendered whole for them.
+Redis trouble never fails a page: the process cache answers, or the view renders.
 """
 from __future__ import annotations
 
