@@ -47,6 +47,9 @@ SIDE_EVENTS = "side-events"
 TTL_SECONDS = 24 * 3600
 MAX_AGE = 60  # a CDN or browser may keep a page a minute...
 STALE_WHILE_REVALIDATE = 300  # ...and show it a little longer while it asks again
+# Free-text searches (?q=) make as many keys as people type words: kept briefly, so that
+# they cannot fill Redis for a day.
+SEARCH_TTL_SECONDS = 600
 TOKENS_KEY = "esof_page_cache_tokens"
 CACHE_KEY = "esof_page_cache"
 
@@ -258,6 +261,10 @@ def change_tokens() -> TokenProvider | None:
     return provider
 
 
+def ttl_for(ttl: float) -> float:
+    return min(ttl, SEARCH_TTL_SECONDS) if request.args.get("q") else ttl
+
+
 def page_key(provider: TokenProvider, topics: Iterable[str], names: Iterable[str], live: str) -> str:
     """Tokens are read here, before the view reads the database: an entry stored under a
     token never holds data older than the commit that made the token."""
@@ -357,7 +364,7 @@ def cached_page(*, topics: tuple[str, ...], args: tuple[str, ...] = (),
                 fresh = repr(live(**kwargs))
                 live_memo().set(live_key(live, kwargs), fresh)
             if fresh == live_now:
-                cache.set(key, page, ttl)
+                cache.set(key, page, ttl_for(ttl))
             cache_headers(response, page, live=live is not None, vary=vary)
             response.make_conditional(request)
             return response

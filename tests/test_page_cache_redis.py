@@ -124,3 +124,16 @@ def test_with_redis_down_pages_are_still_served(app: Flask, app_config: dict[str
     programme.publish_schedule(actor=found.organiser, note="Renamed")
     db.session.commit()
     assert "Grand opening" in client.get("/programme/?day=2022-07-13").get_data(as_text=True)
+
+
+def test_a_search_is_kept_ten_minutes_other_pages_a_day(
+        pg_app: Flask, published: Programme, redis_prefix: str) -> None:
+    client = pg_app.test_client()
+    before = set(page_keys(redis_prefix))
+    client.get("/programme/?q=vaccines")
+    (search,) = set(page_keys(redis_prefix)) - before
+    before = set(page_keys(redis_prefix))
+    client.get("/programme/?day=2022-07-14")
+    (day,) = set(page_keys(redis_prefix)) - before
+    store = redis.Redis.from_url(REDIS_TEST_URL)
+    assert 0 < store.ttl(search) <= page_cache.SEARCH_TTL_SECONDS < 3600 < store.ttl(day)

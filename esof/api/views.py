@@ -96,7 +96,7 @@ def cached_json(topics: tuple[str, ...], args: tuple[str, ...] = (), *, seats: b
             found = cache.get(key)
             if found is None:  # rendered now: its seat numbers are as fresh as can be
                 body = dumps(view(**kwargs))
-                cache.set(key, page_cache.CachedPage.of(body, "application/json"), ttl)
+                cache.set(key, page_cache.CachedPage.of(body, "application/json"), page_cache.ttl_for(ttl))
                 return body_response(body)
             if not seats:
                 return body_response(found.body)
