@@ -106,6 +106,9 @@ class DefaultConfig:
     PAYMENT_BIC = "ESOFNL2L"
     # Bank statements uploaded to mark registrations paid: larger files are refused.
     BANK_STATEMENT_MAX_BYTES = 2 * 1024 * 1024
+    # No request body beyond this is read (413): the largest one the site takes is a bank
+    # statement (above) in its form; a door's offline batch of 500 scans is far smaller.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
 
 # Environment variable -> (config key, converter)
