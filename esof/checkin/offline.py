@@ -238,6 +238,7 @@ class Replay:
     outcomes: dict[int, Outcome]  # CheckIn id -> accepted / duplicate / refused (stopped at the door)
     inside: bool
     entered_at: datetime | None
+    left_at: datetime | None = None  # the last counted "out"
 
 
 def _stop(codes: list[str]) -> services.AnswerKind | None:
@@ -252,7 +253,7 @@ def replay(scans: list[CheckIn]) -> Replay:
     doors, or twice); an "out" before any "in" is accepted, with its warning. Sets `counted` and
     the presence warning of each scan."""
     outcomes: dict[int, Outcome] = {}
-    inside, entered_at, last_counted = False, None, None
+    inside, entered_at, left_at, last_counted = False, None, None, None
     for scan in sorted(scans, key=lambda s: (s.scanned_at, s.id)):
         codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
         if scan.direction == Direction.IN and _stop(codes) is not None:
@@ -267,6 +268,7 @@ def replay(scans: list[CheckIn]) -> Replay:
         if counted:
             inside = scan.direction == Direction.IN
             entered_at = scan.scanned_at if inside else None
+            left_at = left_at if inside else scan.scanned_at
             last_counted = scan.direction
         else:
             codes.insert(0, services.ScanWarning.ALREADY_INSIDE.value if scan.direction == Direction.IN
@@ -277,7 +279,7 @@ def replay(scans: list[CheckIn]) -> Replay:
             scan.counted = counted
         if scan.warnings != " ".join(codes):
             scan.warnings = " ".join(codes)
-    return Replay(outcomes, inside, entered_at)
+    return Replay(outcomes, inside, entered_at, left_at)
 
 
 def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
@@ -286,19 +288,25 @@ def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
     ))
 
 
-def replay_presence(registration: Registration, door: services.Door, staff_id: int | None = None) -> Replay:
+def replay_presence(registration: Registration, door: services.Door) -> Replay:
     """Recompute the delegate's scans at this door in time order, then bring their presence
-    row and the door's counter in line with the last one that counted."""
+    row and the door's counter in line with the last one that counted, reconciled with the
+    rooms (services.reconcile): at a venue entrance, a room they are still in keeps them inside
+    unless they left the venue after going into that room."""
     result = replay(_scans_at(registration.id, door))
+    inside = result.inside
+    if door.kind == "venue" and not inside:
+        entry = services.latest_room_entry(registration, door)
+        inside = entry is not None and (result.left_at is None or entry > result.left_at)
     was_inside = db.session.scalar(
         sa.select(DoorPresence.id).where(DoorPresence.registration_id == registration.id,
                                          services.door_filter(DoorPresence, door))
     ) is not None
-    if result.inside != was_inside:
-        direction = Direction.IN if result.inside else Direction.OUT
-        moment = result.entered_at or utcnow()
+    if inside != was_inside:
+        direction = Direction.IN if inside else Direction.OUT
+        moment = (result.entered_at if inside else result.left_at) or utcnow()
         if services.move(registration, door, direction, moment):
-            services.reconcile(registration, door, direction, moment, staff_id)
+            services.reconcile(registration, door, direction, moment)
     db.session.flush()
     return result
 
@@ -343,7 +351,7 @@ def _record(item: QueuedScan, staff: User) -> SyncAnswer:
         if existing is None:
             raise
         return _answer_for(existing, registration, item.door)
-    outcomes = replay_presence(registration, item.door, staff.id).outcomes
+    outcomes = replay_presence(registration, item.door).outcomes
     return _answer_for(scan, registration, item.door, outcomes[scan.id])
 
 

@@ -240,11 +240,7 @@ def move(registration: Registration, door: Door, direction: Direction, now: date
     return changed
 
 
-IMPLIED = "implied"  # CheckIn.source of a move one door's scan implies at the other
-
-
-def reconcile(registration: Registration, door: Door, direction: Direction, now: datetime,
-              staff_id: int | None) -> None:
+def reconcile(registration: Registration, door: Door, direction: Direction, now: datetime) -> None:
     """Keep a room and its venue entrance telling the same story, after a counted move:
 
     * entering a room means being inside its venue: a delegate who came in unscanned (a side
@@ -253,24 +249,29 @@ def reconcile(registration: Registration, door: Door, direction: Direction, now:
       somebody the venue says has gone;
     * leaving a room leaves them inside the venue, and entering the venue puts them in no room.
 
-    Each implied move is kept as a counted CheckIn (source "implied"), so every door's counter
-    stays its counted ins minus counted outs and its presence rows."""
-    implied: list[Door] = []
+    The implied moves change presence rows and counters, in the same atomic steps as a scan,
+    but record no scan: a venue's counter is its counted scans plus the moves its rooms implied."""
     if direction == Direction.IN and door.kind == "room":
-        implied = [venue_entrance_of(door)]
+        move(registration, venue_entrance_of(door), Direction.IN, now)
     elif direction == Direction.OUT and door.kind == "venue":
-        inside = set(db.session.scalars(
-            sa.select(DoorPresence.room_id).join(Room, Room.id == DoorPresence.room_id)
-            .where(DoorPresence.registration_id == registration.id, Room.venue_id == door.id)
-        ))
-        implied = [room for room in room_doors_of(door) if room.id in inside]
-    for other in implied:
-        if move(registration, other, direction, now):
-            db.session.add(CheckIn(
-                registration_id=registration.id, venue_id=other.venue_id, room_id=other.room_id,
-                direction=direction, scanned_at=now, scanned_by_id=staff_id, counted=True, warnings="",
-                source=IMPLIED,
-            ))
+        for room in rooms_inside(registration, door):
+            move(registration, room, Direction.OUT, now)
+
+
+def rooms_inside(registration: Registration, venue: Door) -> list[Door]:
+    inside = set(db.session.scalars(
+        sa.select(DoorPresence.room_id).join(Room, Room.id == DoorPresence.room_id)
+        .where(DoorPresence.registration_id == registration.id, Room.venue_id == venue.id)
+    ))
+    return [room for room in room_doors_of(venue) if room.id in inside]
+
+
+def latest_room_entry(registration: Registration, venue: Door) -> datetime | None:
+    """When the delegate last went into one of the venue's rooms they are still in."""
+    return db.session.scalar(
+        sa.select(sa.func.max(DoorPresence.entered_at)).join(Room, Room.id == DoorPresence.room_id)
+        .where(DoorPresence.registration_id == registration.id, Room.venue_id == venue.id)
+    )
 
 
 def entered_at(registration: Registration, door: Door) -> datetime | None:
@@ -331,7 +332,7 @@ def record_scan(
     if not stopped:
         counted = move(registration, door, direction, now)
         if counted:
-            reconcile(registration, door, direction, now, staff.id)
+            reconcile(registration, door, direction, now)
         elif direction == Direction.IN:
             since = entered_at(registration, door)
             codes.append((ScanWarning.ALREADY_INSIDE, warning_message(ScanWarning.ALREADY_INSIDE)))

@@ -15,6 +15,7 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -26,7 +27,7 @@ from flask_wtf.csrf import generate_csrf
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.checkin import badges as badge_sheet
-from esof.checkin import offline, services
+from esof.checkin import offline, panels, services
 from esof.checkin.forms import BadgeFilterForm, DoorForm, ScanForm, SearchForm
 from esof.checkin.models import Direction
 from esof.errors import DomainError
@@ -44,7 +45,11 @@ BADGE_PREVIEW = 50
 
 # --- scanning -------------------------------------------------------------------------------
 
-def _index_page(scan_form: ScanForm | None = None, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+ANSWER_KEY = "checkin_answer"  # the last form scan's panel, shown once after the redirect
+
+
+def _index_page(scan_form: ScanForm | None = None, panel: panels.Panel | None = None,
+                status: int = 200) -> ResponseReturnValue:
     doors = services.list_doors()
     door_form = DoorForm(request.args if request.method == "GET" else None)
     door_form.door.choices = choices([("", _("Choose a door…")), *((d.key, d.label) for d in doors)])
@@ -57,9 +62,13 @@ def _index_page(scan_form: ScanForm | None = None, error: str | None = None, sta
     search_form = SearchForm(request.args if request.method == "GET" else None)
     results = services.search_registrations(search_form.q.data or "") if door and search_form.q.data else []
     scan_form = scan_form or ScanForm(door=door_key, direction=direction)
+    if panel is None and request.method == "GET":
+        kept = session.pop(ANSWER_KEY, None)
+        panel = kept.get("panel") if isinstance(kept, dict) and kept.get("door") == door_key else None
     return render_template(
         "checkin/checkin_index.html", door_form=door_form, door=door, direction=direction,
-        search_form=search_form, results=results, scan_form=scan_form, error=error,
+        search_form=search_form, results=results, scan_form=scan_form, panel=panel,
+        offline_words=panels.offline_words() if door else {},
         recent=services.recent_scans(door) if door else [], present=services.door_present(door) if door else 0,
         warning_message=services.warning_message,
     ), status
@@ -84,20 +93,17 @@ def scan_submit() -> ResponseReturnValue:
     """The form flow (typed or pasted code, hand scanner, name search); no JavaScript needed."""
     form = ScanForm()
     if not form.validate_on_submit():
-        return _index_page(form, error=_("The scan could not be read. Please try again."), status=422)
+        return _index_page(form, panels.not_recorded(_("The scan could not be read. Please try again.")), 422)
     try:
         result = _scan(form.door.data, form.direction.data, form.code.data or form.token.data,
                        form.registration_id.data)
     except DomainError as exc:
         db.session.rollback()
-        return _index_page(form, error=exc.message, status=422)
+        return _index_page(form, panels.for_error(exc), status=422)
     db.session.commit()
-    verb = _("checked in") if result.check_in.direction == Direction.IN else _("checked out")
-    flash(_("%(name)s %(verb)s at %(door)s. Present now: %(present)s of %(capacity)s.", name=result.name,
-            verb=verb, door=result.door.label, present=result.present, capacity=result.door.capacity),
-          "warning" if result.warnings else "success")
-    for _code, message in result.warnings:
-        flash(message, "warning")
+    # The answer goes under the code field of the page we redirect to (the form's action
+    # carries #scan-form, which the browser keeps across the redirect, so it is in view).
+    session[ANSWER_KEY] = {"door": result.door.key, "panel": panels.for_result(result)}
     return redirect(url_for("checkin.checkin_index", door=result.door.key, direction=result.check_in.direction.value))
 
 
@@ -113,9 +119,10 @@ def scan_json() -> ResponseReturnValue:
         result = _scan(str(data.get("door") or ""), data.get("direction"), str(code), None)
     except DomainError as exc:
         db.session.rollback()
-        return jsonify(ok=False, error=type(exc).__name__, reason=exc.message), exc.status_code
+        return jsonify(ok=False, error=type(exc).__name__, reason=exc.message,
+                       panel=panels.for_error(exc)), exc.status_code
     db.session.commit()
-    return jsonify(ok=True, **result.as_dict())
+    return jsonify(ok=True, **result.as_dict(), panel=panels.for_result(result))
 
 
 # --- offline scanning (the installable door app) ------------------------------------------

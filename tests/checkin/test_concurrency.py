@@ -1,5 +1,5 @@
-"""Several doors at once: every counter ends at counted ins minus counted outs, never below
-zero, whatever the interleaving. Threads on SQLite, processes on PostgreSQL."""
+"""Several doors at once: every counter ends at its presence rows (a room's also at counted ins
+minus counted outs), never below zero, whatever the interleaving. Threads on SQLite, processes on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
@@ -72,7 +72,9 @@ def assert_counts_right(doors: list[str]) -> dict[str, int]:
         counted_out = sum(1 for s in scans if s.counted and s.direction == Direction.OUT)
         inside = db.session.scalar(sa.select(sa.func.count()).select_from(DoorPresence).where(
             services._door_filter(DoorPresence, door)))
-        assert rows[0].present == counted_in - counted_out == inside >= 0
+        assert rows[0].present == inside >= 0
+        if door.kind == "room":  # a venue also counts who its rooms' scans implied (services.reconcile)
+            assert rows[0].present == counted_in - counted_out
         present[key] = rows[0].present
     return present
 
@@ -106,8 +108,7 @@ def test_several_doors_at_once_threads_sqlite(app) -> None:
     assert errors == []
     assert assert_counts_right(doors) == expected_present(doors, tokens)
     scans = sum(len(p) for p in phases(doors, tokens))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn).where(
-        CheckIn.source != services.IMPLIED)) == scans
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == scans
 
 
 @pytest.mark.slow

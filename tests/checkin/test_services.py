@@ -19,7 +19,7 @@ from esof.programme.services import publish_schedule
 from esof.registration import services as registration_services
 from esof.registration.models import Attendance
 from esof.registration.services import TicketExpired, TicketForged, TicketRevoked, ticket_token
-from tests.checkin.factories import delegate, room_door, scanned, staff
+from tests.checkin.factories import delegate, room_door, staff
 from tests.factories import UserFactory
 from tests.programme.factories import SessionFactory, SlotFactory, at
 from tests.registration.factories import CategoryFactory
@@ -38,7 +38,7 @@ def codes(result: services.ScanResult) -> list[str]:
 
 
 def check_ins() -> list[CheckIn]:
-    return list(db.session.scalars(scanned().order_by(CheckIn.id)))
+    return list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)))
 
 
 # --- tickets ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from esof.accounts.models import Role
@@ -15,7 +16,7 @@ from esof.checkin.models import CheckIn, Direction
 from esof.extensions import db
 from esof.registration.models import Attendance, RegistrationStatus
 from esof.registration.services import ticket_token, verify_ticket_token
-from tests.checkin.factories import delegate, room_door, scanned
+from tests.checkin.factories import delegate, room_door
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory
 from tests.support import IN_CI, csrf_token_from, log_in, submit_form
@@ -30,7 +31,7 @@ def sign_in(client, *roles: Role) -> None:
 
 def check_ins() -> list[CheckIn]:
     db.session.expire_all()
-    return list(db.session.scalars(scanned().order_by(CheckIn.id)))
+    return list(db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)))
 
 
 def scan_json(client, url_args: str, payload: dict, *, header: bool = True):
@@ -170,8 +171,10 @@ def test_json_scan_refuses_forged_tokens_bad_doors_and_missing_csrf(app, client)
     sign_in(client, Role.CHECKIN)
     args = f"door=room:{room.id}&direction=in"
     forged = scan_json(client, args, {"door": f"room:{room.id}", "direction": "in", "token": "abc.def.ghi"})
-    assert (forged.status_code, forged.get_json()) == (
-        400, {"ok": False, "error": "TicketForged", "reason": "This ticket is not genuine."})
+    body = forged.get_json()
+    assert (forged.status_code, body["ok"], body["error"], body["reason"]) == (
+        400, False, "TicketForged", "This ticket is not genuine.")
+    assert (body["panel"]["tone"], body["panel"]["headline"]) == ("stop", "STOP — not a valid ticket")
     bad_door = scan_json(client, args, {"door": "room:0", "direction": "in", "token": ticket_token(registration)})
     assert (bad_door.status_code, bad_door.get_json()["error"]) == (400, "UnknownDoor")
     payload = {"door": f"room:{room.id}", "direction": "in", "token": ticket_token(registration)}

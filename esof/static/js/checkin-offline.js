@@ -70,16 +70,23 @@
     return store.all("queue").then(function (queued) { queueLength = queued.length; showStatus(); });
   }
 
+  var words = JSON.parse(box.getAttribute("data-answers") || "{}");
+
+  /* An answer from the door list, in the server's words (data-answers) where it has them. */
   function show(kind, title, lines) {
-    output.textContent = "";
-    output.className = "scan-result offline-answer answer-" + kind;
-    if (kind !== "valid") { output.classList.add("refused"); }
-    output.appendChild(element("p", title, "result-title"));
-    if (lines && lines.length) {
-      var list = element("ul");
-      lines.forEach(function (line) { list.appendChild(element("li", line)); });
-      output.appendChild(list);
+    // "unchecked" (no door list yet) has no verdict: recorded now, decided by the server later.
+    var said = kind === "unchecked" ? { tone: "check" }
+      : words[{ valid: "ok", warning: "check", mistyped: "unknown" }[kind] || kind] || words.unknown || {};
+    var panel = { kind: kind, tone: said.tone || "stop", headline: said.headline || title,
+                  who: said.headline ? title : "", advice: said.advice || "", notes: lines || [] };
+    if (window.EsofScanner) {
+      window.EsofScanner.render(panel);
+    } else {
+      output.textContent = "";
+      output.appendChild(element("p", panel.headline, "answer-headline result-title"));
+      if (panel.who) { output.appendChild(element("p", panel.who, "answer-who")); }
     }
+    output.className = "scan-result offline-answer answer-" + kind + " tone-" + panel.tone;
   }
 
   function warningWords(codes) {
@@ -117,12 +124,18 @@
       // row: code hash, nonce hash, "Jane D.", category index, valid/cancelled, warnings
       var localStatus = row ? row[4] : (tickets ? "unknown" : "unchecked");
       var category = row ? list.categories[row[3]] : "";
+      var codes = row ? (row[5] || "").split(" ").filter(Boolean) : [];
+      // The door list knows who may not come in: the same stops as the server's answer.
+      var stop = localStatus === "valid" && direction === "in"
+        ? ["online-only", "unpaid"].filter(function (code) { return codes.indexOf(code) >= 0; })[0] : null;
       if (!row) {
         show(localStatus, tickets ? label("unknown") : label("unchecked"));
+      } else if (stop) {
+        localStatus = stop;
+        show(stop, fill(label("who"), { name: row[2], category: category }), warningWords(row[5]));
       } else if (localStatus === "valid") {
         var warnings = warningWords(row[5]);
         show(warnings.length ? "warning" : "valid", fill(label("valid"), { name: row[2], category: category }), warnings);
-        if (warnings.length) { output.classList.add("has-warnings"); }
       } else {
         show("cancelled", fill(label("cancelled"), { name: row[2], category: category }));
       }

@@ -2,7 +2,8 @@
    the name search work without it). Frames from the rear camera go through jsQR (shipped in
    static/vendor); each new code goes through checkin-offline.js (the JSON endpoint with the
    CSRF token in the X-CSRFToken header when online, the door list when not), and the answer
-   (name, count, warnings) is read out in a live region. */
+   panel (STOP / CHECK / GO in colour and words, name, notes, count) is an alert under the code
+   field. */
 (function () {
   "use strict";
   var box = document.getElementById("scanner");
@@ -26,29 +27,35 @@
     return node;
   }
 
-  function show(result) {
+  /* The answer panel, as esof/templates/checkin/_answer.html draws it: tone (stop / check /
+     go) and kind as classes, the headline, who, what to do, the notes and the count. Kept in
+     view: on a phone it sits directly under the code field. */
+  function render(panel) {
     output.textContent = "";
-    output.className = "scan-result";
-    if (!result.ok) {
-      output.classList.add("refused");
-      output.appendChild(element("p", result.reason || label("failed"), "result-title"));
-      return;
-    }
-    if (result.warnings.length) { output.classList.add("has-warnings"); }
-    var verb = result.direction === "in" ? label("in") : label("out");
-    output.appendChild(element("p", result.name + " — " + verb + " (" + result.category + ")", "result-title"));
-    output.appendChild(element("p", label("present") + " " + result.present + " " + label("of") + " " + result.capacity));
-    if (result.warnings.length) {
-      var list = element("ul");
-      result.warnings.forEach(function (warning) { list.appendChild(element("li", warning.message)); });
+    output.className = "scan-result tone-" + panel.tone + " answer-" + panel.kind;
+    output.setAttribute("data-kind", panel.kind);
+    output.setAttribute("data-tone", panel.tone);
+    output.appendChild(element("p", panel.headline, "answer-headline result-title"));
+    if (panel.who) { output.appendChild(element("p", panel.who, "answer-who")); }
+    if (panel.advice) { output.appendChild(element("p", panel.advice, "answer-advice")); }
+    if (panel.notes && panel.notes.length) {
+      var list = element("ul", "", "answer-notes");
+      panel.notes.forEach(function (note) { list.appendChild(element("li", note)); });
       output.appendChild(list);
     }
-    if (presentCell) { presentCell.textContent = String(result.present); }
-    if (navigator.vibrate) { navigator.vibrate(result.warnings.length ? [80, 60, 80] : 60); }
+    if (panel.count) { output.appendChild(element("p", panel.count, "answer-count")); }
+    if (output.scrollIntoView) { output.scrollIntoView({ block: "nearest" }); }
+    if (navigator.vibrate) { navigator.vibrate(panel.tone === "stop" ? [200, 100, 200] : panel.tone === "check" ? [80, 60, 80] : 60); }
+  }
+
+  function show(result) {
+    var panel = result.panel || { kind: "error", tone: "stop", headline: result.reason || label("failed") };
+    render(panel);
+    if (result.ok && presentCell) { presentCell.textContent = String(result.present); }
   }
 
   // The typed-code form (checkin-offline.js) shows the server's answers the same way.
-  window.EsofScanner = { show: show };
+  window.EsofScanner = { show: show, render: render };
   if (!window.jsQR || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;
   }

@@ -173,7 +173,11 @@
       if (!response.ok) { throw new Error("sync " + response.status); }
       return response.json();
     }).then(function (body) {
-      var flags = body.items.filter(function (answer) { return answer.status === "refused"; })
+      // A refusal the door already gave offline (unpaid, online only, cancelled) is no news.
+      var flags = body.items.filter(function (answer) {
+        var scan = byId[answer.client_id] || {};
+        return answer.status === "refused" && !(answer.reason && scan.local_status === answer.reason);
+      })
         .map(function (answer) {
           var scan = byId[answer.client_id] || {};
           return { client_id: answer.client_id, reason: answer.reason, message: answer.message,
