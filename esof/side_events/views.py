@@ -34,6 +34,7 @@ from esof.side_events.forms import (
     RejectForm,
 )
 from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, SideEventOccurrence, SideEventRevision
+from esof.urls import external_url
 
 bp = Blueprint("side_events", __name__, url_prefix="/calendar")
 
@@ -168,6 +169,7 @@ def event_detail(event_id: int) -> ResponseReturnValue:
         "side_events/event_detail.html", event=event, revision=revision, preview=preview,
         may_edit=may_edit, pending=services.pending_revision(event), occurrences=upcoming,
         occurrence_count=len(upcoming), cancelled_days=services.cancelled_days(event),
+        page_url=external_url("side_events.event_detail", event_id=event.id),
     )
 
 
