@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+import esof
 from esof.accounts.models import Role
 from esof.cfp.models import Proposal, ProposalState
+from esof.csv_safety import stream_csv
 from esof.extensions import db
 from tests.cfp.factories import make_proposal, open_call
 from tests.factories import UserFactory
@@ -83,3 +86,25 @@ def test_only_organisers_get_the_export(app: Flask, client: FlaskClient, hostile
     assert client.get(URL).status_code == 302  # anonymous: to the log-in page
     log_in(client, "someone@example.org")
     assert client.get(URL).status_code == 403
+
+
+# --- the one guard every export goes through -------------------------------------------------
+
+
+@pytest.mark.parametrize("start", HOSTILE_STARTS)
+def test_stream_csv_neutralises_each_formula_start(start: str) -> None:
+    text = "".join(stream_csv(("a", "b"), [(f"{start}1+1", "plain"), (None, 42)]))
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+
+    assert rows == [["a", "b"], [f"'{start}1+1", "plain"], ["", "42"]]
+
+
+def test_no_module_writes_csv_except_through_the_guard() -> None:
+    """Registrations, proposals, audit and vouchers all stream through esof.csv_safety: a
+    csv.writer anywhere else would be an export that can forget to neutralise cells."""
+    root = Path(esof.__file__).parent
+    writers = sorted(
+        str(path.relative_to(root)) for path in root.rglob("*.py")
+        if "csv.writer(" in path.read_text(encoding="utf-8") or "csv.DictWriter(" in path.read_text(encoding="utf-8")
+    )
+    assert writers == ["csv_safety.py"]
