@@ -41,12 +41,18 @@ class RegistrationFilters:
 
 
 def _answered(question_id: int, wanted: str) -> sa.ColumnElement[bool]:
-    """An EXISTS on the registration's answer to the question (the choice or the value)."""
+    """An EXISTS on the registration's answer to the question: its value or a chosen choice's
+    text (English or Dutch) contains `wanted`, or a choice has that number; empty: answered."""
     wanted = wanted.strip()
     match: sa.ColumnElement[bool] = sa.true()
     if wanted:
-        by_value = sa.func.lower(Answer.value).contains(wanted.lower(), autoescape=True)
-        match = sa.or_(by_value, Answer.choices.any(QuestionChoice.id == int(wanted))) if wanted.isdigit() else by_value
+        needle = wanted.lower()
+        chosen = sa.or_(
+            sa.func.lower(QuestionChoice.text).contains(needle, autoescape=True),
+            sa.func.lower(QuestionChoice.text_nl).contains(needle, autoescape=True),
+            QuestionChoice.id == int(wanted) if wanted.isdigit() else sa.false(),
+        )
+        match = sa.or_(sa.func.lower(Answer.value).contains(needle, autoescape=True), Answer.choices.any(chosen))
     return sa.exists().where(
         Answer.registration_id == Registration.id, Answer.question_id == question_id, match
     )

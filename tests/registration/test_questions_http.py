@@ -163,6 +163,8 @@ def test_organiser_sees_filters_and_exports_answers(app, client) -> None:
     assert "Excursion" in detail and "Canal" in detail and "=1+1 vegan" in detail
     by_choice = client.get(f"/registration/organiser/?question={excursion.id}&answer={canal.id}").get_data(as_text=True)
     assert "1 registration<" in by_choice
+    by_label = client.get(f"/registration/organiser/?question={excursion.id}&answer=gracht").get_data(as_text=True)
+    assert "1 registration<" in by_label  # the Dutch text of the choice
     by_text = client.get(f"/registration/organiser/?question={remark.id}&answer=VEGAN").get_data(as_text=True)
     assert "1 registration<" in by_text
     answered = client.get(f"/registration/organiser/?question={excursion.id}").get_data(as_text=True)
