@@ -40,6 +40,7 @@ from esof.registration.tickets import (
     is_signed_token,
     verify_ticket,
 )
+from esof.venues.models import Room
 
 MAX_BATCH = 500
 # A phone's clock may run a little ahead of the server's; more than this is not a real scan.
@@ -246,15 +247,22 @@ def _stop(codes: list[str]) -> services.AnswerKind | None:
                                        if code in services.ScanWarning.__members__.values()])
 
 
-def replay(scans: list[CheckIn]) -> Replay:
+def replay(scans: list[CheckIn], implied_ins: list[datetime] | None = None) -> Replay:
     """Which of one delegate's scans at one door count, taken in their own time order: an "in"
     counts when they were not inside, an "out" when they were. A scan that does not count is a
     duplicate when it repeats the direction of the last one that did (the same stay seen at two
     doors, or twice); an "out" before any "in" is accepted, with its warning. Sets `counted` and
-    the presence warning of each scan."""
+    the presence warning of each scan. `implied_ins`: when they went into one of the venue's
+    rooms (a venue door only): each puts them inside, as services.reconcile does online."""
     outcomes: dict[int, Outcome] = {}
     inside, entered_at, left_at, last_counted = False, None, None, None
-    for scan in sorted(scans, key=lambda s: (s.scanned_at, s.id)):
+    events: list[tuple[datetime, int, CheckIn | None]] = [(s.scanned_at, s.id, s) for s in scans]
+    events += [(moment, -1, None) for moment in implied_ins or []]
+    for moment, _order, scan in sorted(events, key=lambda e: (e[0], e[1])):
+        if scan is None:
+            if not inside:
+                inside, entered_at, last_counted = True, moment, Direction.IN
+            continue
         codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
         if scan.direction == Direction.IN and _stop(codes) is not None:
             # Stopped at the door (unpaid, online only...): recorded, never counted.
@@ -288,16 +296,28 @@ def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
     ))
 
 
+def _room_entries(registration_id: int, door: services.Door) -> list[datetime]:
+    """When the delegate was counted into a room of this venue (none for a room door)."""
+    if door.kind != "venue":
+        return []
+    return list(db.session.scalars(
+        sa.select(CheckIn.scanned_at).join(Room, Room.id == CheckIn.room_id).where(
+            CheckIn.registration_id == registration_id, Room.venue_id == door.id,
+            CheckIn.direction == Direction.IN, CheckIn.counted.is_(True))
+    ))
+
+
+def _replay_at(registration_id: int, door: services.Door) -> Replay:
+    return replay(_scans_at(registration_id, door), _room_entries(registration_id, door))
+
+
 def replay_presence(registration: Registration, door: services.Door) -> Replay:
     """Recompute the delegate's scans at this door in time order, then bring their presence
     row and the door's counter in line with the last one that counted, reconciled with the
-    rooms (services.reconcile): at a venue entrance, a room they are still in keeps them inside
-    unless they left the venue after going into that room."""
-    result = replay(_scans_at(registration.id, door))
+    rooms (services.reconcile): at a venue entrance, going into one of its rooms counts as
+    going in, and leaving the venue takes them out of its rooms."""
+    result = _replay_at(registration.id, door)
     inside = result.inside
-    if door.kind == "venue" and not inside:
-        entry = services.latest_room_entry(registration, door)
-        inside = entry is not None and (result.left_at is None or entry > result.left_at)
     was_inside = db.session.scalar(
         sa.select(DoorPresence.id).where(DoorPresence.registration_id == registration.id,
                                          services.door_filter(DoorPresence, door))
@@ -314,7 +334,7 @@ def replay_presence(registration: Registration, door: services.Door) -> Replay:
 def _answer_for(scan: CheckIn, registration: Registration, door: services.Door,
                 outcome: Outcome | None = None) -> SyncAnswer:
     if outcome is None:  # a resend: how the scans stand now, changing nothing
-        outcome = replay(_scans_at(registration.id, door)).outcomes.get(scan.id, Outcome.DUPLICATE)
+        outcome = _replay_at(registration.id, door).outcomes.get(scan.id, Outcome.DUPLICATE)
     warnings = [services.warning_message(code) for code in scan.warnings.split()]
     stop = _stop(scan.warnings.split()) if outcome == Outcome.REFUSED else None
     reason = Reason(stop.value) if stop is not None and stop.value in Reason.__members__.values() else None

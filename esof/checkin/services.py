@@ -266,14 +266,6 @@ def rooms_inside(registration: Registration, venue: Door) -> list[Door]:
     return [room for room in room_doors_of(venue) if room.id in inside]
 
 
-def latest_room_entry(registration: Registration, venue: Door) -> datetime | None:
-    """When the delegate last went into one of the venue's rooms they are still in."""
-    return db.session.scalar(
-        sa.select(sa.func.max(DoorPresence.entered_at)).join(Room, Room.id == DoorPresence.room_id)
-        .where(DoorPresence.registration_id == registration.id, Room.venue_id == venue.id)
-    )
-
-
 def entered_at(registration: Registration, door: Door) -> datetime | None:
     return db.session.scalar(sa.select(DoorPresence.entered_at).where(
         DoorPresence.registration_id == registration.id, door_filter(DoorPresence, door)))

@@ -21,6 +21,34 @@
     level.textContent = label(door.level);
   }
 
+  /* Fullest first, as the server lists them: rooms within their venue, venues by their fullest door. */
+  function fullness(door) {
+    if (door.capacity > 0) { return door.present / door.capacity; }
+    return door.present > 0 ? Infinity : 0;
+  }
+
+  function reorder(items) {
+    var share = {};
+    items.forEach(function (door) { share[door.door] = fullness(door); });
+    var byShare = function (a, b) {
+      return (share[b.getAttribute("data-door")] || 0) - (share[a.getAttribute("data-door")] || 0);
+    };
+    var sections = Array.prototype.slice.call(document.querySelectorAll("section.occupancy-venue"));
+    sections.forEach(function (section) {
+      var body = section.querySelector("tbody");
+      Array.prototype.slice.call(body.querySelectorAll("tr.room-row")).sort(byShare)
+        .forEach(function (row) { body.appendChild(row); });
+      var rows = section.querySelectorAll("tr[data-door]");
+      section.setAttribute("data-share", String(Math.max.apply(null, Array.prototype.map.call(rows, function (row) {
+        return share[row.getAttribute("data-door")] || 0;
+      }))));
+    });
+    if (!sections.length) { return; }
+    var parent = document.getElementById("occupancy-venues");
+    sections.sort(function (a, b) { return Number(b.getAttribute("data-share")) - Number(a.getAttribute("data-share")); })
+      .forEach(function (section) { parent.appendChild(section); });
+  }
+
   function refresh() {
     if (document.hidden) { window.setTimeout(refresh, interval); return; }
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -30,6 +58,7 @@
       })
       .then(function (data) {
         data.items.forEach(update);
+        reorder(data.items);
         status.textContent = label("updated") + " " + new Date().toLocaleTimeString();
       }, function () {
         status.textContent = label("failed");
