@@ -134,6 +134,7 @@ def register_error_handlers(app: Flask) -> None:
             403: _l("You do not have permission to see this page."),
             404: _l("This page does not exist."),
             405: _l("This method is not allowed here."),
+            413: _l("The request is too large: send less at once (a smaller file, fewer items)."),
             429: _l("Too many attempts. Please wait a moment and try again."),
         }
         message = str(messages.get(status, error.description or ""))

@@ -37,7 +37,7 @@ def test_a_too_large_form_post_gets_413_with_a_page_and_writes_nothing(app: Flas
     assert response.status_code == 413
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert "Error code 413" in page and "exceeds the capacity limit" in page
+    assert "Error code 413" in page and "The request is too large: send less at once" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
 
 

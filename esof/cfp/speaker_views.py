@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from esof.accounts.auth import start_session
 from esof.accounts.services import find_user_by_email
 from esof.cfp import queries, services
 from esof.cfp.blueprint import bp, put_error_on_form, visible_proposal_or_404, visitor_language
@@ -220,7 +221,7 @@ def invitation_signup(token: str) -> ResponseReturnValue:
             form.password.errors = [*form.password.errors, exc.message]
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)  # a new session: nothing planted before the sign-up survives
             flash(_("Your account is ready. Now answer the invitation."), "success")
             return redirect(url_for("cfp.invitation_answer", token=token))
     return render_template(
