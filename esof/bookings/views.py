@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from esof.accounts.auth import is_safe_redirect
 from esof.bookings import services
 from esof.bookings.forms import SeatActionForm, StarForm
+from esof.bookings.list_marks import ListMarks, list_marks
 from esof.bookings.models import BookingStatus
 from esof.errors import Busy, DomainError, busy_on_lock_timeout, wants_json
 from esof.extensions import db
@@ -23,12 +24,16 @@ bp = Blueprint("bookings", __name__)
 
 @bp.app_context_processor
 def booking_helpers() -> dict[str, Any]:
-    """`booking_panel(session_id)` for the programme's session page (its session_actions hook)."""
+    """`booking_panel(session_id)` for the programme's session page (its session_actions hook);
+    `list_marks(session_ids)` for the delegate's own marks on the programme list."""
 
     def panel(session_id: int) -> services.BookingPanel:
         return services.booking_panel(session_id=session_id, user=current_user)
 
-    return {"booking_panel": panel, "seat_action_form": SeatActionForm, "star_form": StarForm}
+    def marks(session_ids: list[int]) -> ListMarks:
+        return list_marks(session_ids=session_ids, user=current_user)
+
+    return {"booking_panel": panel, "list_marks": marks, "seat_action_form": SeatActionForm, "star_form": StarForm}
 
 
 def _back(target: str | None, session_id: int) -> str:

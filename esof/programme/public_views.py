@@ -1,14 +1,27 @@
 """The public programme: only the latest published version, never the organisers' draft."""
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from esof.conference import conference_days, conference_zone
 from esof.extensions import db
-from esof.page_cache import PROGRAMME, cached_page
+from esof.page_cache import (
+    PROGRAMME,
+    cached_page,
+    change_tokens,
+    page_cache,
+    page_key,
+    page_path,
+    shared_for_this_person,
+    with_own_header,
+)
 from esof.programme import queries
 from esof.programme.blueprint import bp
 from esof.programme.filters import ProgrammeFilters
@@ -38,20 +51,66 @@ def live_numbers(session_id: int) -> tuple[object, ...]:
     return tuple(row) if row else ()
 
 
+# The list is the same for everybody but for the marks read live (full; booked, waiting,
+# starred and the forms to star and book for a delegate): the cached page holds an empty
+# slot per item, which a logged-in person's copy fills (own_programme_page). Visitors see
+# "booking required" (programme content); seats are counted on the session page.
 @bp.get("/")
-@cached_page(topics=(PROGRAMME,), args=FILTER_ARGS, shared=True)
+@cached_page(topics=(PROGRAMME,), args=FILTER_ARGS)
 def programme_index() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return render_programme_index()
+    return own_programme_page()
+
+
+def render_programme_index() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
     filters, problem = ProgrammeFilters.from_args_or_message(request.args)
-    if filters.day is None and not filters.q:
+    asked_day = filters.day  # kept in the form, so that clearing the words goes back to it
+    if filters.q:
+        # Words are looked for on every day: a search from one day's tab that said "0 sessions"
+        # while other days matched hid what the visitor was looking for.
+        filters = filters.with_day(None)
+    elif filters.day is None:
         filters = filters.with_day(days[0])
     items = queries.published_sessions(version, filters) if version else []
+    zone = conference_zone()
+    per_day = Counter(item.starts_at.astimezone(zone).date() for item in items)
     tracks, venues = queries.filter_choices()
     return render_template(
         "programme/programme_index.html", version=version, items=items, filters=filters, days=days,
-        tracks=tracks, venues=venues, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS, problem=problem,
+        per_day=per_day, tracks=tracks, venues=venues, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS,
+        problem=problem, searched_day=asked_day.isoformat() if asked_day else "",
+        own_slots=True,
     ), 400 if problem else 200
+
+
+OWN_SLOT = re.compile(rb"<!--own:([0-9]+)-->")
+SLOT_SEPARATOR = "<!--own-slot-->"
+
+
+def own_programme_page() -> Response:
+    """A logged-in person's list: the anonymous page from the cache with their header (or a
+    whole render while a message waits or the page is not cached), its slots filled with
+    their marks read now, so a star or a booking shows at once."""
+    provider = change_tokens()
+    found = None
+    if provider is not None and shared_for_this_person(True):
+        found = page_cache().get(page_key(provider, (PROGRAMME,), FILTER_ARGS, ""))
+    body = with_own_header(found.body) if found is not None else None
+    response = current_app.make_response(render_programme_index() if body is None else body)
+    response.set_data(fill_own_slots(response.get_data()))
+    return response
+
+
+def fill_own_slots(body: bytes) -> bytes:
+    ids = [int(found) for found in OWN_SLOT.findall(body)]
+    if not ids:
+        return body
+    rendered = render_template("programme/_own_marks.html", ids=ids, back=page_path())
+    slots = dict(zip(ids, (part.encode() for part in rendered.split(SLOT_SEPARATOR)[1:]), strict=True))
+    return OWN_SLOT.sub(lambda match: slots[int(match.group(1))], body)
 
 
 @bp.get("/grid")
