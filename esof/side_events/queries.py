@@ -263,12 +263,17 @@ class MonthView:
     year: int
     month: int
     weeks: list[list[date]]  # Monday-first weeks covering the month
-    by_day: dict[date, list[CalendarRow]]  # events of one day (or starting that day)
-    running: list[CalendarRow]  # multi-day events (exhibitions) running during the month
+    by_day: dict[date, list[CalendarRow]]  # events of the day, a short multi-day one on each of its days
+    running: list[CalendarRow]  # events longer than a week (exhibitions), listed once
 
     @property
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
+
+
+# An event longer than this is listed once above the month, not on each of its days: on a
+# phone thirty exhibitions on every day would push the days out of sight.
+LONG_RUNNING_DAYS = 7
 
 
 def month_view(
@@ -280,10 +285,14 @@ def month_view(
     by_day: dict[date, list[CalendarRow]] = {}
     running: list[CalendarRow] = []
     for row in rows:
-        if spans_days(row.occurrence, zone) > 1:
+        days = spans_days(row.occurrence, zone)
+        if days > LONG_RUNNING_DAYS:
             running.append(row)
-        else:
-            by_day.setdefault(row.occurrence.local_day, []).append(row)
+            continue
+        for n in range(days):
+            day = row.occurrence.local_day + timedelta(days=n)
+            if first <= day <= last:
+                by_day.setdefault(day, []).append(row)
     return MonthView(year, month, weeks, by_day, running)
 
 
