@@ -119,7 +119,7 @@ def answer(kind: AnswerKind, *, entering: bool = True, since: datetime | None = 
     if kind == AnswerKind.DUPLICATE:
         headline = (_("STOP — already inside since %(time)s", time=local_time(since)) if since
                     else _("STOP — already inside"))
-        return Answer(kind, headline, _("Not counted again. Ask for their own ticket: a ticket is for one person."))
+        return Answer(kind, headline, _("Not counted again: a ticket lets one person in."))
     if kind == AnswerKind.ONLINE_ONLY:
         return Answer(kind, _("STOP — online ticket: no entry"),
                       _("This registration is for attending online. Send them to the registration desk to change it."))

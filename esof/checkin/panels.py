@@ -11,13 +11,20 @@ from typing import Any
 from flask_babel import gettext as _
 
 from esof.checkin import services
-from esof.checkin.answers import AnswerKind, answer
+from esof.checkin.answers import AnswerKind, ScanWarning, answer
 from esof.checkin.models import Direction
 from esof.errors import DomainError
 from esof.registration.errors import TicketInvalid
 from esof.registration.tickets import TicketCancelled
 
 Panel = dict[str, Any]
+SAID_BY_HEADLINE = {
+    AnswerKind.DUPLICATE: {ScanWarning.ALREADY_INSIDE.value, ScanWarning.REPEATED.value},
+    AnswerKind.UNPAID: {ScanWarning.UNPAID.value},
+    AnswerKind.ONLINE_ONLY: {ScanWarning.ONLINE_ONLY.value},
+    AnswerKind.CANCELLED: {ScanWarning.CANCELLED.value},
+    AnswerKind.NOT_CONFIRMED: {ScanWarning.NOT_CONFIRMED.value},
+}
 
 
 def for_result(result: services.ScanResult) -> Panel:
@@ -28,12 +35,12 @@ def for_result(result: services.ScanResult) -> Panel:
         count = _("%(name)s %(verb)s at %(door)s. Present now: %(present)s of %(capacity)s.", name=result.name,
                   verb=verb, door=door, present=present, capacity=capacity)
     else:
-        count = _("Not counted at %(door)s. Present now: %(present)s of %(capacity)s.", door=door,
-                  present=present, capacity=capacity)
+        count = _("Not counted. Present now: %(present)s of %(capacity)s.", present=present, capacity=capacity)
     return {
         **verdict.as_dict(),
         "who": _("%(name)s · %(category)s", name=result.name, category=result.registration.category.name),
-        "notes": [message for _code, message in result.warnings],
+        # What the headline already says is not repeated underneath.
+        "notes": [message for code, message in result.warnings if code not in SAID_BY_HEADLINE.get(verdict.kind, ())],
         "count": count,
     }
 

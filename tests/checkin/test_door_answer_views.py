@@ -50,7 +50,7 @@ def test_a_duplicate_form_scan_shows_the_stop_panel_under_the_code_field_once(ap
     status, page = form_scan(client, door.key, code=ticket_code(registration))
     tone, kind, text = panel_in(page)
     assert (tone, kind) == ("stop", "duplicate")
-    assert re.search(r"STOP — already inside since \d\d:\d\d", text) and "Not counted at" in text
+    assert re.search(r"STOP — already inside since \d\d:\d\d", text) and "Not counted. Present now: 1 of 25." in text
     # Shown once: a reload is a fresh page with an empty answer.
     again = client.get(f"/checkin/?door={door.key}&direction=in").get_data(as_text=True)
     assert '<div id="scan-result" class="scan-result" role="alert" aria-atomic="true"></div>' in again
