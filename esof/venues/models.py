@@ -1,6 +1,7 @@
 """Venues and their rooms. Opening hours are wall-clock times in the conference zone."""
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import sqlalchemy as sa
@@ -30,6 +31,10 @@ class Venue(Model):
     )
 
     @property
+    def full_address(self) -> str:
+        return address_with_city(self.address, self.city)
+
+    @property
     def coordinates(self) -> tuple[float, float] | None:
         """(latitude, longitude), or None while either is unknown."""
         if self.latitude is None or self.longitude is None:
@@ -38,6 +43,15 @@ class Venue(Model):
 
     def __repr__(self) -> str:
         return f"<Venue {self.id} {self.name}>"
+
+
+def address_with_city(address: str, city: str) -> str:
+    """The address with the city once: "Steenstraat 1, 2312 BS Leiden" already names it (a
+    Dutch address ends with postcode and city), so ", Leiden" is not added again."""
+    address, city = address.strip(), city.strip()
+    if not city or re.search(rf"(^|[\s,]){re.escape(city)}$", address, re.IGNORECASE):
+        return address or city
+    return f"{address}, {city}" if address else city
 
 
 class VenueOpeningHours(Model):

@@ -1,7 +1,8 @@
-"""HTTP handlers of the venues area: organisers manage venues, opening hours and rooms."""
+"""HTTP handlers of the venues area: organisers manage venues, opening hours and rooms (here,
+under /organiser/venues); visitors read the venue pages (public_views, under /venues)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -13,20 +14,29 @@ from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import keep_stored_choice
-from esof.venues import services
+from esof.venues import public_views, services
+from esof.venues.blueprint import ORGANISER, bp
 from esof.venues.forms import DeleteForm, RoomForm, VenueForm, opening_hours_form
 from esof.venues.models import Room, Venue
 
-bp = Blueprint("venues", __name__, url_prefix="/organiser/venues")
+__all__ = ["bp", "public_views"]
+
+
+@roles_required(Role.ORGANISER)
+def _organiser_only() -> None:
+    """Organisers (and admins) pass; anyone else is sent to log in or refused."""
 
 
 @bp.before_request
-@roles_required(Role.ORGANISER)
-def require_organiser() -> None:
-    """Every page here is for organisers (and admins)."""
+def require_organiser() -> ResponseReturnValue | None:
+    """Every page under /organiser/venues is for organisers (and admins); /venues is public."""
+    rule = request.url_rule
+    if rule is not None and not rule.rule.startswith(ORGANISER + "/"):
+        return None
+    return _organiser_only()
 
 
-@bp.get("/")
+@bp.get(f"{ORGANISER}/")
 def venue_index() -> ResponseReturnValue:
     return render_template("venues/venue_index.html", venues=services.list_venues(), delete_form=DeleteForm())
 
@@ -39,7 +49,7 @@ def _venue_fields(form: VenueForm) -> dict:
     }
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route(f"{ORGANISER}/new", methods=["GET", "POST"])
 def venue_create() -> ResponseReturnValue:
     form = VenueForm()
     if form.validate_on_submit():
@@ -55,13 +65,13 @@ def venue_create() -> ResponseReturnValue:
     return render_template("venues/venue_form.html", form=form, venue=None), status
 
 
-@bp.get("/<int:venue_id>")
+@bp.get(f"{ORGANISER}/<int:venue_id>")
 def venue_detail(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     return render_template("venues/venue_detail.html", venue=venue, delete_form=DeleteForm())
 
 
-@bp.route("/<int:venue_id>/edit", methods=["GET", "POST"])
+@bp.route(f"{ORGANISER}/<int:venue_id>/edit", methods=["GET", "POST"])
 def venue_edit(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     form = VenueForm(obj=venue)
@@ -78,7 +88,7 @@ def venue_edit(venue_id: int) -> ResponseReturnValue:
     return render_template("venues/venue_form.html", form=form, venue=venue), status
 
 
-@bp.post("/<int:venue_id>/delete")
+@bp.post(f"{ORGANISER}/<int:venue_id>/delete")
 def venue_delete(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     if DeleteForm().validate_on_submit():
@@ -102,7 +112,7 @@ def venue_delete(venue_id: int) -> ResponseReturnValue:
     return redirect(url_for("venues.venue_index"))
 
 
-@bp.route("/<int:venue_id>/hours", methods=["GET", "POST"])
+@bp.route(f"{ORGANISER}/<int:venue_id>/hours", methods=["GET", "POST"])
 def venue_hours(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     days = conference_days()
@@ -133,7 +143,7 @@ def _room_fields(form: RoomForm) -> dict:
     }
 
 
-@bp.route("/<int:venue_id>/rooms/new", methods=["GET", "POST"])
+@bp.route(f"{ORGANISER}/<int:venue_id>/rooms/new", methods=["GET", "POST"])
 def room_create(venue_id: int) -> ResponseReturnValue:
     venue = db.get_or_404(Venue, venue_id)
     form = RoomForm()
@@ -150,7 +160,7 @@ def room_create(venue_id: int) -> ResponseReturnValue:
     return render_template("venues/room_form.html", form=form, venue=venue, room=None), status
 
 
-@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@bp.route(f"{ORGANISER}/rooms/<int:room_id>/edit", methods=["GET", "POST"])
 def room_edit(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     form = RoomForm(obj=room)
@@ -173,7 +183,7 @@ def room_edit(room_id: int) -> ResponseReturnValue:
     return render_template("venues/room_form.html", form=form, venue=room.venue, room=room), status
 
 
-@bp.post("/rooms/<int:room_id>/delete")
+@bp.post(f"{ORGANISER}/rooms/<int:room_id>/delete")
 def room_delete(room_id: int) -> ResponseReturnValue:
     room = db.get_or_404(Room, room_id)
     venue_id = room.venue_id
