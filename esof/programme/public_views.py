@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request
@@ -26,9 +26,10 @@ from esof.programme import queries
 from esof.programme.blueprint import bp
 from esof.programme.filters import ProgrammeFilters
 from esof.programme.forms import FORMAT_LABELS, LANGUAGE_LABELS
-from esof.programme.models import ProgrammeSession
+from esof.programme.models import ProgrammeSession, PublishedSession, SessionStatus
 from esof.programme.publishing import iter_changes
-from esof.programme.scheduling import layout_grid
+from esof.programme.scheduling import GridLayout, layout_grid
+from esof.venues.models import Venue
 
 FILTER_ARGS = ("day", "track", "venue", "format", "language", "q")
 # shared=True: these pages show a logged-in person nothing of their own outside the layout's
@@ -113,24 +114,56 @@ def fill_own_slots(body: bytes) -> bytes:
     return OWN_SLOT.sub(lambda match: slots[int(match.group(1))], body)
 
 
+ALL_VENUES = "all"
+
+
 @bp.get("/grid")
 @cached_page(topics=(PROGRAMME,), args=("day", "venue"), shared=True)
 def programme_grid() -> ResponseReturnValue:
     version = queries.latest_version()
     days = conference_days()
+    everywhere = request.args.get("venue") == ALL_VENUES
     filters, problem = ProgrammeFilters.from_args_or_message(
-        {key: value for key, value in request.args.items() if key in ("day", "venue")})
+        {key: value for key, value in request.args.items() if key == "day" or (key == "venue" and not everywhere)})
     day = filters.day or days[0]
     filters = filters.with_day(day)
     items = queries.published_sessions(version, filters) if version else []
+    chosen = filters.venue
+    if not chosen and not everywhere:
+        # Thirty rooms side by side cannot be read: by default one venue (busiest_venue).
+        chosen = busiest_venue(items)
+        items = [item for item in items if item.room is not None and item.room.venue.slug == chosen]
     rooms = sorted({item.room for item in items if item.room is not None},
                    key=lambda r: (r.venue.name, r.name))
     layout = layout_grid(((i.room_id, i.starts_at, i.ends_at, i) for i in items if i.room_id),
                          day=day, zone=conference_zone())
     _tracks, venues = queries.filter_choices()
-    return render_template("programme/programme_grid.html", version=version, day=filters.day, days=days,
-                           rooms=rooms, layout=layout, venues=venues, filters=filters,
+    return render_template("programme/programme_grid.html", version=version, day=day, days=days,
+                           rooms=rooms, layout=layout, rows=busy_rows(layout), venues=venues, filters=filters,
+                           chosen=ALL_VENUES if everywhere else chosen, explicit=bool(request.args.get("venue")),
                            problem=problem), 400 if problem else 200
+
+
+def busiest_venue(items: list[PublishedSession]) -> str:
+    """The venue whose grid says most: the most rooms in use that day (a grid of one room is
+    a list), then the most sessions, then the name."""
+    rooms: dict[Venue, set[int]] = defaultdict(set)
+    sessions: Counter[Venue] = Counter()
+    for item in items:
+        if item.room is not None:  # a cancelled session keeps its place in the grid, marked
+            rooms[item.room.venue].add(item.room.id)
+            sessions[item.room.venue] += item.status is not SessionStatus.CANCELLED
+    if not rooms:
+        return ""
+    return min(rooms, key=lambda venue: (-len(rooms[venue]), -sessions[venue], venue.name)).slug
+
+
+def busy_rows(layout: GridLayout) -> list[int]:
+    """The grid's rows in the hours that hold a session: no screens of empty early morning,
+    lunch gap or evening. An hour is left out only when no block starts in it or runs through it."""
+    used = {row for row, _room in layout.blocks} | {row for row, _room in layout.covered}
+    hours = {(layout.times[row].date(), layout.times[row].hour) for row in used}
+    return [row for row, t in enumerate(layout.times) if (t.date(), t.hour) in hours]
 
 
 @bp.get("/sessions/<int:session_id>")
