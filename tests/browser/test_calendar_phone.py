@@ -1,6 +1,6 @@
 """The side-events month on a 375 px phone: a list of days (no 7-column table), the days within
 reach (long-running events folded), nothing sideways; the event page's labels beside their
-values; axe on the pages touched, at 375 and 1280 px."""
+values; the public venue pages; axe on the pages touched, at 375 and 1280 px."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -98,7 +98,7 @@ def test_event_page_labels_sit_beside_their_values(demo_site: DemoSite, width_pa
             assert 0 <= box["ddTop"] - box["dtBottom"] < 8, dump(box)
 
 
-@pytest.mark.parametrize("path", ["/calendar/month/2022-07", "event"])
+@pytest.mark.parametrize("path", ["/calendar/month/2022-07", "event", "/venues/", "/venues/pieterskerk"])
 def test_touched_calendar_pages_have_no_serious_violation(demo_site: DemoSite, width_page: Any, path: str) -> None:
     url = demo_site(f"/calendar/events/{demo_site.event_id}" if path == "event" else path)
     response = width_page.goto(url)
@@ -106,3 +106,15 @@ def test_touched_calendar_pages_have_no_serious_violation(demo_site: DemoSite, w
     width_page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
     problems = blocking(run_axe(width_page))
     assert not problems, describe_violations(url, problems)
+
+
+@pytest.mark.parametrize("path", ["/venues/", "/venues/pieterskerk"])
+def test_venue_pages_fit_a_phone(demo_site: DemoSite, phone: Any, path: str) -> None:
+    response = phone.goto(demo_site(path))
+    assert response is not None and response.status == 200
+    overflow = page_overflow(phone)
+    assert overflow["scrollWidth"] <= PHONE["width"], dump(overflow)
+    main = phone.locator("main").inner_text()
+    assert "Leiden, Leiden" not in main
+    if path != "/venues/":
+        assert "Sessions here" in main and "Rooms" in main

@@ -15,6 +15,7 @@ from esof.extensions import db
 from esof.feeds.links import plain_details
 from esof.side_events import services
 from esof.side_events.recurrence import Frequency, Recurrence
+from esof.venues import services as venues
 from tests.side_events.factories import make_event
 from tests.support import log_in
 
@@ -113,3 +114,17 @@ def test_a_withdrawn_submission_is_404_for_visitors_and_its_editor(client: Flask
     assert client.get(f"/calendar/events/{waiting.id}", headers=EN).status_code == 404
     log_in(client, editor.email)
     assert client.get(f"/calendar/events/{waiting.id}", headers=EN).status_code == 404
+
+
+def test_an_event_at_a_venue_links_the_venue_page_with_its_address_once(client: FlaskClient, org, editor,
+                                                                         organiser) -> None:
+    museum = venues.save_venue(name="Museum Volkenkunde", address="Steenstraat 1, 2312 BS Leiden")
+    hall = venues.save_venue(name="Stadsgehoorzaal", address="Breestraat 60")
+    at_museum = make_event(org, editor, approve_by=organiser, venue_id=museum.id, location_name="", address="")
+    at_hall = make_event(org, editor, approve_by=organiser, venue_id=hall.id, location_name="", address="")
+    db.session.commit()
+    html = page(client, f"/calendar/events/{at_museum.id}")
+    assert '<a href="/venues/museum-volkenkunde">Museum Volkenkunde</a>' in html
+    assert "Steenstraat 1, 2312 BS Leiden<br>" in html and "Leiden, Leiden" not in html
+    assert google_query(html)["location"] == "Museum Volkenkunde, Steenstraat 1, 2312 BS Leiden"
+    assert "Breestraat 60, Leiden<br>" in page(client, f"/calendar/events/{at_hall.id}")
