@@ -129,3 +129,13 @@ def test_organiser_venue_pages_stay_guarded_and_the_public_pages_open_to_everyon
     log_in(organiser, found.organiser.email)
     assert organiser.get("/organiser/venues/").status_code == 200
     assert organiser.get("/venues/pieterskerk").status_code == 200
+
+
+def test_every_page_names_the_favicon_and_both_files_are_served(app: Flask) -> None:
+    client = app.test_client()
+    html = page(app, "/venues/")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    assert '<link rel="icon" href="/static/favicon.png" type="image/png" sizes="32x32">' in html
+    svg, png = client.get("/static/favicon.svg"), client.get("/static/favicon.png")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data[:8] == b"\x89PNG\r\n\x1a\n"
