@@ -14,7 +14,16 @@ from esof.checkin import services
 from esof.extensions import db
 from esof.registration.tickets import ticket_code
 from tests.browser.conftest import log_in
-from tests.browser.harness import LIVE_CONFIG, PHONE, LiveServer, blocking, describe_violations, page_overflow, run_axe
+from tests.browser.harness import (
+    DESKTOP,
+    LIVE_CONFIG,
+    PHONE,
+    LiveServer,
+    blocking,
+    describe_violations,
+    page_overflow,
+    run_axe,
+)
 from tests.checkin.factories import delegate, room_door, staff
 from tests.support import DEMO_PASSWORD
 from tests.venues.factories import RoomFactory
@@ -166,3 +175,18 @@ def test_occupancy_page_fullest_first_with_its_rule_and_no_axe_violations(phone,
     assert violations == [], describe_violations("occupancy page", violations)
     overflow = page_overflow(page)
     assert overflow["scrollWidth"] <= overflow["clientWidth"], overflow
+    # And at 1280 px, the door page with its answer too.
+    desk = page.context.browser.new_context(viewport=DESKTOP, locale="en-GB")
+    try:
+        wide = desk.new_page()
+        log_in(wide, live, door_staff.email, DEMO_PASSWORD)
+        for url in ("/checkin/occupancy", f"/checkin/?door={door.key}&direction=in"):
+            wide.goto(live(url))
+            if "door=" in url:
+                wide.locator("input[name=code]").fill("0000-0000-0000")
+                wide.locator("input[name=code]").press("Enter")
+                wide.locator("#scan-result[data-tone='stop']").wait_for()
+            violations = blocking(run_axe(wide))
+            assert violations == [], describe_violations(f"{url} at 1280 px", violations)
+    finally:
+        desk.close()
