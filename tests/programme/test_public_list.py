@@ -56,6 +56,7 @@ def test_a_cancelled_session_keeps_its_page_api_status_and_feed_entry(client: Fl
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Sea level debate" in html and "This session is cancelled." in html
+    assert "Other sessions that day" in html and "<dt>Seats</dt>" not in html and "add-to-calendar" not in html
     assert client.get(f"/api/v1/sessions/{found.debate.id}").json["status"] == "cancelled"
     feed = client.get("/feeds/programme.ics").get_data(as_text=True)
     entry = feed[feed.index("SUMMARY:Sea level debate") - 600:feed.index("SUMMARY:Sea level debate") + 600]
