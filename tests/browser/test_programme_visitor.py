@@ -1,6 +1,7 @@
 """The programme pages as a visitor and a delegate use them in Chromium: the room grid keeps
 its time column and room headers in view while its box scrolls both ways, and the list,
-its search, the grid and the delegate's marks have no serious accessibility violation."""
+its search, the grid, a cancelled session's page and the delegate's marks have no serious
+accessibility violation."""
 from __future__ import annotations
 
 from typing import Any
@@ -69,10 +70,13 @@ def test_programme_pages_have_no_serious_violation(demo_site: DemoSite, browser:
                                                    viewport: dict[str, int]) -> None:
     tab = new_page(browser, viewport=viewport)
     try:
-        for path in VISITOR_PAGES:
+        sessions = tab.request.get(demo_site("/api/v1/sessions")).json()["items"]
+        cancelled = next(item["id"] for item in sessions if item["status"] == "cancelled")
+        for path in [*VISITOR_PAGES, f"/programme/sessions/{cancelled}"]:
             assert tab.goto(demo_site(path)).status == 200, path
             problems = blocking(run_axe(tab))
             assert not problems, describe_violations(path, problems)
+        assert tab.get_by_text("This session is cancelled.").is_visible()  # the last page: cancelled, shown
         log_in(tab, demo_site, DELEGATE)
         for path in ("/programme/", f"/programme/?day=2022-07-14#session-{demo_site.booking_session_id}"):
             tab.goto(demo_site(path))
