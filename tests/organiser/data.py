@@ -58,7 +58,10 @@ def add_scans(registrations: list[Registration]) -> None:
     room = RoomFactory(capacity=500)
     door = checkin.find_door(f"venue:{room.venue_id}")
     by = staff()
-    for n, registration in enumerate(r for r in registrations if r.attendance == Attendance.ONSITE):
+    # Unpaid delegates are stopped at the door (esof/checkin/answers.py): only the ones let in.
+    let_in = [r for r in registrations if r.attendance == Attendance.ONSITE
+              and not (r.payment_status == PaymentStatus.PENDING and r.amount_due_cents > 0)]
+    for n, registration in enumerate(let_in):
         checkin.record_scan(door=door, direction=Direction.IN, staff=by, registration_id=registration.id,
                             now=at(13, "09:00") + timedelta(minutes=7 * n))
     db.session.flush()

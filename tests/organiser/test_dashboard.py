@@ -82,24 +82,24 @@ def test_side_events_per_month_and_the_backlog(app: Flask) -> None:
 
 
 def test_occupancy_counts_venue_entrances_hour_by_hour(app: Flask) -> None:
-    data.populate(12)  # 8 onsite, scanned in every 7 minutes from 09:00 on 13 July
+    data.populate(12)  # 8 onsite, the 4 paid ones let in every 7 minutes from 09:00 on 13 July
     occupancy = dashboard.occupancy()
-    assert [present for _name, present, _cap in occupancy.venues] == [8]
+    assert [present for _name, present, _cap in occupancy.venues] == [4]
     assert [hour.strftime("%d %H:%M") for hour in occupancy.hours] == ["13 09:00"]
-    assert occupancy.on_site == [8]
+    assert occupancy.on_site == [4]
     assert occupancy.live is False
     assert dashboard.occupancy(now=datetime(2022, 7, 14, 10, tzinfo=UTC)).live is True
 
 
 def test_the_hourly_scan_curve_is_cached_briefly_and_registrations_never(app: Flask) -> None:
     app.config["ORGANISER_DASHBOARD_CACHE_SECONDS"] = 30
-    data.populate(3)  # 2 onsite, scanned in
-    assert dashboard.occupancy().on_site == [2]
+    data.populate(3)  # 2 onsite, the paid one let in (the unpaid one is stopped)
+    assert dashboard.occupancy().on_site == [1]
     data.add_scans(data.add_delegates(3, *db.session.scalars(
         db.select(RegistrationCategory).order_by(RegistrationCategory.id))))
     db.session.commit()
-    assert dashboard.occupancy().on_site == [2]  # the curve from half a minute ago at most
-    assert dashboard.occupancy().venues[-1][1] == 2  # the live counter is never cached
+    assert dashboard.occupancy().on_site == [1]  # the curve from half a minute ago at most
+    assert dashboard.occupancy().venues[-1][1] == 1  # the live counter is never cached
     assert dashboard.registration_growth().onsite[-1] == 4  # 2 before, 2 new
     app.config["ORGANISER_DASHBOARD_CACHE_SECONDS"] = 0
-    assert dashboard.occupancy().on_site == [4]
+    assert dashboard.occupancy().on_site == [2]
