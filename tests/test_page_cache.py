@@ -29,6 +29,7 @@ CACHED_PAGES = [
     "/programme/changes", "/programme/changes.atom", "/calendar/?from=2022-07-01", "/calendar/month/2022-07",
     "/calendar/day/2022-07-14", "/calendar/events/{lecture}", "/api/v1/sessions", "/api/v1/sessions/{workshop}",
     "/api/v1/side-events?from=2022-07-01", "/api/v1/venues", "/api/v1/tracks", "/api/v1/speakers",
+    "/venues/", "/venues/pieterskerk",
 ]
 
 

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from esof.accounts.auth import roles_required
+from esof.accounts.auth import roles_required, start_session
 from esof.accounts.models import Role
 from esof.accounts.services import find_user_by_email
 from esof.conference import conference_zone, festival_year
@@ -480,7 +480,7 @@ def invitation_accept(token: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             if not current_user.is_authenticated:
-                login_user(find_user_by_email(invitation.email))
+                start_session(find_user_by_email(invitation.email))  # a new session, as at every log-in
             flash(_("Welcome! You can now submit events for %(name)s.", name=invitation.organisation.name), "success")
             return redirect(url_for("side_events.events_mine"))
     failed = bool(form.errors or form.form_errors)
