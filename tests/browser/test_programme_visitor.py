@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import log_in, new_page
-from tests.browser.harness import DESKTOP, PHONE, blocking, describe_violations, run_axe
+from tests.browser.harness import DESKTOP, PHONE, blocking, describe_violations, dump, page_overflow, run_axe
 from tests.browser.site import DELEGATE, DemoSite
 
 pytestmark = pytest.mark.browser
@@ -83,5 +83,7 @@ def test_programme_pages_have_no_serious_violation(demo_site: DemoSite, browser:
             assert tab.locator(".own-marks button").count() > 0, path  # the delegate's forms are there
             problems = blocking(run_axe(tab))
             assert not problems, describe_violations(f"{path} (delegate)", problems)
+            overflow = page_overflow(tab)  # the marks and buttons wrap on a phone
+            assert overflow["scrollWidth"] <= viewport["width"], f"{path} scrolls sideways: {dump(overflow)}"
     finally:
         tab.context.close()
