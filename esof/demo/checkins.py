@@ -6,7 +6,8 @@ Each delegate who came that day is scanned in at the venue of their first sessio
 out at the room doors of their booked sessions (and of some others), out and in again when
 they walk to another venue, and out at the end of the day. Scans follow the service's rules
 (esof/checkin/services.py): an "in" counts when the person was not behind that door yet, an
-"out" when they were; a second "in" is recorded but not counted; every scan carries the
+"out" when they were; a second "in" is recorded but not counted; an unpaid ticket is stopped at
+its first door (recorded, not counted) and goes no further that day; every scan carries the
 warnings the staff saw (repeated, already inside, unpaid, no booking). The rows go in in bulk,
 with each door's counter (occupancy.present) and its presence rows in step with them; the
 last scans before the standstill go through the real ``record_scan``.
@@ -117,8 +118,11 @@ def _plan_scans(ctx: DemoContext, sessions: list[DemoSession], venues: DemoVenue
                     chosen.append(s)
             chosen.sort(key=lambda s: (_span(s), s.id))
             person = Scan(standstill, rid, uid, unpaid, "venue", 0, 0, Direction.IN)
-            scans += [scan for scan in _day_at_the_doors(ctx, person, chosen, venue_of, walk_in)
-                      if scan.when <= standstill]
+            day_scans = [scan for scan in _day_at_the_doors(ctx, person, chosen, venue_of, walk_in)
+                         if scan.when <= standstill]
+            # The door stops an unpaid ticket and sends its holder to the registration desk:
+            # the first scan of the day is recorded (not counted), nothing after it.
+            scans += day_scans[:1] if unpaid else day_scans
     return scans
 
 
@@ -186,7 +190,9 @@ def _insert_scans(scans: list[Scan], venues: DemoVenues, *, staff_id: int) -> in
             codes.append(ScanWarning.REPEATED)
         last_scan[(scan.registration_id, scan.kind, scan.door, scan.direction)] = scan.when
         present = inside[door]
-        if scan.direction is Direction.IN:
+        if scan.direction is Direction.IN and scan.unpaid:
+            counted = False  # stopped at the door, as the service does
+        elif scan.direction is Direction.IN:
             counted = scan.registration_id not in present
             if counted:
                 present[scan.registration_id] = scan.when

@@ -57,6 +57,8 @@ def user_row(ctx: DemoContext, email: str, name: str, language: str, created: da
         "email": email, "password_hash": ctx.password_hash, "display_name": name, "language": language,
         "email_verified_at": created + timedelta(minutes=ctx.rng.randint(2, 90)),
         "login_nonce": ctx.nonce(), "is_active_account": True, "created_at": created,
+        # No reset link sent yet (an empty nonce matches none): the same rows for the same seed.
+        "password_reset_nonce": "",
     }
 
 
