@@ -29,6 +29,7 @@ from esof.programme.forms import FORMAT_LABELS, LANGUAGE_LABELS
 from esof.programme.models import ProgrammeSession, PublishedSession, SessionStatus
 from esof.programme.publishing import iter_changes
 from esof.programme.scheduling import GridLayout, layout_grid
+from esof.urls import external_url
 from esof.venues.models import Venue
 
 FILTER_ARGS = ("day", "track", "venue", "format", "language", "q")
@@ -175,7 +176,8 @@ def session_detail(session_id: int) -> ResponseReturnValue:
         abort(404)
     booked, booking_cap = queries.live_seats(session_id) if item.needs_booking else (None, None)
     return render_template("programme/session_detail.html", item=item, version=version, booked=booked,
-                           booking_cap=booking_cap, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS)
+                           booking_cap=booking_cap, formats=FORMAT_LABELS, languages=LANGUAGE_LABELS,
+                           page_url=external_url("programme.session_detail", session_id=session_id))
 
 
 @bp.get("/changes")

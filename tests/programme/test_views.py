@@ -69,7 +69,7 @@ def test_session_page_shows_speakers_venue_map_and_action_hook(client) -> None:
     publish_now()
     html = client.get(f"/programme/sessions/{item.id}").get_data(as_text=True)
     assert "Marie Curie" in html and "Sorbonne" in html
-    assert "Lorentzzaal, Kamerlingh Onnes Gebouw" in html
+    assert f'Lorentzzaal, <a href="/venues/{room.venue.slug}">Kamerlingh Onnes Gebouw</a>' in html
     assert "https://www.openstreetmap.org/?mlat=52.1567&amp;mlon=4.4847" in html
     assert "Booking required: 0 of 100 seats booked." in html
 
