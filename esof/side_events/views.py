@@ -479,8 +479,9 @@ def invitation_accept(token: str) -> ResponseReturnValue:
             form.password.errors = [*form.password.errors, exc.message]
         else:
             db.session.commit()
-            if not current_user.is_authenticated:
-                start_session(find_user_by_email(invitation.email))  # a new session, as at every log-in
+            newcomer = None if current_user.is_authenticated else find_user_by_email(invitation.email)
+            if newcomer is not None:
+                start_session(newcomer)  # a new session, as at every log-in
             flash(_("Welcome! You can now submit events for %(name)s.", name=invitation.organisation.name), "success")
             return redirect(url_for("side_events.events_mine"))
     failed = bool(form.errors or form.form_errors)
