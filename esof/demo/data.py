@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from esof.side_events import neighbourhoods
+
 
 @dataclass(frozen=True)
 class RoomSpec:
@@ -375,19 +377,8 @@ PRESS_OUTLETS = ("NRC", "de Volkskrant", "Nature", "Science|Business", "Research
                  "The Guardian", "Le Monde", "Süddeutsche Zeitung", "El País", "EOS Wetenschap",
                  "New Scientist", "Times Higher Education", "Physics World", "Quest", "NOS", "Leidsch Dagblad")
 
-# Leiden neighbourhoods with a central point (lat, lon).
-NEIGHBOURHOODS: dict[str, tuple[float, float]] = {
-    "Binnenstad-Noord": (52.1613, 4.4920),
-    "Binnenstad-Zuid": (52.1565, 4.4880),
-    "Stationsdistrict": (52.1665, 4.4810),
-    "Leiden-Noord": (52.1700, 4.4950),
-    "Bio Science Park": (52.1670, 4.4660),
-    "Roodenburgerdistrict": (52.1500, 4.4980),
-    "Morsdistrict": (52.1620, 4.4720),
-    "Boerhaavedistrict": (52.1560, 4.5020),
-    "Merenwijk": (52.1800, 4.5060),
-    "Stevenshof": (52.1450, 4.4500),
-}
+# Leiden neighbourhoods with a central point (lat, lon): the calendar's own list.
+NEIGHBOURHOODS = neighbourhoods.NEIGHBOURHOODS
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from esof.form_choices import choices
+from esof.form_choices import choices, keep_stored_choice
 from esof.side_events import recurrence as rec
 from esof.side_events.models import Audience, EventCategory
+from esof.side_events.neighbourhoods import NEIGHBOURHOODS
 from esof.side_events.submission import EventInput
 
 CATEGORY_LABELS = {
@@ -95,7 +96,11 @@ class EventForm(FlaskForm):
     venue = SelectField(_l("Venue"), coerce=int, default=0)
     location_name = StringField(_l("Location name"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    neighbourhood = StringField(_l("Neighbourhood"), validators=[Optional(), Length(max=100)])
+    # The filters' list; an older event's own name is offered too (fill_from), any is kept.
+    neighbourhood = SelectField(
+        _l("Neighbourhood"), validators=[Optional(), Length(max=100)], validate_choice=False,
+        choices=choices([("", _l("None given")), *((n, n) for n in NEIGHBOURHOODS)]), default="",
+    )
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     all_day = BooleanField(_l("All-day event (for example an exhibition)"))
@@ -180,6 +185,7 @@ class EventForm(FlaskForm):
         self.venue.data = data.venue_id or 0
         self.location_name.data, self.address.data = data.location_name, data.address
         self.neighbourhood.data = data.neighbourhood
+        keep_stored_choice(self.neighbourhood, data.neighbourhood)
         self.latitude.data, self.longitude.data = data.latitude, data.longitude
         self.all_day.data = data.all_day
         self.start_date.data, self.start_time.data = data.start_date, data.start_time

@@ -132,12 +132,13 @@ class FieldChange:
 DATES_LISTED = 10
 
 
-def _dates_text(revision: SideEventRevision) -> str:
-    """'Tue 5 Jul 2022, 19:00–21:00 CEST; … (24 dates in all)': the dates it will have."""
+def dates_text(revision: SideEventRevision, *, listed: int = DATES_LISTED) -> str:
+    """'5 Jul 2022, 19:00–21:00 CEST; … (24 dates in all)': the first `listed` dates it will
+    have, and how many in all."""
     occurrences = expand_revision(revision)
     shown = [
         local_date(o.local_day, "medium") if o.all_day else local_range(o.starts_at, o.ends_at, "medium")
-        for o in occurrences[:DATES_LISTED]
+        for o in occurrences[:listed]
     ]
     if revision.all_day and revision.start_date != revision.end_date and not revision.rrule:
         shown = [f"{local_date(revision.start_date, 'medium')} – {local_date(revision.end_date, 'medium')}"]
@@ -167,7 +168,7 @@ def describe_revision(revision: SideEventRevision) -> dict[str, tuple[str, str]]
             str(_l("Coordinates")),
             f"{revision.latitude}, {revision.longitude}" if revision.latitude is not None else "",
         ),
-        "dates": (str(_l("Dates")), _dates_text(revision)),
+        "dates": (str(_l("Dates")), dates_text(revision)),
         "price": (str(_l("Price")), str(price)),
         "booking_url": (str(_l("Booking link")), revision.booking_url),
         "image_url": (str(_l("Image")), revision.image_url),

@@ -33,6 +33,7 @@ from esof.side_events.models import (
     SideEventOccurrenceCancellation,
     SideEventRevision,
 )
+from esof.side_events.neighbourhoods import with_stored
 from esof.venues.models import Venue
 
 CATEGORY_VALUES = frozenset(c.value for c in EventCategory)
@@ -306,13 +307,14 @@ def spans_days(occurrence: SideEventOccurrence, zone: ZoneInfo) -> int:
 
 
 def neighbourhood_choices(session: Any) -> list[str]:
+    """The filter's list: the neighbourhoods partners choose from, and any other name public
+    events already carry."""
     stmt = (
         sa.select(SideEventRevision.neighbourhood)
         .where(SideEventRevision.status == RevisionStatus.APPROVED, SideEventRevision.neighbourhood != "")
         .distinct()
-        .order_by(SideEventRevision.neighbourhood)
     )
-    return list(session.scalars(stmt))
+    return with_stored(list(session.scalars(stmt)))
 
 
 def events_for_editor(session: Any, organisation_ids: set[int] | None) -> list[SideEvent]:

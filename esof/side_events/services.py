@@ -37,6 +37,7 @@ from esof.side_events.errors import (
 from esof.side_events.moderation import (
     FieldChange,
     approve_side_event,
+    dates_text,
     describe_revision,
     reject_side_event,
     revision_changes,
@@ -102,6 +103,7 @@ __all__ = [
     "cancelled_days",
     "check_web_address",
     "create_partner_organisation",
+    "dates_text",
     "describe_revision",
     "edit_side_event",
     "ensure_can_edit",

@@ -330,6 +330,7 @@ def events_mine() -> ResponseReturnValue:
     return render_template(
         "side_events/events_mine.html", organisations=organisations, events=events,
         approved_revision=services.approved_revision, pending_revision=services.pending_revision,
+        dates_text=services.dates_text,
     )
 
 
