@@ -232,7 +232,7 @@ def test_dutch_request_gets_dutch_layout(site: Flask) -> None:
         ("Inloggen", "/account/login"),
     ]
     assert page.find("footer").text == (
-        "ESOF 2022 · 13–16 juli 2022 · Leiden, Nederland Alle tijden zijn in Europe/Amsterdam."
+        "ESOF 2022 · 13–16 juli 2022 · Leiden, Nederland · Locaties Alle tijden zijn in Europe/Amsterdam."
     )
 
 

@@ -3,7 +3,6 @@ step, an organiser previews and confirms a bank statement and marks the refund d
 serious or critical violation on any of these pages at 375 and 1280 px."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,6 @@ from tests.browser.harness import (
     LiveServer,
     blocking,
     describe_violations,
-    launch_chromium,
-    missing_tools,
     run_axe,
 )
 from tests.factories import UserFactory
@@ -36,18 +33,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     return dict(LIVE_CONFIG)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Chromium as tests/browser has it (that directory's fixtures are not visible from here)."""
-    assert missing_tools() == []
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def assert_accessible(tab: Any, where: str) -> None:
