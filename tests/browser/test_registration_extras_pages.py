@@ -13,16 +13,13 @@ from esof.extensions import db
 from esof.registration import questions, vouchers
 from esof.registration.models import DiscountKind, QuestionKind
 from esof.registration.questions import QuestionSpec
-from tests.browser import conftest as browser_fixtures
+from tests.browser.conftest import log_in, new_page
 from tests.browser.harness import WIDTHS, LiveServer, blocking, describe_violations, run_axe
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, register
 from tests.support import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-# The browser fixtures of tests/browser, for this module (a conftest there serves only its own folder).
-browser_tools, browser, live = browser_fixtures.browser_tools, browser_fixtures.browser, browser_fixtures.live
-log_in, new_page = browser_fixtures.log_in, browser_fixtures.new_page
 
 
 def check(tab: Any, where: str) -> None:
