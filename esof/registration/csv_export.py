@@ -8,6 +8,7 @@ from esof.conference import to_local
 from esof.csv_safety import stream_csv
 from esof.registration.models import Answer, Question, Registration
 from esof.registration.questions import answer_cell
+from esof.registration.refunds import REFUND_CSV_COLUMNS, refund_cells
 
 CSV_COLUMNS = (
     "id", "payment_reference", "first_name", "last_name", "email", "affiliation", "country",
@@ -40,7 +41,27 @@ def registrations_csv(
     """The header and one row per registration, streamed (esof.csv_safety.stream_csv).
     `answers` ({registration id: {question id: answer}}) is loaded once by the caller."""
     answers = answers or {}
-    header = (*CSV_COLUMNS, *(f"question {q.id}: {q.text}" for q in questions))
-    return stream_csv(header, (
-        (*csv_row(r), *(answer_cell(answers.get(r.id, {}).get(q.id)) for q in questions)) for r in registrations
-    ))
+    header = (*CSV_COLUMNS, *REFUND_CSV_COLUMNS, *(f"question {q.id}: {q.text}" for q in questions))
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for chunk in _chunks(registrations, CHUNK):
+            refunds = refund_cells(r.id for r in chunk)  # one query per chunk
+            for r in chunk:
+                yield (*csv_row(r), *refunds.get(r.id, ("", "")),
+                       *(answer_cell(answers.get(r.id, {}).get(q.id)) for q in questions))
+
+    return stream_csv(header, rows())
+
+
+CHUNK = 500
+
+
+def _chunks(items: Iterable[Registration], size: int) -> Iterator[list[Registration]]:
+    chunk: list[Registration] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

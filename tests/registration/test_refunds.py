@@ -3,6 +3,8 @@ moment, with a credit note of its own sequence; organisers mark it done once (co
 audit row); the rules page, the confirmation step, the counts and the CSV cells."""
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import threading
 from datetime import UTC, date, datetime
@@ -280,3 +282,18 @@ def test_the_confirmation_step_in_dutch(app, client) -> None:
                       headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "Je registratie annuleren?" in page and "Ja, mijn registratie annuleren" in page
     assert "€ 450,00" in page.replace("\xa0", " ")
+
+
+def test_the_registrations_csv_and_list_show_refunds_due_and_done(app) -> None:
+    due, done = paid(), paid()
+    for registration in (due, done):
+        cancel_registration(registration=registration, actor=registration.user)
+    mark_refund_done(refund=refund_of(done.id), actor=UserFactory(roles=[Role.ORGANISER]))
+    db.session.commit()
+    staff = organiser_client(app)
+    rows = list(csv.DictReader(io.StringIO(staff.get("/registration/organiser/export.csv").get_data(as_text=True))))
+    by_id = {int(row["id"]): row for row in rows}
+    assert (by_id[due.id]["refund_due_eur"], by_id[due.id]["refund_done_eur"]) == ("450.00", "")
+    assert (by_id[done.id]["refund_due_eur"], by_id[done.id]["refund_done_eur"]) == ("", "450.00")
+    listing = staff.get("/registration/organiser/").get_data(as_text=True)
+    assert 'data-refunds-due="1"' in listing and 'data-refunds-done="1"' in listing
