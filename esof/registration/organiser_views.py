@@ -13,10 +13,11 @@ from sqlalchemy.orm import joinedload
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.conference import conference_zone, to_local
+from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import Busy, DomainError
 from esof.extensions import db
 from esof.registration import queries
-from esof.registration.blueprint import answers_busy, bp, page_language
+from esof.registration.blueprint import answers_busy, bp, euro, page_language
 from esof.registration.categories import category_offers, list_categories, save_category
 from esof.registration.countries import country_choices
 from esof.registration.csv_export import registrations_csv
@@ -34,6 +35,7 @@ from esof.registration.models import (
 from esof.registration.moderation import approve_registration, reject_registration, set_payment_status
 from esof.registration.places import conference_settings, set_onsite_cap
 from esof.registration.questions import answer_text, answers_of, list_questions
+from esof.registration.refunds import refund_preview
 
 PAGE_SIZE = 50
 
@@ -150,6 +152,17 @@ def organiser_reject(registration_id: int) -> ResponseReturnValue:
 @roles_required(Role.ORGANISER)
 @answers_busy
 def organiser_cancel(registration_id: int) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    if ConfirmForm().validate_on_submit() and not is_confirmed():
+        refund = refund_preview(registration, reason="organiser")
+        consequences = [_("Their place (and any seat they booked) goes to the next person waiting; they are mailed.")]
+        if refund is not None:
+            consequences.append(_("A refund of %(amount)s is due (everything paid: the organisers cancel).",
+                                  amount=euro(refund.amount_cents)))
+        return confirmation_page(
+            heading=_("Cancel the registration of %(name)s?", name=registration.full_name),
+            consequences=consequences, button=_("Cancel this registration"),
+            cancel_url=url_for("registration.organiser_registration", registration_id=registration_id))
     return _organiser_action(registration_id, "cancel")
 
 

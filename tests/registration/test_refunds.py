@@ -297,3 +297,21 @@ def test_the_registrations_csv_and_list_show_refunds_due_and_done(app) -> None:
     assert (by_id[done.id]["refund_due_eur"], by_id[done.id]["refund_done_eur"]) == ("", "450.00")
     listing = staff.get("/registration/organiser/").get_data(as_text=True)
     assert 'data-refunds-due="1"' in listing and 'data-refunds-done="1"' in listing
+
+
+def test_an_organiser_cancelling_is_asked_first_with_the_refund(app) -> None:
+    registration = paid()
+    db.session.commit()
+    staff = organiser_client(app)
+    page = f"/registration/organiser/{registration.id}"
+    asked = submit_form(staff, f"{page}/cancel", {}, page=page)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Cancel the registration of" in html
+    assert "A refund of €450.00 is due" in html and "button button-danger" in html
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status.value == "confirmed"
+    confirmed = staff.post(f"{page}/cancel", data={"csrf_token": csrf_token_from(html), "confirmed": "yes"})
+    assert confirmed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status.value == "cancelled"
+    assert refund_of(registration.id).amount_cents == 45000
