@@ -64,7 +64,7 @@ def local_datetime(moment: datetime | None, format: str = "medium") -> str:
 def local_range(start: datetime | None, end: datetime | None, format: str = "short") -> str:
     """'13 Jul, 10:00–11:00 CEST': the zone once, after the range, where it reads as the zone
     of both ends; a range past midnight names both days, and one across a change of the clocks
-    names both zones ('30 Oct 2022, 01:30 CEST – 02:30 CET')."""
+    names both zones ('30 Oct, 01:30 CEST – 30 Oct, 02:30 CET')."""
     if start is None:
         return ""
     if end is None:
