@@ -36,9 +36,9 @@ FILTER_ARGS = ("day", "track", "venue", "format", "language", "q")
 # shared=True: these pages show a logged-in person nothing of their own outside the layout's
 # header, so they get the cached page with their header. The session page shows their
 # booking and star: rendered whole for them.
-# The bookings area's counter row, described lightly: bookings builds on programme, not back.
-SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"),
-                 sa.column("waitlist_count"))
+# The bookings area's counter row, as programme's queries describe it (bookings builds on
+# programme, not back).
+SEATS = queries.SESSION_SEATS
 
 
 def live_numbers(session_id: int) -> tuple[object, ...]:

@@ -22,10 +22,11 @@ from esof.programme.models import (
 )
 from esof.venues.models import Room, Venue
 
-# Confirmed bookings are counted per session by the bookings area in this table. Programme
+# Confirmed bookings and waiting places are counted per session by the bookings area in this table. Programme
 # reads the count through a light table description instead of importing the bookings models:
 # bookings depends on programme, never the other way round.
-SESSION_SEATS = sa.table("session_seats", sa.column("session_id"), sa.column("confirmed_count"))
+SESSION_SEATS = sa.table(
+    "session_seats", sa.column("session_id"), sa.column("confirmed_count"), sa.column("waitlist_count"))
 
 
 # Everything a page shows of a published session: its room and venue, track and speakers.
