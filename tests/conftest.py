@@ -29,6 +29,9 @@ from tests.support import (
     run_migrations,
 )
 
+# demo_database and demo_app: the small demo, for tests that walk the whole product.
+pytest_plugins = ["tests.demo_world"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 BASE_TEST_CONFIG: dict[str, Any] = {
