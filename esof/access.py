@@ -113,3 +113,16 @@ def rule_of(view: Callable[..., Any], blueprint: Blueprint | None = None) -> Rul
     if found is None and blueprint is not None:
         found = getattr(blueprint, ATTRIBUTE, None)
     return found
+
+
+# Endpoints that no view of ours defines: Flask's own static files.
+BUILT_IN_RULES: dict[str, Rule] = {"static": Rule(Kind.PUBLIC)}
+
+
+def rules_by_endpoint(app: Any) -> dict[str, Rule | None]:
+    """Every endpoint of `app` and its declared rule (None: undeclared, which the suite refuses)."""
+    found: dict[str, Rule | None] = {}
+    for endpoint, view in app.view_functions.items():
+        blueprint = app.blueprints.get(endpoint.rpartition(".")[0]) if "." in endpoint else None
+        found[endpoint] = rule_of(view, blueprint) or BUILT_IN_RULES.get(endpoint)
+    return dict(sorted(found.items()))
