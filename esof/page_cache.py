@@ -2,7 +2,9 @@
 
 A key names every input of the page: the scheme and host, the path, the query string reduced
 to the parameters the view reads (sorted by name, others dropped: they cannot change the
-page), the language, the conference day (lists start "today"), the change token of each topic the page
+page), the language, the conference day (lists start "today"), the build (a digest of the
+package's code, templates and catalogues: a deploy with other templates never gets the pages
+the old ones rendered), the change token of each topic the page
 shows (the feeds' tokens: publishing or moderating makes new keys, old entries just expire)
 and, for a page with live numbers, those numbers read by one small query. Entries live in
 Redis when REDIS_URL is set (shared by every app server) and in a bounded process LRU always.
@@ -25,7 +27,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -223,6 +226,7 @@ def install(app: App, tokens: TokenProvider) -> None:
         switch = os.environ.get("ESOF_PAGE_CACHE", "0" if app.testing else "1").strip().lower()
         app.config["PAGE_CACHE_ENABLED"] = switch not in {"0", "false", "no", "off"}
     app.jinja_env.globals["page_path"] = page_path
+    build_version()  # read the files now, not during the first visitor's request
 
 
 def page_cache() -> PageCache:
@@ -265,13 +269,34 @@ def ttl_for(ttl: float) -> float:
     return min(ttl, SEARCH_TTL_SECONDS) if request.args.get("q") else ttl
 
 
+# What a page's bytes are made of, besides the data: the package's own files.
+BUILD_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo", ".css", ".js", ".svg"})
+
+
+@cache
+def build_version() -> str:
+    """A digest of the files that render pages: the same on every server of one deploy
+    (contents, not modification times, which differ between machines), another after a
+    deploy that changes any of them. ESOF_BUILD, if set, is used instead."""
+    given = os.environ.get("ESOF_BUILD", "").strip()
+    if given:
+        return given
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in BUILD_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
 def page_key(provider: TokenProvider, topics: Iterable[str], names: Iterable[str], live: str) -> str:
     """Tokens are read here, before the view reads the database: an entry stored under a
     token never holds data older than the commit that made the token."""
     today = utcnow().astimezone(conference_zone()).date().isoformat()
     # Scheme and host: a few pages link to themselves absolutely (url_for(_external=True)).
-    parts = [request.scheme, request.host, request.path, normalised_query(names), str(get_locale() or ""),
-             today, live, *(f"{topic}={provider(topic)}" for topic in topics)]
+    parts = [build_version(), request.scheme, request.host, request.path, normalised_query(names),
+             str(get_locale() or ""), today, live, *(f"{topic}={provider(topic)}" for topic in topics)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -179,6 +179,38 @@ def test_scheme_and_host_are_in_the_key(client: FlaskClient, data) -> None:
     assert "http://other.test/programme/changes" in there
 
 
+def test_another_build_never_gets_the_pages_of_the_old_one(
+        client: FlaskClient, data, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a deploy with changed templates, Redis still holds yesterday's renders: the build is
+    in the key, so the new code renders afresh instead of serving the old markup for a day."""
+    first = client.get("/venues/")
+    assert first.status_code == 200
+    assert client.get("/venues/").headers["ETag"] == first.headers["ETag"]
+    cache = page_cache.page_cache()
+    entries = len(cache.local.entries)
+    monkeypatch.setenv("ESOF_BUILD", "next-deploy")
+    page_cache.build_version.cache_clear()
+    try:
+        again = client.get("/venues/")
+        assert again.status_code == 200
+        assert len(cache.local.entries) == entries + 1  # a new entry: the old one was not used
+    finally:
+        monkeypatch.delenv("ESOF_BUILD")
+        page_cache.build_version.cache_clear()
+
+
+def test_the_build_is_a_digest_of_the_package_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ESOF_BUILD", raising=False)
+    page_cache.build_version.cache_clear()
+    first = page_cache.build_version()
+    page_cache.build_version.cache_clear()
+    assert page_cache.build_version() == first and len(first) == 16
+    monkeypatch.setenv("ESOF_BUILD", "2022.07.1")
+    page_cache.build_version.cache_clear()
+    assert page_cache.build_version() == "2022.07.1"
+    page_cache.build_version.cache_clear()
+
+
 def without_csrf_tokens(body: bytes) -> bytes:
     return re.sub(rb'name="csrf_token" value="[^"]+"', b'name="csrf_token"', body)
 
