@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
+from esof import access
 from esof.accounts import services
 from esof.accounts.auth import is_safe_redirect, landing_page, start_session
 from esof.accounts.forms import (
@@ -52,6 +53,7 @@ def address_digest(email: str) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@access.public
 @_limit("RATELIMIT_SIGNUP")
 def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
@@ -81,6 +83,8 @@ def signup() -> ResponseReturnValue:
 
 
 @bp.get("/verify/<token>")
+@access.token("email verification", check="a signed token (esof.tokens, EMAIL_VERIFY_MAX_AGE) naming the account "
+                                          "and its current address, else 400")
 def verify_email(token: str) -> ResponseReturnValue:
     try:
         user = services.verify_email(token)
@@ -95,6 +99,7 @@ def verify_email(token: str) -> ResponseReturnValue:
 
 @bp.post("/verify/resend")
 @login_required
+@access.login
 @_limit("RATELIMIT_PASSWORD_RESET")
 def resend_verification() -> ResponseReturnValue:
     form = ResendVerificationForm()
@@ -106,6 +111,7 @@ def resend_verification() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access.public
 @_limit("RATELIMIT_LOGIN")
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
@@ -129,6 +135,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
+@access.public
 def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if not form.validate_on_submit():
@@ -147,6 +154,7 @@ def _forget_this_browser(response: Response) -> Response:
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
+@access.public
 @_limit("RATELIMIT_PASSWORD_RESET")
 def password_reset_request() -> ResponseReturnValue:
     form = PasswordResetRequestForm()
@@ -160,6 +168,9 @@ def password_reset_request() -> ResponseReturnValue:
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@access.token("password reset", check="a signed token (esof.tokens, PASSWORD_RESET_MAX_AGE) naming the account "
+                                      "with its current log-in and reset nonces (single use, void after a newer link "
+                                      "or a password change), else 400")
 def reset_password(token: str) -> ResponseReturnValue:
     try:
         services.user_for_reset_token(token)
@@ -181,6 +192,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@access.login
 def account_detail() -> ResponseReturnValue:
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -203,6 +215,7 @@ def account_detail() -> ResponseReturnValue:
 
 @bp.post("/logout-everywhere")
 @login_required
+@access.login
 def logout_everywhere() -> ResponseReturnValue:
     form = LogoutEverywhereForm()
     if form.validate_on_submit():

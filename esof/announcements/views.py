@@ -161,6 +161,7 @@ def receives_announcements(user: User) -> bool:
 
 @bp.post("/account/announcements")
 @login_required
+@access.login
 def account_preference() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)

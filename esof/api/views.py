@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
-from esof import page_cache
+from esof import access, page_cache
 from esof.api import openapi, params, services
 from esof.bookings.services import seat_counts
 from esof.extensions import csrf, limiter
@@ -136,12 +136,14 @@ def allow_cross_origin(response: Response) -> Response:
 
 
 @bp.get("/openapi.json")
+@access.public
 @cached_json((PROGRAMME,))
 def openapi_document() -> Any:
     return openapi.document(known_filter_values())
 
 
 @bp.get("/sessions")
+@access.public
 @cached_json((PROGRAMME,), (*SESSION_ARGS, *PAGE_ARGS), seats=True)
 def session_list() -> Any:
     filters = params.parse_session_filters(request.args)
@@ -151,6 +153,7 @@ def session_list() -> Any:
 
 
 @bp.get(f"/sessions/<int(max={MAX_ID}):session_id>")
+@access.public
 @cached_json((PROGRAMME,), ("lang",), seats=True)
 def session_detail(session_id: int) -> Any:
     language = params.parse_language(request.args)
@@ -158,24 +161,28 @@ def session_detail(session_id: int) -> Any:
 
 
 @bp.get("/venues")
+@access.public
 @cached_json((PROGRAMME, SIDE_EVENTS), PAGE_ARGS, ttl=UNTRACKED_SECONDS)
 def venue_list() -> Any:
     return list_payload(services.list_venues(page=params.parse_page(request.args)))
 
 
 @bp.get(f"/venues/<int(max={MAX_ID}):venue_id>")
+@access.public
 @cached_json((PROGRAMME, SIDE_EVENTS), ttl=UNTRACKED_SECONDS)
 def venue_detail(venue_id: int) -> Any:
     return services.get_venue(venue_id=venue_id)
 
 
 @bp.get("/tracks")
+@access.public
 @cached_json((PROGRAMME,), PAGE_ARGS)
 def track_list() -> Any:
     return list_payload(services.list_tracks(page=params.parse_page(request.args)))
 
 
 @bp.get("/side-events")
+@access.public
 @cached_json((SIDE_EVENTS,), (*SIDE_EVENT_ARGS, *PAGE_ARGS), ttl=UNTRACKED_SECONDS)
 def side_event_list() -> Any:
     query = params.parse_side_event_query(request.args)
@@ -186,6 +193,7 @@ def side_event_list() -> Any:
 
 
 @bp.get(f"/side-events/<int(max={MAX_ID}):event_id>")
+@access.public
 @cached_json((SIDE_EVENTS,), ("lang", "from"), ttl=UNTRACKED_SECONDS)
 def side_event_detail(event_id: int) -> Any:
     language = params.parse_language(request.args)
@@ -194,6 +202,7 @@ def side_event_detail(event_id: int) -> Any:
 
 
 @bp.get("/speakers")
+@access.public
 @cached_json((PROGRAMME,), (*SPEAKER_ARGS, *PAGE_ARGS), ttl=UNTRACKED_SECONDS)
 def speaker_list() -> Any:
     q = params.parse_speaker_query(request.args)
@@ -202,6 +211,7 @@ def speaker_list() -> Any:
 
 
 @bp.get(f"/speakers/<int(max={MAX_ID}):speaker_id>")
+@access.public
 @cached_json((PROGRAMME,), ttl=UNTRACKED_SECONDS)
 def speaker_detail(speaker_id: int) -> Any:
     return services.get_speaker(speaker_id=speaker_id)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from esof import access
 from esof.accounts.auth import is_safe_redirect
 from esof.bookings import services
 from esof.bookings.forms import SeatActionForm, StarForm
@@ -83,12 +84,14 @@ def _seat_change(session_id: int, change: Callable[..., Any]) -> ResponseReturnV
 
 @bp.post("/programme/sessions/<int:session_id>/book")
 @login_required
+@access.login
 def session_book(session_id: int) -> ResponseReturnValue:
     return _seat_change(session_id, services.book_seat)
 
 
 @bp.post("/programme/sessions/<int:session_id>/cancel-booking")
 @login_required
+@access.login
 def session_cancel_booking(session_id: int) -> ResponseReturnValue:
     """Cancel a seat, or leave the waiting list."""
     return _seat_change(session_id, services.cancel_booking)
@@ -96,6 +99,7 @@ def session_cancel_booking(session_id: int) -> ResponseReturnValue:
 
 @bp.post("/programme/sessions/<int:session_id>/star")
 @login_required
+@access.login
 def session_star(session_id: int) -> ResponseReturnValue:
     item = db.get_or_404(ProgrammeSession, session_id)
     form = StarForm()
@@ -118,6 +122,7 @@ def session_star(session_id: int) -> ResponseReturnValue:
 
 @bp.get("/programme/agenda")
 @login_required
+@access.login
 def agenda_index() -> ResponseReturnValue:
     days = services.build_agenda(current_user)
     return render_template("bookings/agenda_index.html", days=days,

@@ -6,6 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from esof import access
 from esof.accounts.auth import start_session
 from esof.accounts.services import find_user_by_email
 from esof.cfp import queries, services
@@ -16,8 +17,15 @@ from esof.db import utcnow
 from esof.errors import DomainError
 from esof.extensions import db, limiter
 
+# What visible_proposal_or_404 (esof.cfp.review.can_view_proposal) lets through.
+PROPOSAL_VISIBLE = ("its speakers (invited ones too) and organisers; reviewers once it is submitted "
+                    "(visible_proposal_or_404); anyone else 404")
+INVITATION_CHECK = ("a signed token (esof.tokens, INVITATION_DAYS) naming the co-speaker row and its nonce "
+                    "(a newer link voids it), else 400; answering wants a verified log-in with the invited address")
+
 
 @bp.get("/cfp/")
+@access.public
 def call_detail() -> ResponseReturnValue:
     call = services.current_call()
     now = utcnow()
@@ -71,6 +79,7 @@ def _save(form: ProposalForm, proposal: Proposal | None) -> ResponseReturnValue:
 
 @bp.route("/cfp/submit", methods=["GET", "POST"])
 @login_required
+@access.login
 def proposal_submit() -> ResponseReturnValue:
     call = services.current_call()
     form = _proposal_form(call)
@@ -86,6 +95,7 @@ def proposal_submit() -> ResponseReturnValue:
 
 @bp.route("/cfp/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
+@access.owner("proposal", check=PROPOSAL_VISIBLE + "; only its submitter edits, the others are sent to its page")
 def proposal_edit(proposal_id: int) -> ResponseReturnValue:
     proposal = visible_proposal_or_404(proposal_id)
     if proposal.submitter_id != current_user.id:
@@ -100,6 +110,7 @@ def proposal_edit(proposal_id: int) -> ResponseReturnValue:
 
 @bp.get("/cfp/mine")
 @login_required
+@access.login
 def proposals_mine() -> ResponseReturnValue:
     invitations = queries.invitations_for(current_user)
     return render_template(
@@ -111,6 +122,7 @@ def proposals_mine() -> ResponseReturnValue:
 
 @bp.get("/cfp/proposals/<int:proposal_id>")
 @login_required
+@access.owner("proposal", check=PROPOSAL_VISIBLE, also=("organiser", "reviewer"))
 def proposal_detail(proposal_id: int) -> ResponseReturnValue:
     proposal = visible_proposal_or_404(proposal_id)
     call = services.current_call()
@@ -123,6 +135,7 @@ def proposal_detail(proposal_id: int) -> ResponseReturnValue:
 
 @bp.post("/cfp/proposals/<int:proposal_id>/withdraw")
 @login_required
+@access.owner("proposal", check=PROPOSAL_VISIBLE + "; only its submitter withdraws (ensure_is_submitter)")
 def proposal_withdraw(proposal_id: int) -> ResponseReturnValue:
     proposal = visible_proposal_or_404(proposal_id)
     form = VersionForm()
@@ -140,6 +153,8 @@ def proposal_withdraw(proposal_id: int) -> ResponseReturnValue:
 
 @bp.post("/cfp/proposals/<int:proposal_id>/speakers/<int:speaker_id>/resend")
 @login_required
+@access.owner("proposal", check=PROPOSAL_VISIBLE + "; the speaker row must belong to it; only its submitter "
+               "resends (resend_invitation)")
 @limiter.limit(lambda: current_app.config.get("RATELIMIT_CFP_RESEND", "10 per hour"))
 def speaker_resend(proposal_id: int, speaker_id: int) -> ResponseReturnValue:
     proposal = visible_proposal_or_404(proposal_id)
@@ -165,6 +180,7 @@ def _invalid_invitation(exc: DomainError) -> ResponseReturnValue:
 
 
 @bp.route("/cfp/invitations/<token>", methods=["GET", "POST"])
+@access.token("co-speaker invitation", check=INVITATION_CHECK)
 def invitation_answer(token: str) -> ResponseReturnValue:
     try:
         speaker = services.read_invitation(token)
@@ -197,6 +213,7 @@ def invitation_answer(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/cfp/invitations/<token>/signup")
+@access.token("co-speaker invitation", check=INVITATION_CHECK + "; makes an account for the invited address only")
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def invitation_signup(token: str) -> ResponseReturnValue:
     """An account for the invited address, then back to the answer."""

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from esof import access
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.checkin import badges as badge_sheet
@@ -160,6 +161,7 @@ def sync() -> ResponseReturnValue:
 
 
 @bp.get("/sw.js")
+@access.public
 def service_worker() -> ResponseReturnValue:
     """The door app's service worker, served under /checkin/ so that its scope is /checkin/."""
     response = send_from_directory(STATIC_CHECKIN, "sw.js", mimetype="text/javascript", max_age=0)
@@ -169,6 +171,7 @@ def service_worker() -> ResponseReturnValue:
 
 
 @bp.get("/manifest.webmanifest")
+@access.public
 def manifest() -> ResponseReturnValue:
     icons = [{"src": url_for("static", filename=f"checkin/icon-{size}.png"), "sizes": f"{size}x{size}",
               "type": "image/png", "purpose": "any maskable"} for size in (192, 512)]

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from esof import access
 from esof.extensions import db, limiter
 from esof.feeds import services
 from esof.feeds import side_events as side_event_feeds
@@ -60,6 +61,7 @@ def feed_language() -> str:
 
 
 @bp.get("/feeds/programme.ics")
+@access.public
 def programme_feed() -> ResponseReturnValue:
     filters = services.parse_programme_filters(request.args)
     language = feed_language()
@@ -69,12 +71,15 @@ def programme_feed() -> ResponseReturnValue:
 
 
 @bp.get("/programme/sessions/<int:session_id>.ics")
+@access.public
 def session_ics(session_id: int) -> ResponseReturnValue:
     feed = services.single_session_feed(session_id)
     return calendar_response(feed, filename=f"esof2022-session-{session_id}.ics", download=True)
 
 
 @bp.get("/feeds/agenda/<token>.ics")
+@access.token("agenda feed", check="the token's SHA-256 names an unrevoked FeedToken of an active account "
+                                   "(a new address revokes the old one), else 404")
 def agenda_feed(token: str) -> ResponseReturnValue:
     user = services.user_for_agenda_token(token)
     language = request.args.get("lang") or user.language
@@ -84,6 +89,7 @@ def agenda_feed(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/feeds/side-events.ics")
+@access.public
 def side_events_feed() -> ResponseReturnValue:
     calendar_filter = CalendarFilter.from_args(request.args)
     language = feed_language()
@@ -93,6 +99,7 @@ def side_events_feed() -> ResponseReturnValue:
 
 
 @bp.get("/calendar/events/<int:event_id>.ics")
+@access.public
 def side_event_ics(event_id: int) -> ResponseReturnValue:
     language = feed_language()
     with force_locale(language):
@@ -102,6 +109,7 @@ def side_event_ics(event_id: int) -> ResponseReturnValue:
 
 @bp.post("/account/agenda-feed")
 @login_required
+@access.login
 def agenda_regenerate() -> ResponseReturnValue:
     had_one = services.active_feed_token(current_user) is not None
     services.regenerate_agenda_token(current_user)

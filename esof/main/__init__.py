@@ -7,7 +7,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from esof import page_cache
+from esof import access, page_cache
 from esof.accounts.auth import is_safe_redirect
 from esof.accounts.services import set_language as set_account_language
 from esof.conference import CLOSES_AT, OPENS_AT
@@ -30,11 +30,13 @@ def cache_pages_by_feed_tokens(state: BlueprintSetupState) -> None:
 
 
 @bp.get("/")
+@access.public
 def home() -> ResponseReturnValue:
     return render_template("main/home.html", opens=OPENS_AT, closes=CLOSES_AT, demo_notice=demo_notice())
 
 
 @bp.get("/livez")
+@access.public
 @limiter.exempt
 def livez() -> ResponseReturnValue:
     """Liveness without touching the database: the trivial baseline of every bench."""
@@ -42,6 +44,7 @@ def livez() -> ResponseReturnValue:
 
 
 @bp.get("/healthz")
+@access.public
 @limiter.exempt
 def healthz() -> ResponseReturnValue:
     try:
@@ -53,6 +56,7 @@ def healthz() -> ResponseReturnValue:
 
 
 @bp.get("/language/<code>")
+@access.public
 def language_link(code: str) -> ResponseReturnValue:
     """A plain link (shared, bookmarked, the switch of a visitor without a session): the
     language of this browser only. It never writes to the database, so a link or an image
@@ -63,6 +67,7 @@ def language_link(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/language/<code>")
+@access.public
 def set_language(code: str) -> ResponseReturnValue:
     """The switch in the layout (a form with a CSRF token): this browser, and for a logged-in
     person the account's language too, which their mails follow."""

@@ -6,6 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 
+from esof import access
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.organiser import charts, panels
@@ -27,6 +28,7 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/charts.css")
+@access.public
 def chart_styles() -> ResponseReturnValue:
     """pygal's chart styles as a stylesheet of this site (the CSP allows no inline style)."""
     response = Response(charts.chart_stylesheet(), mimetype="text/css")

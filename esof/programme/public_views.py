@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from esof import access
 from esof.conference import conference_days, conference_zone
 from esof.extensions import db
 from esof.page_cache import (
@@ -58,6 +59,7 @@ def live_numbers(session_id: int) -> tuple[object, ...]:
 # slot per item, which a logged-in person's copy fills (own_programme_page). Visitors see
 # "booking required" (programme content); seats are counted on the session page.
 @bp.get("/")
+@access.public
 @cached_page(topics=(PROGRAMME,), args=FILTER_ARGS)
 def programme_index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
@@ -119,6 +121,7 @@ ALL_VENUES = "all"
 
 
 @bp.get("/grid")
+@access.public
 @cached_page(topics=(PROGRAMME,), args=("day", "venue"), shared=True)
 def programme_grid() -> ResponseReturnValue:
     version = queries.latest_version()
@@ -168,6 +171,7 @@ def busy_rows(layout: GridLayout) -> list[int]:
 
 
 @bp.get("/sessions/<int:session_id>")
+@access.public
 @cached_page(topics=(PROGRAMME,), live=live_numbers)
 def session_detail(session_id: int) -> ResponseReturnValue:
     version = queries.latest_version()
@@ -181,6 +185,7 @@ def session_detail(session_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/changes")
+@access.public
 @cached_page(topics=(PROGRAMME,), shared=True)
 def changes_index() -> ResponseReturnValue:
     versions = queries.recent_versions()
@@ -188,6 +193,7 @@ def changes_index() -> ResponseReturnValue:
 
 
 @bp.get("/changes.atom")
+@access.public
 @cached_page(topics=(PROGRAMME,))
 def changes_feed() -> ResponseReturnValue:
     versions = queries.recent_versions()

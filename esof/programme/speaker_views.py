@@ -8,6 +8,7 @@ from itertools import groupby
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from esof import access
 from esof.page_cache import PROGRAMME, cached_page
 from esof.programme import queries
 from esof.programme.blueprint import bp
@@ -32,6 +33,7 @@ def initial(name: str) -> str:
 
 
 @bp.get("/speakers/")
+@access.public
 @cached_page(topics=(PROGRAMME,), args=("q", "page"), ttl=PROFILE_SECONDS, shared=True)
 def speaker_index() -> ResponseReturnValue:
     version = queries.latest_version()
@@ -47,6 +49,7 @@ def speaker_index() -> ResponseReturnValue:
 
 
 @bp.get("/speakers/<int:person_id>")
+@access.public
 @cached_page(topics=(PROGRAMME,), ttl=PROFILE_SECONDS, shared=True)
 def speaker_detail(person_id: int) -> ResponseReturnValue:
     version = queries.latest_version()

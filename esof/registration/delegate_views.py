@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from esof import access
 from esof.accounts.auth import check_password
 from esof.errors import Busy, DomainError, busy_on_lock_timeout
 from esof.extensions import db
@@ -127,6 +128,7 @@ def _answer_problems(questions: list, values: dict[int, list[str]], offers: list
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@access.login
 def registration_form() -> ResponseReturnValue:
     if not current_user.is_verified:
         return render_template("registration/registration_unverified.html"), 403
@@ -198,6 +200,7 @@ def registration_form() -> ResponseReturnValue:
 
 @bp.get("/<int:registration_id>")
 @login_required
+@access.owner("registration", check="Registration.user_id is the current user, else 404 (_own_registration)")
 def registration_detail(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration(registration_id)
     return render_template(
@@ -211,6 +214,8 @@ def registration_detail(registration_id: int) -> ResponseReturnValue:
 
 @bp.route("/<int:registration_id>/edit", methods=["GET", "POST"])
 @login_required
+@access.owner("registration", check="Registration.user_id is the current user and the registration active, "
+                                     "else 404 (_own_registration)")
 @answers_busy
 def registration_edit(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration(registration_id)
@@ -236,6 +241,7 @@ def registration_edit(registration_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:registration_id>/cancel")
 @login_required
+@access.owner("registration", check="Registration.user_id is the current user, else 404 (_own_registration)")
 @answers_busy
 def registration_cancel(registration_id: int) -> ResponseReturnValue:
     registration = _own_registration(registration_id)
@@ -269,6 +275,7 @@ def _no_store(response: Response) -> Response:
 
 @bp.get("/ticket")
 @login_required
+@access.login
 def ticket_detail() -> ResponseReturnValue:
     registration = active_registration_for(current_user)
     if not has_ticket(registration):
@@ -287,6 +294,7 @@ def ticket_detail() -> ResponseReturnValue:
 
 @bp.get("/ticket.svg")
 @login_required
+@access.login
 def ticket_qr() -> ResponseReturnValue:
     registration = _ticket_registration()
     return _no_store(Response(ticket_qr_svg(registration), mimetype="image/svg+xml"))
@@ -294,6 +302,7 @@ def ticket_qr() -> ResponseReturnValue:
 
 @bp.post("/ticket/reissue")
 @login_required
+@access.login
 @answers_busy
 def ticket_reissue() -> ResponseReturnValue:
     registration = _ticket_registration()
@@ -307,6 +316,7 @@ def ticket_reissue() -> ResponseReturnValue:
 
 @bp.get("/privacy")
 @login_required
+@access.login
 def privacy() -> ResponseReturnValue:
     return render_template(
         "registration/privacy.html",
@@ -317,6 +327,7 @@ def privacy() -> ResponseReturnValue:
 
 @bp.get("/privacy/export.json")
 @login_required
+@access.login
 def privacy_export() -> ResponseReturnValue:
     data = export_personal_data(current_user)
     response = Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json")
@@ -326,6 +337,7 @@ def privacy_export() -> ResponseReturnValue:
 
 @bp.post("/privacy/erase")
 @login_required
+@access.login
 @answers_busy
 def account_erase() -> ResponseReturnValue:
     form = EraseAccountForm()

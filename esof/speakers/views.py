@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from esof import access
 from esof.accounts.models import Role
 from esof.conference import conference_days
 from esof.errors import DomainError
@@ -40,6 +41,10 @@ def speaker_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+# What services.own_person checks, after speaker_required (the role or a linked person, else 403).
+OWN_PERSON = "Person.user_id is the current user, else 404 (own_person)"
+
+
 def _availability_form() -> AvailabilityForm:
     form = AvailabilityForm(prefix="window")
     form.day.choices = choices((d.isoformat(), d.isoformat()) for d in conference_days())
@@ -60,12 +65,14 @@ def _home(*, profile_form: ProfileForm | None = None, window_form: AvailabilityF
 
 @bp.get("/")
 @speaker_required
+@access.declare(access.roles(Role.SPEAKER))  # or an account linked to a person (speaker_required)
 def speaker_home() -> ResponseReturnValue:
     return _home()
 
 
 @bp.post("/profile/<int:person_id>")
 @speaker_required
+@access.owner("speaker profile", check=OWN_PERSON)
 def profile_update(person_id: int) -> ResponseReturnValue:
     person = services.own_person(user=current_user, person_id=person_id)
     form = ProfileForm()
@@ -85,6 +92,7 @@ def profile_update(person_id: int) -> ResponseReturnValue:
 
 @bp.post("/sessions/<int:session_id>/participation")
 @speaker_required
+@access.owner("session speaker", check="a Person of the current user speaks in the session, else 404 (NotYourSession)")
 def participation_answer(session_id: int) -> ResponseReturnValue:
     form = ParticipationForm()
     if not form.validate_on_submit():
@@ -100,6 +108,7 @@ def participation_answer(session_id: int) -> ResponseReturnValue:
 
 @bp.post("/profile/<int:person_id>/availability")
 @speaker_required
+@access.owner("speaker profile", check=OWN_PERSON)
 def availability_add(person_id: int) -> ResponseReturnValue:
     person = services.own_person(user=current_user, person_id=person_id)
     form = _availability_form()
@@ -120,6 +129,8 @@ def availability_add(person_id: int) -> ResponseReturnValue:
 
 @bp.post("/availability/<int:window_id>/delete")
 @speaker_required
+@access.owner("availability window", check="the window's Person.user_id is the current user, else 404 "
+                                            "(NotYourAvailability)")
 def availability_delete(window_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         services.remove_speaker_availability(user=current_user, window_id=window_id)
