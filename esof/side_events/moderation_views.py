@@ -1,0 +1,92 @@
+"""Moderation: the organisers' queue of waiting events and changes, the review page, decisions."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from esof.accounts.auth import roles_required
+from esof.accounts.models import Role
+from esof.extensions import db
+from esof.side_events import queries, services
+from esof.side_events.blueprint import bp
+from esof.side_events.forms import ApproveForm, RejectForm
+from esof.side_events.models import SideEvent
+
+
+@bp.get("/moderation")
+@roles_required(Role.ORGANISER)
+def moderation_queue() -> ResponseReturnValue:
+    waiting = queries.moderation_queue(db.session)
+    return render_template(
+        "side_events/moderation_queue.html", waiting=waiting, approved_revision=services.approved_revision
+    )
+
+
+@bp.get("/moderation/<int:event_id>")
+@roles_required(Role.ORGANISER)
+def moderation_review(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    return _render_review(event, ApproveForm(), RejectForm())
+
+
+def _render_review(
+    event: SideEvent, approve_form: ApproveForm, reject_form: RejectForm, status: int = 200,
+    changed: str | None = None,
+) -> ResponseReturnValue:
+    """The page shows the waiting revision as it is now, and its forms send its id and version."""
+    return render_template(
+        "side_events/moderation_review.html", event=event,
+        pending=services.pending_revision(event), approved=services.approved_revision(event),
+        changes=services.revision_changes(event), approve_form=approve_form, reject_form=reject_form,
+        changed=changed,
+    ), status
+
+
+@bp.post("/moderation/<int:event_id>/approve")
+@roles_required(Role.ORGANISER)
+def moderation_approve(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _render_review(event, form, RejectForm(), 422)
+    try:
+        services.approve_side_event(
+            event=event, moderator=current_user,
+            seen_revision_id=form.seen_revision_id.data, seen_version=form.seen_version.data,
+        )
+    except services.RevisionChanged as exc:
+        db.session.rollback()
+        return _render_review(event, form, RejectForm(formdata=None), 409, changed=exc.message)
+    except services.NothingToModerate as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event is approved and public."), "success")
+    return redirect(url_for("side_events.moderation_queue"))
+
+
+@bp.post("/moderation/<int:event_id>/reject")
+@roles_required(Role.ORGANISER)
+def moderation_reject(event_id: int) -> ResponseReturnValue:
+    event = db.get_or_404(SideEvent, event_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_review(event, ApproveForm(), form, 422)
+    try:
+        services.reject_side_event(
+            event=event, moderator=current_user, reason=form.reason.data,
+            seen_revision_id=form.seen_revision_id.data, seen_version=form.seen_version.data,
+        )
+    except services.RevisionChanged as exc:
+        db.session.rollback()  # the reason stays in the form for a second look
+        return _render_review(event, ApproveForm(formdata=None), form, 409, changed=exc.message)
+    except services.NothingToModerate as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The change is rejected; the partner receives the reason by email."), "success")
+    return redirect(url_for("side_events.moderation_queue"))
+
+
