@@ -126,3 +126,31 @@ def rules_by_endpoint(app: Any) -> dict[str, Rule | None]:
         blueprint = app.blueprints.get(endpoint.rpartition(".")[0]) if "." in endpoint else None
         found[endpoint] = rule_of(view, blueprint) or BUILT_IN_RULES.get(endpoint)
     return dict(sorted(found.items()))
+
+
+def undeclared_endpoints(app: Any) -> list[str]:
+    """The endpoints of `app` that declare no rule: the suite refuses any (tests/security)."""
+    return [endpoint for endpoint, rule in rules_by_endpoint(app).items() if rule is None]
+
+
+def rule_problems(app: Any, known_roles: Iterable[str]) -> list[str]:
+    """What makes a declared rule meaningless: an owner or token rule that does not say how it
+    checks, a role rule without roles or with a role the product does not have, a flag that
+    only another kind uses."""
+    known = {str(name) for name in known_roles}
+    problems: list[str] = []
+    for endpoint, rule in rules_by_endpoint(app).items():
+        if rule is None:
+            continue
+        unknown = sorted(rule.roles - known)
+        if unknown:
+            problems.append(f"{endpoint}: unknown roles {unknown}")
+        if rule.kind in (Kind.OWNER, Kind.TOKEN) and not (rule.subject.strip() and rule.check.strip()):
+            problems.append(f"{endpoint}: a {rule.kind} rule names what it checks and how")
+        if rule.kind is Kind.ROLE and not rule.roles:
+            problems.append(f"{endpoint}: a role rule without roles")
+        if rule.kind in (Kind.PUBLIC, Kind.LOGIN) and (rule.roles or rule.subject or rule.check):
+            problems.append(f"{endpoint}: a {rule.kind} rule with roles, subject or check")
+        if rule.login and rule.kind is not Kind.TOKEN:
+            problems.append(f"{endpoint}: login=True is for token rules")
+    return problems
