@@ -39,6 +39,7 @@ from esof.demo import (
     checkins,
     people,
     programme,
+    registration_extras,
     registrations,
     reviews,
     schedule,
@@ -87,6 +88,8 @@ def build_demo_data(*, seed: int, sizes: DemoSizes, password: str, now: datetime
     speaker_area.speaker1_window(ctx, sessions, speakers)
     side_events.cancel_side_events(ctx, partners)
     announcements.build_announcements(ctx, organiser_id=staff["organiser"], track_ids=track_ids)
+    # Last, so that the random draws of everything before stay what they were.
+    registration_extras.build_registration_extras(ctx, categories, organiser_id=staff["organiser"])
     ctx.summary.speaker_accounts = len(speakers.account_order)
     ctx.summary.reviewers = ctx.sizes.reviewers
     db.session.flush()

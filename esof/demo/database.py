@@ -26,6 +26,9 @@ VOLATILE_COLUMNS = frozenset({
     ("registration_category", "closes_at"),
     ("registration_category", "early_deadline"),
     ("cfp_call", "closes_at"),  # without --historic, like the categories' closing
+    ("voucher", "valid_until"),  # the early-career code ends with the early bird
+    ("cancellation_policy", "full_refund_until"),
+    ("cancellation_policy", "partial_refund_until"),
     ("outbox_message", "message_id"),  # a random Message-ID per mail
     # Surrogate ids of presence rows: PostgreSQL's INSERT … ON CONFLICT DO NOTHING takes a
     # sequence value even when it inserts nothing (a room entry by someone the venue already
