@@ -140,8 +140,6 @@ def first_id(sql: str) -> int:
     return int(value)
 
 
-
-
 # The demo's people, one per persona of docs/SECURITY.md: a fixed login, or SQL that finds one.
 # Passwords are tests.support.DEMO_PASSWORD (run_demo sets it).
 PERSONA_LOGINS: dict[str, str | None] = {
@@ -156,3 +154,29 @@ PERSONA_LOGINS: dict[str, str | None] = {
     "organiser": "organiser@example.org",
     "admin": "admin@example.org",
 }
+
+
+# The whole-product security tests (tests/security): the demo with every persona logged in once
+# and the mails' tokens made, and one app per test process on a copy of it.
+@pytest.fixture(scope="session")
+def security_world(demo_database: Path, tmp_path_factory: pytest.TempPathFactory):  # -> World
+    from tests.security.world import build_world
+
+    return build_world(demo_database, tmp_path_factory.mktemp("security-world"))
+
+
+@pytest.fixture(scope="session")
+def security_app(security_world, tmp_path_factory: pytest.TempPathFactory):  # -> SecurityApp
+    from tests.security.world import SecurityApp
+
+    found = SecurityApp(security_world, tmp_path_factory.mktemp("security-app"))
+    yield found
+    with found.app.app_context():
+        found.close()
+
+
+@pytest.fixture
+def security(security_app):  # -> SecurityApp, inside its app context for this one test
+    with security_app.app.app_context():
+        yield security_app
+        db.session.remove()

@@ -1,0 +1,85 @@
+"""The access matrix: every rule of the URL map, requested as every persona of the demo with
+real ids (the owner's: tests/security/urls.py), answers as its declaration in esof/access.py
+says (tests/security/expect.py): PUBLIC to everyone, LOGIN to the logged in, ROLE to holders
+(others 403), OWNER to the owner and the rule's roles (others 403 or 404), TOKEN to the right
+token (a wrong one 404); anonymous visitors are sent to log in.
+
+GET routes are requested directly. Other methods carry a valid CSRF token of the persona's
+session; the refused personas go first and must leave the database as it was, then each
+allowed persona gets a fresh copy of the demo (one request cannot spoil the next)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from esof.access import rules_by_endpoint
+from tests.demo_world import changes, snapshot
+from tests.security.expect import PERSONAS, allowed, route_ids, token_holder, url_map_app, verdict
+from tests.security.urls import Route
+from tests.security.world import SecurityApp
+
+MAP = url_map_app()
+ROUTES = route_ids(MAP)
+
+
+def test_every_endpoint_declares_its_access_rule() -> None:
+    undeclared = [endpoint for endpoint, rule in rules_by_endpoint(MAP).items() if rule is None]
+    assert undeclared == [], "endpoints without an access declaration (esof/access.py): " + ", ".join(undeclared)
+
+
+def _requests(route: Route) -> list[tuple[str, str, bool]]:
+    """(persona, url, wrong token?) for the route: the real URL as every persona, and on a token
+    route the wrong token as every persona too."""
+    found = [(persona, route.url, False) for persona in PERSONAS]
+    if route.wrong_url is not None:
+        found += [(persona, route.wrong_url, True) for persona in PERSONAS]
+    return found
+
+
+@pytest.mark.parametrize("route_id", ROUTES)
+def test_route_answers_each_persona_as_declared(
+    security: SecurityApp, route_id: str, record_property: Callable[[str, object], None]
+) -> None:
+    route = security.route(route_id)
+    assert route.rule is not None, f"{route.endpoint} declares no access rule (esof/access.py)"
+    world = security.world
+    wrong: list[str] = []
+    made = security.requests
+
+    def check(persona: str, url: str, wrong_token: bool) -> None:
+        status, location = security.request(persona, route.method, url, endpoint=route.endpoint)
+        expected = verdict(route, persona, world, status, location, wrong_token=wrong_token)
+        if expected:
+            wrong.append(f"{route.method} {url} as {persona}: expected {expected}, got {status} {location}".rstrip())
+
+    if route.method == "GET":
+        for persona, url, wrong_token in _requests(route):
+            check(persona, url, wrong_token)
+    else:
+        security.reset()
+        try:
+            refused = [r for r in _requests(route) if r[2] or not _lets_through(route, r[0], world)]
+            before = snapshot()
+            for persona, url, wrong_token in refused:
+                check(persona, url, wrong_token)
+            written = changes(before, snapshot())
+            if written:
+                wrong.append(f"{route.method} {route.url}: refused requests ({', '.join(p for p, _u, _w in refused)})"
+                             f" changed {sorted(written)}: {written}")
+            for persona, url, wrong_token in _requests(route):
+                if not wrong_token and _lets_through(route, persona, world):
+                    security.reset()
+                    check(persona, url, wrong_token)
+        finally:
+            security.reset()
+    record_property("requests", security.requests - made)
+    assert wrong == [], f"{route.id} ({route.rule.kind.value}" + (
+        f" {sorted(route.rule.roles)}" if route.rule.roles else "") + "):\n" + "\n".join(wrong)
+
+
+def _lets_through(route: Route, persona: str, world: object) -> bool:
+    """Allowed, or (a token route) someone else holding the right link: their request may act."""
+    if route.rule is not None and route.rule.kind.value == "token" and persona != token_holder(route):
+        return True
+    return allowed(route, persona, world)  # type: ignore[arg-type]
