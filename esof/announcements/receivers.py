@@ -1,18 +1,22 @@
-"""The outbox's hooks (connected by the factory): the mail worker finishes announcements whose
-queueing stopped, and an announcement's mail carries the one-click unsubscribe headers."""
+"""The hooks of other areas (connected by the factory): the mail worker finishes announcements
+whose queueing stopped, an announcement's mail carries the one-click unsubscribe headers, and
+a delegate's data export says whether they opted out of announcements."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context
 
-from esof.announcements.models import AnnouncementRecipient
+from esof.accounts.models import User
+from esof.announcements.models import AnnouncementOptOut, AnnouncementRecipient
 from esof.announcements.optout import unsubscribe_url
 from esof.announcements.queueing import resume_queueing
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
 from esof.mail.services import building_message, delivery_pass_starting
+from esof.registration.gdpr import register_personal_data_section
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,16 @@ def unsubscribe_headers(message: OutboxMessage) -> dict[str, str]:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def opt_out_of(user: User) -> dict[str, Any]:
+    """The data export's "announcements" section."""
+    opt_out = db.session.get(AnnouncementOptOut, user.id)
+    if opt_out is None:
+        return {"opted_out": False, "since": None, "source": None}
+    return {"opted_out": True, "since": opt_out.created_at.isoformat(), "source": opt_out.source}
+
+
 def connect_receivers() -> None:
     # blinker keeps one connection per function, whatever the number of apps.
     delivery_pass_starting.connect(resume_on_delivery_pass)
     building_message.connect(unsubscribe_headers)
+    register_personal_data_section("announcements", opt_out_of)

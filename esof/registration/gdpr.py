@@ -25,13 +25,6 @@ from esof.registration.models import Answer, Registration
 from esof.registration.questions import answer_cell, answers_of
 from esof.registration.signals import account_erasing
 
-# The announcements' opt-out row, read by table name: announcements rank above registration,
-# so registration may not import them (tests/test_architecture.py), yet the export must
-# show whether the person opted out (issue 20).
-ANNOUNCEMENT_OPT_OUT = sa.table(
-    "announcement_opt_out", sa.column("user_id"), sa.column("created_at"), sa.column("source")
-)
-
 PersonalDataSection = Callable[[User], Any]
 _sections: dict[str, PersonalDataSection] = {}
 
@@ -93,18 +86,6 @@ def registration_as_dict(registration: Registration, answers: dict[int, Answer] 
     }
 
 
-def _announcements_opt_out(user: User) -> dict[str, Any]:
-    row = db.session.execute(
-        sa.select(ANNOUNCEMENT_OPT_OUT.c.created_at, ANNOUNCEMENT_OPT_OUT.c.source)
-        .where(ANNOUNCEMENT_OPT_OUT.c.user_id == user.id)
-    ).first()
-    if row is None:
-        return {"opted_out": False, "since": None, "source": None}
-    created = row.created_at
-    return {"opted_out": True, "since": created.isoformat() if hasattr(created, "isoformat") else str(created),
-            "source": row.source}
-
-
 def export_personal_data(user: User) -> dict[str, Any]:
     """Everything we hold about the user, as JSON-able data."""
     registrations = list(db.session.scalars(
@@ -131,7 +112,6 @@ def export_personal_data(user: User) -> dict[str, Any]:
             "last_login_at": _iso(user.last_login_at),
         },
         "registrations": [registration_as_dict(r, answers.get(r.id)) for r in registrations],
-        "announcements": _announcements_opt_out(user),
         "login_history": [
             {"at": _iso(a.attempted_at), "ip_address": a.ip_address, "user_agent": a.user_agent,
              "succeeded": a.succeeded}
