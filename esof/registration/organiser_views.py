@@ -1,5 +1,6 @@
 """Organisers' pages: the list of registrations and its CSV, one registration (approve,
-reject, cancel, payment), the categories and the onsite cap."""
+reject, cancel, payment, correct, send the confirmation again), the categories and the
+onsite cap."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,15 +17,25 @@ from esof.conference import conference_zone, to_local
 from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import Busy, DomainError
 from esof.extensions import db
+from esof.form_choices import choices
 from esof.registration import queries
+from esof.registration.billing_errors import BillingInvalid
 from esof.registration.blueprint import answers_busy, bp, euro, page_language
 from esof.registration.categories import category_offers, list_categories, save_category
+from esof.registration.corrections import (
+    CategoryChangeRefused,
+    Correction,
+    correct_registration,
+    last_resent_at,
+    resend_confirmation,
+)
 from esof.registration.countries import country_choices
 from esof.registration.csv_export import registrations_csv
-from esof.registration.delegates import cancel_registration
-from esof.registration.errors import StatusChanged
+from esof.registration.delegates import DelegateProfile, cancel_registration
+from esof.registration.errors import StatusChanged, UnknownCategory, UnknownCountry
 from esof.registration.forms import CategoryForm, ConfirmForm, OnsiteCapForm, PaymentForm, cents
-from esof.registration.invoicing import billing_details_for
+from esof.registration.invoicing import BillingInput, billing_details_for
+from esof.registration.labels import label, payment_choices
 from esof.registration.models import (
     Attendance,
     PaymentStatus,
@@ -33,7 +44,10 @@ from esof.registration.models import (
     RegistrationStatus,
 )
 from esof.registration.moderation import approve_registration, reject_registration, set_payment_status
+from esof.registration.organiser_forms import CorrectionForm
+from esof.registration.person_activity import person_activity
 from esof.registration.places import conference_settings, set_onsite_cap
+from esof.registration.question_views import billing_input, show_billing_error
 from esof.registration.questions import answer_text, answers_of, list_questions
 from esof.registration.refunds import refund_preview
 
@@ -95,6 +109,7 @@ def organiser_export() -> ResponseReturnValue:
 def organiser_registration(registration_id: int) -> ResponseReturnValue:
     registration = db.get_or_404(Registration, registration_id)
     form = PaymentForm(payment_status=registration.payment_status.value)
+    form.payment_status.choices = choices(payment_choices())
     return render_template(
         "registration/organiser_detail.html",
         registration=registration,
@@ -105,8 +120,82 @@ def organiser_registration(registration_id: int) -> ResponseReturnValue:
         answers=answers_of([registration.id]).get(registration.id, {}),
         answer_text=answer_text,
         billing_details=billing_details_for(registration),
+        activity=person_activity(registration.user_id),
+        last_resent=last_resent_at(registration),
         language=page_language(),
     )
+
+
+def _category_choices() -> list[tuple[int, str]]:
+    language = page_language()
+    return [(c.id, f"{c.label(language)} ({c.code}) · {label('attendance', c.attendance)}") for c in list_categories()]
+
+
+def _correction(form: CorrectionForm) -> Correction:
+    profile = DelegateProfile(**{name: form[name].data or "" for name in (
+        "first_name", "last_name", "affiliation", "country", "dietary_needs", "accessibility_needs")},
+        public_listing=bool(form.public_listing.data))
+    return Correction(profile=profile, category_id=form.category_id.data, billing=billing_input(form))
+
+
+def _show_correction_error(form: CorrectionForm, error: DomainError) -> None:
+    """The refusal's message on its field (category, country, a billing field), else on top."""
+    if isinstance(error, BillingInvalid) and show_billing_error(form, error):
+        return
+    fields = {UnknownCountry: form.country, UnknownCategory: form.category_id, CategoryChangeRefused: form.category_id}
+    field = fields.get(type(error))
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+@bp.route("/organiser/<int:registration_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_registration_edit(registration_id: int) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    if not registration.is_active:
+        abort(404)
+    details = billing_details_for(registration) or BillingInput()
+    form = CorrectionForm(obj=registration, **({} if request.method == "POST" else {
+        f"billing_{name}": getattr(details, name) for name in ("name", "address", "vat_number", "po_reference")}))
+    form.country.choices = choices([("", _("Choose a country")), *country_choices(page_language())])
+    form.category_id.choices = choices(_category_choices())
+    if form.validate_on_submit():
+        try:
+            changed = correct_registration(registration=registration, correction=_correction(form), actor=current_user)
+        except Busy:
+            raise  # answered by @answers_busy: 503, not a form error
+        except DomainError as exc:
+            db.session.rollback()
+            _show_correction_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The registration is corrected.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("registration.organiser_registration", registration_id=registration.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("registration/organiser_edit.html", form=form, registration=registration), status
+
+
+@bp.post("/organiser/<int:registration_id>/resend")
+@roles_required(Role.ORGANISER)
+@answers_busy
+def organiser_resend(registration_id: int) -> ResponseReturnValue:
+    registration = db.get_or_404(Registration, registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        email = resend_confirmation(registration=registration, actor=current_user)
+    except Busy:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The confirmation is sent again to %(email)s.", email=email), "success")
+    return redirect(url_for("registration.organiser_registration", registration_id=registration_id))
 
 
 def _organiser_action(registration_id: int, action: str) -> ResponseReturnValue:

@@ -1,0 +1,65 @@
+"""What the organisers' registration pages call a status, a payment, an attendance, a booking:
+one mapping from the stored codes to words in the page's language.
+
+The list, the detail page, the edit form and the payment select read it (through the
+`registration_label` template global); the CSV export keeps the codes, for the spreadsheets
+and scripts that read it (csv_export.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from esof.conference import to_local
+from esof.registration.blueprint import bp
+from esof.registration.models import Attendance, PaymentStatus, RegistrationStatus
+
+STATUS = {
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.AWAITING_APPROVAL: _l("Awaiting approval"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+    RegistrationStatus.PENDING_VERIFICATION: _l("Email not confirmed"),
+}
+PAYMENT = {
+    PaymentStatus.PENDING: _l("Payment pending"),
+    PaymentStatus.PAID: _l("Paid"),
+    PaymentStatus.WAIVED: _l("Nothing to pay"),
+}
+ATTENDANCE = {
+    Attendance.ONSITE: _l("Onsite in Leiden"),
+    Attendance.ONLINE: _l("Online"),
+}
+# A seat booking's status, as another area's section of the detail page reports it.
+BOOKING = {
+    "confirmed": _l("Seat booked"),
+    "waitlisted": _l("On the session's waiting list"),
+    "cancelled": _l("Booking cancelled"),
+}
+KINDS: dict[str, dict[Any, Any]] = {"status": STATUS, "payment": PAYMENT, "attendance": ATTENDANCE, "booking": BOOKING}
+# "12 July 2022, 14:30": the year always, the month in words in the page's language.
+DATE_TIME_PATTERN = "d MMMM y, HH:mm"
+
+
+@bp.app_template_global("registration_label")
+def label(kind: str, value: object) -> str:
+    """The words for a stored code; an unknown code is shown as it is, never hidden."""
+    text = KINDS[kind].get(str(value))
+    return str(text) if text is not None else str(value or "")
+
+
+def payment_choices() -> list[tuple[str, str]]:
+    """The payment select: its stored values with the words the pages use."""
+    return [(status.value, str(text)) for status, text in PAYMENT.items()]
+
+
+@bp.app_template_filter("dated")
+def dated(moment: datetime | None) -> str:
+    """'12 July 2022, 14:30 CEST': wall-clock time in the conference zone, with the year."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    return f"{format_datetime(local, DATE_TIME_PATTERN, rebase=False)} {local.tzname()}"
