@@ -218,6 +218,35 @@ class ApproveForm(ModerationForm):
     pass
 
 
+class BulkApproveForm(FlaskForm):
+    """The queue's checkboxes: each names the event and the revision and version it showed,
+    "<event id>:<revision id>:<version>", so that approving is of what the moderator saw."""
+
+    selected = SelectMultipleField(_l("Select"), validate_choice=False)
+
+    def validate_selected(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Select the events to approve first."))
+        if not all(_seen_item(value) for value in field.data):
+            raise ValidationError(_l("The selection is not valid. Reload the queue and select again."))
+
+    def seen_items(self) -> list[tuple[int, int, int]]:
+        """(event id, revision id, version) of each selected row, each event once."""
+        found: dict[int, tuple[int, int, int]] = {}
+        for value in self.selected.data or []:
+            item = _seen_item(value)
+            if item is not None:
+                found.setdefault(item[0], item)
+        return list(found.values())
+
+
+def _seen_item(value: str) -> tuple[int, int, int] | None:
+    parts = value.split(":")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) < 10 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 class CancelForm(FlaskForm):
     """Cancel a public event, or only the date given in `occurrence` (the local day it starts)."""
 

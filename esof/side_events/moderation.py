@@ -6,7 +6,8 @@ Functions flush, never commit; mail leaves after the caller's commit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -40,8 +41,8 @@ def _revision_to_moderate(
 ) -> SideEventRevision:
     """The pending revision, which must be the one the moderator saw, if they say which."""
     revision = pending_revision(event)
-    if revision is None:
-        raise NothingToModerate()
+    if revision is None or event.state in (EventState.DRAFT, EventState.WITHDRAWN):
+        raise NothingToModerate()  # a draft was never sent; a withdrawn submission is gone
     if seen_revision_id is not None and seen_revision_id != revision.id:
         raise RevisionChanged()
     if seen_version is not None and seen_version != revision.version:
@@ -84,6 +85,47 @@ def approve_side_event(
             title=title, link=external_url("side_events.event_detail", event_id=event.id),
         )
     return revision
+
+
+@dataclass(frozen=True)
+class SeenRevision:
+    """One item of a bulk decision: the event and the revision and version the page showed."""
+
+    event_id: int
+    revision_id: int
+    version: int
+
+
+@dataclass
+class BulkApproval:
+    approved: list[SideEvent] = field(default_factory=list)
+    changed: list[SideEvent] = field(default_factory=list)  # edited since the page was shown: left pending
+    gone: list[int] = field(default_factory=list)  # decided, withdrawn or deleted meanwhile
+
+
+def approve_side_events(*, items: Sequence[SeenRevision], moderator: User) -> BulkApproval:
+    """Approve each item as `approve_side_event` does, each in its own savepoint: an item a
+    partner changed after the page was shown is left pending (RevisionChanged), one that was
+    decided meanwhile is skipped, and neither undoes the others. Flushes, never commits."""
+    if not can_moderate_side_events(moderator):
+        raise PermissionDenied()
+    outcome = BulkApproval()
+    for item in items:
+        event = db.session.get(SideEvent, item.event_id)
+        if event is None:
+            outcome.gone.append(item.event_id)
+            continue
+        try:
+            with db.session.begin_nested():
+                approve_side_event(event=event, moderator=moderator,
+                                   seen_revision_id=item.revision_id, seen_version=item.version)
+        except RevisionChanged:
+            outcome.changed.append(event)
+        except NothingToModerate:
+            outcome.gone.append(item.event_id)
+        else:
+            outcome.approved.append(event)
+    return outcome
 
 
 @revision_unchanged()

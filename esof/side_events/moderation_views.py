@@ -1,27 +1,67 @@
 """Moderation: the organisers' queue of waiting events and changes, the review page, decisions."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from urllib.parse import urlencode
+
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.extensions import db
-from esof.side_events import queries, services
+from esof.side_events import queries, queue, services
 from esof.side_events.blueprint import bp
-from esof.side_events.forms import ApproveForm, RejectForm
+from esof.side_events.forms import ApproveForm, BulkApproveForm, RejectForm
 from esof.side_events.models import SideEvent
+from esof.side_events.queue import QueueFilter
 
 
 @bp.get("/moderation")
 @roles_required(Role.ORGANISER)
 def moderation_queue() -> ResponseReturnValue:
-    waiting = queries.moderation_queue(db.session)
+    queue_filter = QueueFilter.from_args(request.args)
+    page = queue.moderation_page(db.session, queue_filter, page=request.args.get("page", 1, type=int) or 1)
     return render_template(
-        "side_events/moderation_queue.html", waiting=waiting, approved_revision=services.approved_revision
+        "side_events/moderation_queue.html", page=page, queue_filter=queue_filter, form=BulkApproveForm(),
+        organisations=queries.partner_organisations(db.session),
+        neighbourhoods=queue.queue_neighbourhoods(db.session), dates_text=services.dates_text,
     )
+
+
+@bp.post("/moderation/approve-selected")
+@roles_required(Role.ORGANISER)
+def moderation_approve_selected() -> ResponseReturnValue:
+    """Approve the checked rows of the queue, each as the page showed it (the filters stay)."""
+    args = QueueFilter.from_args(request.args).to_args()
+    back = url_for("side_events.moderation_queue") + (f"?{urlencode(args)}" if args else "")
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.selected.errors) or _("Nothing was approved."), "error")
+        return redirect(back)
+    outcome = services.approve_side_events(
+        items=[services.SeenRevision(*item) for item in form.seen_items()], moderator=current_user
+    )
+    db.session.commit()
+    flash(bulk_message(outcome), "warning" if outcome.changed or outcome.gone else "success")
+    return redirect(back)
+
+
+def bulk_message(outcome: services.BulkApproval) -> str:
+    """"2 approved, 1 changed since you looked (left pending): …" in the page's language."""
+    language = str(get_locale() or "en")
+    parts = [ngettext("%(num)d approved", "%(num)d approved", len(outcome.approved))]
+    if outcome.changed:
+        titles = ", ".join(services.revision_to_edit(e).title_in(language)[0] for e in outcome.changed)
+        parts.append(ngettext("%(num)d changed since you looked (left pending): %(titles)s",
+                              "%(num)d changed since you looked (left pending): %(titles)s",
+                              len(outcome.changed), titles=titles))
+    if outcome.gone:
+        parts.append(ngettext("%(num)d decided or withdrawn by someone else meanwhile",
+                              "%(num)d decided or withdrawn by someone else meanwhile", len(outcome.gone)))
+    return "; ".join(parts) + "."
 
 
 @bp.get("/moderation/<int:event_id>")

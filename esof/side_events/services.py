@@ -6,7 +6,7 @@ live by concern:
 
 - `partners`: partner organisations, their editors, invitations and who may do what;
 - `submission`: an event as the partner describes it, its rules, submitting and editing;
-- `moderation`: approving and rejecting a waiting change, and what it changes;
+- `moderation`: approving (one or a selection) and rejecting a waiting change, and what it changes;
 - `revisions`: which revision is public, waiting or shown, and its occurrences;
 - `cancellation`: cancelling a public event or one of its dates, withdrawing a submission;
 - `errors`: what can go wrong, each with its message.
@@ -35,8 +35,11 @@ from esof.side_events.errors import (
     revision_unchanged,
 )
 from esof.side_events.moderation import (
+    BulkApproval,
     FieldChange,
+    SeenRevision,
     approve_side_event,
+    approve_side_events,
     dates_text,
     describe_revision,
     reject_side_event,
@@ -82,6 +85,7 @@ __all__ = [
     "MAX_OCCURRENCES",
     "AlreadyCancelled",
     "AlreadyPublic",
+    "BulkApproval",
     "EventCancelled",
     "EventInput",
     "EventInputRejected",
@@ -93,8 +97,10 @@ __all__ = [
     "NothingToModerate",
     "OrganisationExists",
     "RevisionChanged",
+    "SeenRevision",
     "accept_invitation",
     "approve_side_event",
+    "approve_side_events",
     "approved_revision",
     "can_edit_side_event",
     "can_moderate_side_events",
