@@ -147,10 +147,8 @@ def seats_booked_by_session(session_ids: list[int]) -> dict[int, int]:
 
 
 def seats_booked(session_id: int) -> int:
-    """Confirmed bookings, from the bookings area's counter table (see services._session_seats)."""
-    return db.session.scalar(
-        sa.select(SESSION_SEATS.c.confirmed_count).where(SESSION_SEATS.c.session_id == session_id)
-    ) or 0
+    """Confirmed bookings of one session, from the bookings area's counter table."""
+    return seats_booked_by_session([session_id]).get(session_id, 0)
 
 
 # --------------------------------------------------------------------------- public speakers
