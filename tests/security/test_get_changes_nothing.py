@@ -1,0 +1,41 @@
+"""No GET changes anything: every GET route of the URL map, requested as every persona (with the
+owner's real ids, and on token routes the right and a wrong token), leaves every table as it was
+(the audit log and the log-in history aside: tests.demo_world.IGNORED_TABLES).
+
+A GET that legitimately records something would be declared in `DECLARED_WRITES` with the
+tables and the reason; there is none today."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.security.expect import PERSONAS, route_ids, url_map_app
+from tests.security.world import SecurityApp, changed_tables
+
+MAP = url_map_app()
+GET_ROUTES = route_ids(MAP, methods=frozenset({"GET"}))
+# endpoint → (tables a GET may change, why). Each one is a question for the product.
+DECLARED_WRITES: dict[str, tuple[frozenset[str], str]] = {}
+
+
+@pytest.mark.parametrize("route_id", GET_ROUTES)
+def test_get_changes_nothing_for_any_persona(
+    security: SecurityApp, route_id: str, record_property: Callable[[str, object], None]
+) -> None:
+    route = security.route(route_id)
+    urls = [route.url] + ([route.wrong_url] if route.wrong_url else [])
+    made = security.requests
+    before = security.digest()
+    answers = []
+    for persona in PERSONAS:
+        for url in urls:
+            status, _location = security.request(persona, "GET", url)
+            answers.append(f"{persona} {url} {status}")
+    written = changed_tables(before, security.digest())
+    may, why = DECLARED_WRITES.get(route.endpoint, (frozenset(), ""))
+    record_property("requests", security.requests - made)
+    if [name for name in written if name not in may]:
+        security.reset()  # the next route starts from the demo again
+    assert [name for name in written if name not in may] == [], (
+        f"GET {route.path} ({route.endpoint}) changed the tables {written}; requests: {answers}")
