@@ -23,6 +23,7 @@ from esof.side_events.errors import NothingToModerate, RevisionChanged, revision
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS
 from esof.side_events.models import EventState, RevisionStatus, SideEvent, SideEventRevision
 from esof.side_events.partners import can_moderate_side_events
+from esof.side_events.recurrence import Occurrence
 from esof.side_events.revisions import approved_revision, expand_revision, pending_revision, rebuild_occurrences
 from esof.urls import external_url
 
@@ -174,19 +175,38 @@ class FieldChange:
 DATES_LISTED = 10
 
 
+@dataclass(frozen=True)
+class RevisionDates:
+    """The first dates a revision will have (in order, in Leiden time) and how many in all."""
+
+    listed: list[Occurrence]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.listed)
+
+
+def revision_dates(revision: SideEventRevision, *, listed: int = DATES_LISTED) -> RevisionDates:
+    """What the moderator's review and the partner's preview list of a revision's dates: it
+    need not be approved (the calendar's stored occurrences are the approved revision's)."""
+    occurrences = expand_revision(revision)
+    return RevisionDates(occurrences[:listed], len(occurrences))
+
+
 def dates_text(revision: SideEventRevision, *, listed: int = DATES_LISTED) -> str:
     """'5 Jul 2022, 19:00–21:00 CEST; … (24 dates in all)': the first `listed` dates it will
     have, and how many in all."""
-    occurrences = expand_revision(revision)
+    dates = revision_dates(revision, listed=listed)
     shown = [
         local_date(o.local_day, "medium") if o.all_day else local_range(o.starts_at, o.ends_at, "medium")
-        for o in occurrences[:listed]
+        for o in dates.listed
     ]
     if revision.all_day and revision.start_date != revision.end_date and not revision.rrule:
         shown = [f"{local_date(revision.start_date, 'medium')} – {local_date(revision.end_date, 'medium')}"]
     text = "; ".join(shown)
-    if len(occurrences) > 1:
-        text += " " + ngettext("(%(num)d date in all)", "(%(num)d dates in all)", len(occurrences))
+    if dates.total > 1:
+        text += " " + ngettext("(%(num)d date in all)", "(%(num)d dates in all)", dates.total)
     return text
 
 

@@ -105,6 +105,7 @@ def event_detail(event_id: int) -> ResponseReturnValue:
         "side_events/event_detail.html", event=event, revision=revision, preview=preview,
         may_edit=may_edit, pending=services.pending_revision(event), occurrences=upcoming,
         occurrence_count=len(upcoming), cancelled_days=services.cancelled_days(event),
+        preview_dates=services.revision_dates(revision) if preview else None,
         page_url=external_url("side_events.event_detail", event_id=event.id),
     )
 

@@ -37,6 +37,7 @@ from esof.side_events.errors import (
 from esof.side_events.moderation import (
     BulkApproval,
     FieldChange,
+    RevisionDates,
     SeenRevision,
     approve_side_event,
     approve_side_events,
@@ -44,6 +45,7 @@ from esof.side_events.moderation import (
     describe_revision,
     reject_side_event,
     revision_changes,
+    revision_dates,
 )
 from esof.side_events.partners import (
     INVITATION_DAYS,
@@ -97,6 +99,7 @@ __all__ = [
     "NothingToModerate",
     "OrganisationExists",
     "RevisionChanged",
+    "RevisionDates",
     "SeenRevision",
     "accept_invitation",
     "approve_side_event",
@@ -125,6 +128,7 @@ __all__ = [
     "rebuild_occurrences",
     "reject_side_event",
     "revision_changes",
+    "revision_dates",
     "revision_to_edit",
     "revision_to_show",
     "revision_unchanged",
