@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ from esof.demo.database import tables
 from esof.extensions import db
 from tests.conftest import make_app
 from tests.test_demo import run_demo
+
+if TYPE_CHECKING:
+    from tests.security.world import SecurityApp, World
 
 # Rows that saving a form may write without changing anything a person sees.
 IGNORED_TABLES = frozenset({"audit_log", "login_attempt", "alembic_version"})
@@ -159,14 +163,14 @@ PERSONA_LOGINS: dict[str, str | None] = {
 # The whole-product security tests (tests/security): the demo with every persona logged in once
 # and the mails' tokens made, and one app per test process on a copy of it.
 @pytest.fixture(scope="session")
-def security_world(demo_database: Path, tmp_path_factory: pytest.TempPathFactory):  # -> World
+def security_world(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
     from tests.security.world import build_world
 
     return build_world(demo_database, tmp_path_factory.mktemp("security-world"))
 
 
 @pytest.fixture(scope="session")
-def security_app(security_world, tmp_path_factory: pytest.TempPathFactory):  # -> SecurityApp
+def security_app(security_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecurityApp]:
     from tests.security.world import SecurityApp
 
     found = SecurityApp(security_world, tmp_path_factory.mktemp("security-app"))
@@ -176,7 +180,8 @@ def security_app(security_world, tmp_path_factory: pytest.TempPathFactory):  # -
 
 
 @pytest.fixture
-def security(security_app):  # -> SecurityApp, inside its app context for this one test
+def security(security_app: SecurityApp) -> Iterator[SecurityApp]:
+    """The process's security app, inside its app context for this one test."""
     with security_app.app.app_context():
         yield security_app
         db.session.remove()
