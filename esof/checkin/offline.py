@@ -375,6 +375,27 @@ def _record(item: QueuedScan, staff: User) -> SyncAnswer:
     return _answer_for(scan, registration, item.door, outcomes[scan.id])
 
 
+def _lock_delegates(queued: list[QueuedScan]) -> None:
+    """Lock the row of every delegate in the batch, in id order, before any scan is recorded.
+
+    Recording a scan locks its delegate and then the door's counter, which stays locked until
+    the commit. Taken one by one in time order, two phones' batches at one door reached the
+    same delegates in different orders and waited for each other (one holding the counter,
+    the other a delegate it wanted): PostgreSQL broke the deadlock after a second and one
+    phone was told 503. Holding all its delegates first, a batch waits for no row lock once it
+    has moved a counter. A code that names nobody is refused later, with its reason."""
+    ids: set[int] = set()
+    for item in queued:
+        try:
+            ids.add(verify_ticket(item.code).id)
+        except DomainError:
+            continue
+    if ids:
+        db.session.execute(
+            sa.select(Registration.id).where(Registration.id.in_(ids)).order_by(Registration.id).with_for_update()
+        )
+
+
 def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:
     """Record a scanner's queued scans; one answer per item, in the order they were sent."""
     doors: dict[str, services.Door] = {}
@@ -386,6 +407,7 @@ def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:
         except Refused as refused:
             client_id = str(raw.get("client_id") or "") if isinstance(raw, dict) else ""
             answers[index] = SyncAnswer(client_id[:40], Outcome.REFUSED, refused.reason, refused.message)
+    _lock_delegates(queued)
     for item in sorted(queued, key=lambda q: (q.scanned_at, q.client_id)):
         try:
             answers[item.index] = _record(item, staff)
