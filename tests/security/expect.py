@@ -18,10 +18,11 @@ LOGIN_PATH = "/account/login"
 # Answers that let the persona through on these routes although they are not 2xx/3xx, and why.
 ALSO_LET_THROUGH: dict[str, tuple[frozenset[int], str]] = {
     "cfp.review_edit": (frozenset({409}), "the demo's proposals are decided: the page says the review is closed"),
-    "registration.organiser_invoice_pdf": (frozenset({404}), "the demo issues no invoices"),
     "registration.organiser_credit_note_pdf": (frozenset({404}), "the demo issues no credit notes"),
-    "registration.organiser_receipt_pdf": (frozenset({404}), "the demo issues no receipts"),
     "registration.organiser_refund_done": (frozenset({404}), "the demo has no refund due"),
+    "registration.credit_note_pdf": (frozenset({404}), "the demo issues no credit notes"),
+    "registration.invoice_pdf": (frozenset({404}), "the delegate personas' fees are waived: no invoice"),
+    "registration.receipt_pdf": (frozenset({404}), "the delegate personas' fees are waived: no receipt"),
 }
 # Success on these is the log-in page: the persona logged out.
 LANDS_ON_LOGIN = frozenset({"accounts.logout", "accounts.logout_everywhere"})
@@ -90,8 +91,9 @@ def verdict(route: Route, persona: str, world: World, status: int, location: str
     if allowed(route, persona, world):
         if status in ALSO_LET_THROUGH.get(route.endpoint, ((),))[0]:
             return ""
-        if rule.kind is Kind.LOGIN and status == 404:
-            return ""  # a logged-in persona without one (no registration, no invoice): nothing to show
+        if (rule.kind is Kind.LOGIN and status == 404 and route.endpoint.startswith("registration.")
+                and persona not in world.registered):
+            return ""  # the delegate's own pages, for a persona who has not registered: nothing to show
         if route.endpoint in LANDS_ON_LOGIN and to_log_in(status, location):
             return ""
         if to_log_in(status, location) or status in (401, 403):

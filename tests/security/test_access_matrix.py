@@ -15,7 +15,7 @@ import pytest
 
 from esof.access import rules_by_endpoint
 from tests.security.expect import PERSONAS, allowed, route_ids, token_holder, url_map_app, verdict
-from tests.security.urls import Route
+from tests.security.urls import MissingArgument, Route, value_for
 from tests.security.world import SecurityApp, changed_tables
 
 MAP = url_map_app()
@@ -82,3 +82,8 @@ def _lets_through(route: Route, persona: str, world: object) -> bool:
     if route.rule is not None and route.rule.kind.value == "token" and persona != token_holder(route):
         return True
     return allowed(route, persona, world)  # type: ignore[arg-type]
+
+
+def test_a_url_argument_without_an_entry_fails_with_its_name() -> None:
+    with pytest.raises(MissingArgument, match="'conference_year' of programme.new_route"):
+        value_for("programme.new_route", "conference_year")

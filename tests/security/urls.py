@@ -83,6 +83,11 @@ ENDPOINT_ARGUMENTS: dict[tuple[str, str], Value] = {
         "SELECT min(person_id) FROM published_speaker"),
     ("api.session_detail", "session_id"): Value("SELECT min(session_id) FROM published_session"),
     ("api.side_event_detail", "event_id"): Value("SELECT min(id) FROM side_event WHERE state = 'approved'"),
+    # A paid registration: its invoice and receipt exist (the delegate personas' fees are waived).
+    ("registration.organiser_invoice_pdf", "registration_id"): Value(
+        "SELECT min(id) FROM registration WHERE status = 'confirmed' AND payment_status = 'paid'"),
+    ("registration.organiser_receipt_pdf", "registration_id"): Value(
+        "SELECT min(id) FROM registration WHERE status = 'confirmed' AND payment_status = 'paid'"),
     # A session the speaker speaks in: their participation answer.
     ("speakers.participation_answer", "session_id"): _owned(
         "SELECT min(s.session_id) FROM session_speaker s JOIN person p ON p.id = s.person_id"

@@ -51,6 +51,7 @@ class World:
     database: Path  # the demo after the log-ins and tokens: copy it, never change it
     user_ids: dict[str, int]  # persona → user id (anonymous absent)
     roles: dict[str, frozenset[str]]
+    registered: frozenset[str]  # personas with a registration
     cookies: dict[str, Cookies]
     csrf: dict[str, str]
     tokens: dict[str, str]
@@ -101,6 +102,9 @@ def build_world(demo_database: Path, directory: Path) -> World:
         roles = {persona: frozenset(db.session.scalars(sa.text("SELECT role FROM user_role WHERE user_id = :id"),
                                                        {"id": user_id}))
                  for persona, user_id in user_ids.items()}
+        registered = frozenset(
+            persona for persona, user_id in user_ids.items()
+            if db.session.scalar(sa.text("SELECT count(*) FROM registration WHERE user_id = :id"), {"id": user_id}))
         db.session.remove()
     with app.app_context():
         for persona, email in PERSONA_LOGINS.items():
@@ -112,7 +116,7 @@ def build_world(demo_database: Path, directory: Path) -> World:
             cookies[persona] = [(c.key, c.value, c.domain, c.path) for c in client._cookies.values()]
         db.session.remove()
         db.engine.dispose()
-    return World(database, user_ids, roles, cookies, csrf, tokens)
+    return World(database, user_ids, roles, registered, cookies, csrf, tokens)
 
 
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
