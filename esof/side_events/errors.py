@@ -65,6 +65,12 @@ class AlreadyPublic(Conflict):
     default_message = _l("This event is public: cancel it instead, so that visitors see that it will not happen.")
 
 
+class NotADraft(Conflict):
+    """Only an event never sent for moderation is a draft: it can be kept, sent or deleted."""
+
+    default_message = _l("This event is not a draft any more: it was sent to the organisers.")
+
+
 class NotAnOccurrence(ValidationFailed):
     default_message = _l("The event has no date on that day.")
 

@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
     URLField,
@@ -136,6 +137,9 @@ class EventForm(FlaskForm):
         description=_l("For people who cannot see the image, for example \"Children looking through a telescope\"."
                        " Leave empty if it shows nothing the text does not say."),
     )
+
+    # The "Save as draft" button: keep the event to the partner's organisation for now.
+    draft = SubmitField(_l("Save as draft"))
 
     def validate_exdates(self, field: TextAreaField) -> None:
         try:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from esof import access
 from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.conference import conference_zone
+from esof.confirmation import confirmation_page, is_confirmed
 from esof.errors import DomainError
 from esof.extensions import db
 from esof.form_choices import choices
@@ -35,6 +38,8 @@ def _occurrence_label(occurrence: SideEventOccurrence) -> str:
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @roles_required(Role.PARTNER, Role.ORGANISER)
+@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
+              also=("organiser",))
 def event_cancel(event_id: int) -> ResponseReturnValue:
     """Cancel a public event (the contract's POST, optional `reason`), or only the date whose
     local day `occurrence` names (YYYY-MM-DD); the page asks which and why."""
@@ -83,6 +88,8 @@ def event_cancel(event_id: int) -> ResponseReturnValue:
 
 @bp.post("/events/<int:event_id>/withdraw")
 @roles_required(Role.PARTNER, Role.ORGANISER)
+@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
+              also=("organiser",))
 def event_withdraw(event_id: int) -> ResponseReturnValue:
     """Withdraw a submission that was never approved: it leaves /calendar/mine and the queue."""
     event = _event_of_editor(event_id)
@@ -124,13 +131,17 @@ def event_submit() -> ResponseReturnValue:
         organisation = db.get_or_404(PartnerOrganisation, form.organisation.data)
         try:
             event = services.submit_side_event(
-                organisation=organisation, data=form.to_input(), author=current_user
+                organisation=organisation, data=form.to_input(), author=current_user, draft=form.draft.data
             )
         except services.EventInputRejected as exc:
             _put_error_on_form(form, exc)
         else:
             db.session.commit()
-            flash(_("Thank you. The event waits for approval by the organisers."), "success")
+            if form.draft.data:
+                flash(_("Saved as a draft. Only your organisation sees it until you submit it for approval."),
+                      "success")
+            else:
+                flash(_("Thank you. The event waits for approval by the organisers."), "success")
             return redirect(url_for("side_events.event_detail", event_id=event.id))
     failed = bool(form.errors or form.form_errors)
     return render_template("side_events/event_form.html", form=form, event=None), 422 if failed else 200
@@ -138,6 +149,8 @@ def event_submit() -> ResponseReturnValue:
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.PARTNER, Role.ORGANISER)
+@access.owner("side event", check="a partner of the event's organisation (ensure_can_edit: 403 else); organisers any",
+              also=("organiser",))
 def event_edit(event_id: int) -> ResponseReturnValue:
     event = db.get_or_404(SideEvent, event_id)
     services.ensure_can_edit(current_user, event)
@@ -146,8 +159,11 @@ def event_edit(event_id: int) -> ResponseReturnValue:
         form.fill_from(services.input_from_revision(services.revision_to_edit(event)))
         form.organisation.data = event.organisation_id
     elif form.validate_on_submit():
+        keep_draft = bool(form.draft.data) and event.state is EventState.DRAFT
         try:
-            revision = services.edit_side_event(event=event, data=form.to_input(), author=current_user)
+            revision = services.edit_side_event(
+                event=event, data=form.to_input(), author=current_user, draft=keep_draft
+            )
         except services.EventInputRejected as exc:
             _put_error_on_form(form, exc)
         except services.RevisionChanged as exc:
@@ -156,7 +172,9 @@ def event_edit(event_id: int) -> ResponseReturnValue:
             return render_template("side_events/event_form.html", form=form, event=event), 409
         else:
             db.session.commit()
-            if revision is None:
+            if keep_draft:
+                flash(_("The draft is saved. Submit it for approval when it is ready."), "success")
+            elif revision is None:
                 flash(_("Nothing has changed: the public version stays as it is."), "success")
             elif event.state is EventState.APPROVED:
                 flash(_("Your changes wait for approval; the current version stays public until then."), "success")
@@ -179,3 +197,46 @@ def events_mine() -> ResponseReturnValue:
     )
 
 
+
+
+# --- drafts -------------------------------------------------------------------------------
+
+@bp.post("/events/<int:event_id>/send")
+@roles_required(Role.PARTNER, Role.ORGANISER)
+@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
+              also=("organiser",))
+def draft_send(event_id: int) -> ResponseReturnValue:
+    """Send a draft, as saved, to the organisers for approval."""
+    event = _event_of_editor(event_id)
+    try:
+        services.send_side_event_draft(event=event, author=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("side_events.event_detail", event_id=event_id))
+    db.session.commit()
+    flash(_("Thank you. The event waits for approval by the organisers."), "success")
+    return redirect(url_for("side_events.events_mine"))
+
+
+@bp.post("/events/<int:event_id>/delete")
+@roles_required(Role.PARTNER, Role.ORGANISER)
+@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
+              also=("organiser",))
+def draft_delete(event_id: int) -> ResponseReturnValue:
+    """Delete a draft, after a confirmation step that says what goes."""
+    event = _event_of_editor(event_id)
+    title = services.revision_to_edit(event).title_in(str(get_locale() or "en"))[0]
+    if event.state is not EventState.DRAFT or not is_confirmed():
+        return confirmation_page(
+            heading=_("Delete the draft “%(title)s”?", title=title),
+            consequences=[_("The draft and everything in it are deleted; nobody else has seen it."),
+                          _("To publish the event later, you would submit it again.")],
+            button=_("Delete the draft"),
+            cancel_url=url_for("side_events.events_mine"),
+            blocked=None if event.state is EventState.DRAFT else services.NotADraft().message,
+        )
+    services.delete_side_event_draft(event=event, actor=current_user)
+    db.session.commit()
+    flash(_("The draft “%(title)s” is deleted.", title=title), "success")
+    return redirect(url_for("side_events.events_mine"))

@@ -5,7 +5,7 @@ so pages, the API and the CLI give the same answers. Functions flush, never comm
 live by concern:
 
 - `partners`: partner organisations, their editors, invitations and who may do what;
-- `submission`: an event as the partner describes it, its rules, submitting and editing;
+- `submission`: an event as the partner describes it, its rules, submitting, editing, drafts;
 - `moderation`: approving (one or a selection) and rejecting a waiting change, and what it changes;
 - `revisions`: which revision is public, waiting or shown, and its occurrences;
 - `cancellation`: cancelling a public event or one of its dates, withdrawing a submission;
@@ -28,6 +28,7 @@ from esof.side_events.errors import (
     InvitationInvalid,
     InvitationNeedsLogin,
     NeverPublic,
+    NotADraft,
     NotAnOccurrence,
     NothingToModerate,
     OrganisationExists,
@@ -75,8 +76,10 @@ from esof.side_events.revisions import (
 )
 from esof.side_events.submission import (
     EventInput,
+    delete_side_event_draft,
     edit_side_event,
     input_from_revision,
+    send_side_event_draft,
     submit_side_event,
     validate_event_input,
 )
@@ -95,6 +98,7 @@ __all__ = [
     "InvitationInvalid",
     "InvitationNeedsLogin",
     "NeverPublic",
+    "NotADraft",
     "NotAnOccurrence",
     "NothingToModerate",
     "OrganisationExists",
@@ -113,6 +117,7 @@ __all__ = [
     "check_web_address",
     "create_partner_organisation",
     "dates_text",
+    "delete_side_event_draft",
     "describe_revision",
     "edit_side_event",
     "ensure_can_edit",
@@ -133,6 +138,7 @@ __all__ = [
     "revision_to_show",
     "revision_unchanged",
     "rfc5545_recurrence",
+    "send_side_event_draft",
     "submit_side_event",
     "submittable_organisations",
     "validate_event_input",

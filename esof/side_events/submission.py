@@ -1,11 +1,12 @@
 """Partners' submissions: an event as the partner describes it, the rules its content must
-follow, a new event and an edit of one, both waiting for moderation. Flush, never commit."""
+follow, a new event and an edit of one, both waiting for moderation, and drafts (an event its
+partner keeps to themselves until they send it). Flush, never commit."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,7 @@ from esof.side_events.errors import (
     EDITED_MEANWHILE,
     EventCancelled,
     EventInputRejected,
+    NotADraft,
     RevisionChanged,
     revision_unchanged,
 )
@@ -225,22 +227,59 @@ def validate_event_input(data: EventInput) -> None:
 
 
 def submit_side_event(
-    *, organisation: PartnerOrganisation, data: EventInput, author: User
+    *, organisation: PartnerOrganisation, data: EventInput, author: User, draft: bool = False
 ) -> SideEvent:
-    """A new event, waiting for moderation."""
+    """A new event, waiting for moderation; or, as a `draft`, kept for its partner alone (not
+    in the moderation queue, never public) until they send it (`send_side_event_draft`)."""
     ensure_can_submit_for(author, organisation)
     values = _revision_values(data)
-    event = SideEvent(organisation_id=organisation.id, state=EventState.SUBMITTED, created_by_id=author.id)
+    state = EventState.DRAFT if draft else EventState.SUBMITTED
+    event = SideEvent(organisation_id=organisation.id, state=state, created_by_id=author.id)
     event.revisions.append(SideEventRevision(**values, status=RevisionStatus.PENDING, created_by_id=author.id))
     db.session.add(event)
     db.session.flush()
+    record_audit(author, "save-side-event-draft" if draft else "submit-side-event", event)
+    return event
+
+
+def _ensure_draft(event: SideEvent, actor: User) -> None:
+    if event.state is EventState.WITHDRAWN:
+        raise NotFound()
+    ensure_can_edit(actor, event)
+    if event.state is not EventState.DRAFT:
+        raise NotADraft()
+
+
+def send_side_event_draft(*, event: SideEvent, author: User) -> SideEvent:
+    """Send a draft for moderation as it was saved (its content passed the rules then)."""
+    _ensure_draft(event, author)
+    sent = cast(sa.CursorResult[Any], db.session.execute(
+        sa.update(SideEvent).where(SideEvent.id == event.id, SideEvent.state == EventState.DRAFT)
+        .values(state=EventState.SUBMITTED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )).rowcount
+    if sent != 1:  # sent or deleted by another editor meanwhile
+        raise NotADraft()
+    db.session.refresh(event, ["state", "updated_at"])
     record_audit(author, "submit-side-event", event)
     return event
 
 
+def delete_side_event_draft(*, event: SideEvent, actor: User) -> None:
+    """Delete a draft and its content: nobody but its partner ever saw it."""
+    _ensure_draft(event, actor)
+    record_audit(actor, "delete-side-event-draft", event, title=(event.revisions[-1].title_in("en")[0]))
+    db.session.delete(event)
+    db.session.flush()
+
+
 @revision_unchanged(EDITED_MEANWHILE)
-def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> SideEventRevision | None:
+def edit_side_event(
+    *, event: SideEvent, data: EventInput, author: User, draft: bool = False
+) -> SideEventRevision | None:
     """Replace the waiting edit, or start one; an approved version stays public meanwhile.
+    A draft's edit sends it for moderation, unless `draft` keeps it a draft (NotADraft for
+    an event sent already).
 
     None when there is no waiting edit and the form holds the public version as it is: a
     partner who saves without changing anything sends moderators nothing to review.
@@ -254,6 +293,8 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
     ensure_can_edit(author, event)
     if event.is_cancelled:
         raise EventCancelled()
+    if draft and event.state is not EventState.DRAFT:
+        raise NotADraft()
     values = _revision_values(data)
     revision = pending_revision(event)
     starting = revision is None
@@ -268,7 +309,7 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
             setattr(revision, name, value)
         revision.created_by_id = author.id
         revision.created_at = utcnow()
-    if event.state is not EventState.APPROVED:
+    if event.state is not EventState.APPROVED and not draft:
         event.state = EventState.SUBMITTED
     event.rejection_reason = ""
     event.updated_at = utcnow()
@@ -278,5 +319,5 @@ def edit_side_event(*, event: SideEvent, data: EventInput, author: User) -> Side
         if starting:  # another editor's change started meanwhile (values were validated above)
             raise RevisionChanged(EDITED_MEANWHILE) from exc
         raise
-    record_audit(author, "edit-side-event", event)
+    record_audit(author, "edit-side-event-draft" if draft else "edit-side-event", event)
     return revision
