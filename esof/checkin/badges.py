@@ -2,20 +2,28 @@
 category's colour (and its name, so the colour is never the only sign) and the ticket QR code.
 
 fpdf2 writes the PDF; DejaVu Sans (shipped in fonts/, Bitstream Vera licence) covers the
-names of delegates from ~90 countries, and fpdf2 embeds only the glyphs used. The QR code
+names of delegates from ~90 countries, and fpdf2 embeds only the glyphs used. Every string is
+drawn through esof.registration.pdf_text: as typed, never as markup, what the font cannot draw
+visibly replaced, and cut with an ellipsis to the lines the badge has room for. The QR code
 is drawn as vector rectangles, so it stays sharp on any printer and needs no image library.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
 
-FONT_DIR = Path(__file__).parent / "fonts"
-FONT = "DejaVu"
+from esof.registration.pdf_text import (
+    FONT,
+    add_fonts,
+    cut_lines,
+    fit_lines,
+    printable,
+    shaped_for,
+    wrapped_lines,
+)
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, millimetres
 COLUMNS, ROWS = 2, 4
@@ -60,8 +68,7 @@ def _new_document(title: str) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_title(title)
     pdf.set_creator("ESOF 2022 event platform")
     return pdf
@@ -86,14 +93,46 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = None
 
 
-def _fit_size(pdf: FPDF, text: str, width: float, lines: int, largest: float, smallest: float) -> float:
+def _fit_size(pdf: FPDF, text: str, width: float, lines: int, largest: float,
+              smallest: float) -> tuple[float, list[str]]:
+    """The largest size (in half points) at which `text` takes at most `lines` lines, and its
+    lines there: first by its width, then by where multi_cell breaks it (a long word wraps early)."""
     size = largest
-    while size > smallest:
+    with shaped_for(pdf, text):
+        while size > smallest:
+            pdf.set_font_size(size)
+            if pdf.get_string_width(text) <= width * lines * 0.92:
+                break
+            size -= 0.5
         pdf.set_font_size(size)
-        if pdf.get_string_width(text) <= width * lines * 0.92:
-            break
-        size -= 0.5
-    return size
+        found = wrapped_lines(pdf, text, width)
+        while len(found) > lines and size > smallest:
+            size -= 0.5
+            pdf.set_font_size(size)
+            found = wrapped_lines(pdf, text, width)
+    return size, found
+
+
+def _line(pdf: FPDF, width: float, height: float, text: str, style: str, align: str = "L") -> None:
+    """One line of `text` in the current font, cut to `width`."""
+    [text] = fit_lines(pdf, printable(text, style=style, lines=False), width, 1)
+    with shaped_for(pdf, text):
+        pdf.cell(width, height, text, align=align)
+
+
+def _block(pdf: FPDF, width: float, text: str, style: str, lines: int, largest: float, smallest: float) -> None:
+    """`text` on at most `lines` lines of `width`, as large as fits between the two sizes; the
+    position ends below the last line."""
+    text = printable(text, style=style, lines=False)
+    size, found = _fit_size(pdf, text, width, lines, largest, smallest)
+    pdf.set_font_size(size)
+    x, y, height = pdf.get_x(), pdf.get_y(), size * 0.45
+    with shaped_for(pdf, text):
+        for line in cut_lines(pdf, found, width, lines):
+            pdf.set_xy(x, y)
+            pdf.cell(width, height, line)
+            y += height
+    pdf.set_xy(x, y)
 
 
 def _draw_badge(pdf: FPDF, badge: Badge, x: float, y: float, conference: str) -> None:
@@ -107,30 +146,26 @@ def _draw_badge(pdf: FPDF, badge: Badge, x: float, y: float, conference: str) ->
     pdf.set_text_color(*text_colour_on(band))
     pdf.set_font(FONT, "B", 9)
     pdf.set_xy(x + PAD, y)
-    pdf.cell(BADGE_W / 2 - PAD, BAND_H, conference)
+    _line(pdf, BADGE_W / 2 - PAD, BAND_H, conference, "B")
     pdf.set_xy(x + BADGE_W / 2, y)
-    pdf.cell(BADGE_W / 2 - PAD, BAND_H, badge.category.upper(), align="R")
+    _line(pdf, BADGE_W / 2 - PAD, BAND_H, badge.category.upper(), "B", align="R")
 
     text_w = BADGE_W - 2 * PAD
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(FONT, "B", 18)
-    size = _fit_size(pdf, badge.name, text_w, 2, 18, 10)
-    pdf.set_font_size(size)
     pdf.set_xy(x + PAD, y + BAND_H + 3)
-    pdf.multi_cell(text_w, size * 0.45, badge.name, max_line_height=size * 0.45, align="L")
+    _block(pdf, text_w, badge.name, "B", 2, 18, 10)
 
     qr_x, qr_y = x + BADGE_W - PAD - QR_SIZE, y + BADGE_H - PAD - QR_SIZE
     affiliation_w = qr_x - x - PAD - 2
     pdf.set_font(FONT, "", 10)
-    size = _fit_size(pdf, badge.affiliation, affiliation_w, 3, 10, 7)
-    pdf.set_font_size(size)
     pdf.set_xy(x + PAD, max(pdf.get_y() + 2, y + BAND_H + 20))
-    pdf.multi_cell(affiliation_w, size * 0.45, badge.affiliation, max_line_height=size * 0.45, align="L")
+    _block(pdf, affiliation_w, badge.affiliation, "", 3, 10, 7)
     if badge.number:
         pdf.set_font(FONT, "", 7)
         pdf.set_text_color(90, 90, 90)
         pdf.set_xy(x + PAD, y + BADGE_H - PAD - 3)
-        pdf.cell(affiliation_w, 3, badge.number)
+        _line(pdf, affiliation_w, 3, badge.number, "")
     _draw_qr(pdf, badge.qr_data, qr_x, qr_y, QR_SIZE)
 
 

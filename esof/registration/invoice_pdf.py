@@ -3,13 +3,13 @@
 
 fpdf2 with DejaVu Sans (the fonts the badges use, in esof/checkin/fonts: read from disk, not
 imported, so registration does not depend on check-in) covers delegates' names and addresses
-in any European script; fpdf2 embeds the glyphs used with their Unicode map, so the text can
-be extracted, searched and read aloud.
+in any European script, Arabic and Hebrew; fpdf2 embeds the glyphs used with their Unicode map,
+so the text can be extracted, searched and read aloud. Every string is drawn through
+pdf_text.printable: as typed, never as markup, and what the font cannot draw visibly replaced.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from flask_babel import force_locale, format_currency, format_date, format_decimal
 from flask_babel import gettext as _
@@ -18,9 +18,8 @@ from fpdf import FPDF
 from esof.conference import to_local
 from esof.registration.billing_models import BillingDocument, DocumentKind
 from esof.registration.countries import country_name
+from esof.registration.pdf_text import FONT, FONT_DIR, add_fonts, printable, shaped_for
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "checkin" / "fonts"
-FONT = "DejaVu"
 LEFT, WIDTH = 20.0, 170.0
 AMOUNT_W = 40.0
 
@@ -38,8 +37,7 @@ class _Page:
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(LEFT, 20, 20)
         pdf.set_auto_page_break(True, margin=20)
-        pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        add_fonts(pdf, FONT_DIR)
         pdf.set_title(title)
         pdf.set_creator("ESOF 2022 event platform")
         pdf.set_lang(language)
@@ -47,17 +45,23 @@ class _Page:
         self.pdf = pdf
 
     def text(self, value: str, *, size: float = 10, bold: bool = False, height: float = 5.0) -> None:
-        self.pdf.set_font(FONT, "B" if bold else "", size)
+        style = "B" if bold else ""
+        value = printable(value, style=style)
+        self.pdf.set_font(FONT, style, size)
         self.pdf.set_x(LEFT)
-        self.pdf.multi_cell(WIDTH, height, value, align="L", new_x="LMARGIN", new_y="NEXT")
+        with shaped_for(self.pdf, value):
+            self.pdf.multi_cell(WIDTH, height, value, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, label: str, value: str, *, bold: bool = False) -> None:
         """A label and its amount on the right; a long label wraps within its column."""
         pdf = self.pdf
-        pdf.set_font(FONT, "B" if bold else "", 10)
+        style = "B" if bold else ""
+        label, value = printable(label, style=style), printable(value, style=style, lines=False)
+        pdf.set_font(FONT, style, 10)
         top = pdf.get_y()
         pdf.set_x(LEFT)
-        pdf.multi_cell(WIDTH - AMOUNT_W - 2, 6, label, align="L", new_x="LMARGIN", new_y="NEXT")
+        with shaped_for(pdf, label):
+            pdf.multi_cell(WIDTH - AMOUNT_W - 2, 6, label, align="L", new_x="LMARGIN", new_y="NEXT")
         bottom = pdf.get_y()
         if bottom < top:  # the label ran onto a new page: the amount goes beside its last line
             top = bottom - 6
