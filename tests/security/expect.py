@@ -2,9 +2,13 @@
 who is let through, and what everyone else must get."""
 from __future__ import annotations
 
+import json
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from esof.access import Kind
 from tests.conftest import make_app
@@ -78,12 +82,37 @@ def token_holder(route: Route) -> str:
     return route.owner or "anonymous"
 
 
-def verdict(route: Route, persona: str, world: World, status: int, location: str, *, wrong_token: bool = False) -> str:
+CSRF_MESSAGE = "The form has expired or is missing its security token. Please try again."
+
+
+@cache
+def csrf_messages() -> frozenset[str]:
+    """The CSRF refusal's message in English and Dutch (the persona's language decides)."""
+    found = set()
+    for language in ("en", "nl"):
+        with force_locale(language):
+            found.add(_(CSRF_MESSAGE))
+    return frozenset(found)
+
+
+def refused_for_csrf(status: int, body: str, messages: frozenset[str]) -> bool:
+    if status != 400:
+        return False
+    if body.lstrip().startswith("{"):
+        answer = json.loads(body)
+        return answer.get("error") == "CSRFError" and bool(answer.get("reason"))
+    return any(message in body for message in messages)
+
+
+def verdict(route: Route, persona: str, world: World, status: int, location: str, *, wrong_token: bool = False,
+            body: str = "") -> str:
     """'' if the answer is the declared one, else what was expected."""
     rule = route.rule
     assert rule is not None
     if status >= 500:
         return "no 5xx"
+    if route.method != "GET" and refused_for_csrf(status, body, csrf_messages()):
+        return "no CSRF refusal: the request carries the session's valid token"
     if wrong_token:
         if rule.login and persona == "anonymous" and to_log_in(status, location):
             return ""

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
+from flask import url_for
 
 from esof.access import rules_by_endpoint
+from esof.extensions import db
 from tests.security.expect import PERSONAS, allowed, route_ids, token_holder, url_map_app, verdict
 from tests.security.urls import MissingArgument, Route, value_for
 from tests.security.world import SecurityApp, changed_tables
@@ -47,8 +50,8 @@ def test_route_answers_each_persona_as_declared(
     made = security.requests
 
     def check(persona: str, url: str, wrong_token: bool) -> None:
-        status, location = security.request(persona, route.method, url, endpoint=route.endpoint)
-        expected = verdict(route, persona, world, status, location, wrong_token=wrong_token)
+        status, location, body = security.answer(persona, route.method, url, endpoint=route.endpoint)
+        expected = verdict(route, persona, world, status, location, wrong_token=wrong_token, body=body)
         if expected:
             wrong.append(f"{route.method} {url} as {persona}: expected {expected}, got {status} {location}".rstrip())
 
@@ -87,3 +90,29 @@ def _lets_through(route: Route, persona: str, world: object) -> bool:
 def test_a_url_argument_without_an_entry_fails_with_its_name() -> None:
     with pytest.raises(MissingArgument, match="'conference_year' of programme.new_route"):
         value_for("programme.new_route", "conference_year")
+
+
+# Public pages of objects that are not public yet: endpoint → (URL argument, SQL for the object,
+# the personas who see it). Everyone else gets 404, as if it did not exist.
+PENDING_EVENT = "SELECT min(id) FROM side_event WHERE state = 'submitted' AND organisation_id = (SELECT min(" \
+    "organisation_id) FROM partner_membership m JOIN user_account u ON u.id = m.user_id" \
+    " WHERE u.email = 'partner2@example.org')"
+HIDDEN_OBJECTS: dict[str, tuple[str, str, frozenset[str]]] = {
+    # A submitted event of "other partner"'s organisation: theirs and the moderators' to see.
+    "side_events.event_detail": ("event_id", PENDING_EVENT, frozenset({"other partner", "organiser", "admin"})),
+    "feeds.side_event_ics": ("event_id", PENDING_EVENT, frozenset()),
+    "api.side_event_detail": ("event_id", PENDING_EVENT, frozenset()),
+}
+
+
+@pytest.mark.parametrize("endpoint", HIDDEN_OBJECTS)
+def test_a_public_page_of_an_object_not_yet_public_is_404_to_others(security: SecurityApp, endpoint: str) -> None:
+    argument, sql, viewers = HIDDEN_OBJECTS[endpoint]
+    value = db.session.scalar(sa.text(sql))
+    db.session.remove()
+    assert value is not None, f"the demo has no such object: {sql}"
+    with security.app.test_request_context():
+        url = url_for(endpoint, **{argument: value})
+    answers = {persona: security.request(persona, "GET", url)[0] for persona in PERSONAS}
+    expected = {persona: 200 if persona in viewers else 404 for persona in PERSONAS}
+    assert answers == expected, url

@@ -8,14 +8,19 @@ refused and changes nothing, the right one is let through. A state-changing rout
 a request without a CSRF token and declares no exemption fails."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
-from tests.security.expect import PERSONAS, allowed, route_ids, token_holder, url_map_app
+from tests.security.expect import (
+    PERSONAS,
+    allowed,
+    csrf_messages,
+    refused_for_csrf,
+    route_ids,
+    token_holder,
+    url_map_app,
+)
 from tests.security.urls import Route
 from tests.security.world import SecurityApp, changed_tables
 
@@ -25,25 +30,7 @@ STATE_CHANGING = route_ids(MAP, methods=frozenset({"POST", "PUT", "PATCH", "DELE
 EXEMPT = {
     "announcements.unsubscribe": "RFC 8058 one-click unsubscribe from a mail client: the signed token in the URL",
 }
-MESSAGE = "The form has expired or is missing its security token. Please try again."
 WRONG_CSRF = "IjBhZGM5ZmFrZS10b2tlbiI.ZZZZZZ.not-a-real-signature"
-
-
-def _messages() -> set[str]:
-    found = set()
-    for language in ("en", "nl"):
-        with force_locale(language):
-            found.add(_(MESSAGE))
-    return found
-
-
-def _refused_for_csrf(status: int, body: str, messages: set[str]) -> bool:
-    if status != 400:
-        return False
-    if body.lstrip().startswith("{"):
-        answer = json.loads(body)
-        return answer.get("error") == "CSRFError" and bool(answer.get("reason"))
-    return any(message in body for message in messages)
 
 
 def _user_of(route: Route, security: SecurityApp) -> str:
@@ -71,7 +58,7 @@ def test_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
         " declared next to its view (access.csrf_exempt) and listed in EXEMPT with the test of its own"
         " authentication")
     persona = _user_of(route, security)
-    messages = _messages()
+    messages = csrf_messages()
     made = security.requests
     security.reset()
     try:
@@ -90,7 +77,7 @@ def test_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
             for csrf, what in ((None, "no CSRF token"), (WRONG_CSRF, "a wrong CSRF token")):
                 status, _location, body = security.answer(persona, route.method, route.url, csrf=csrf,
                                                           endpoint=route.endpoint)
-                assert _refused_for_csrf(status, body, messages), (
+                assert refused_for_csrf(status, body, messages), (
                     f"{route.method} {route.url} as {persona} with {what}: expected 400 with the form's message"
                     f" (or JSON with the reason), got {status}: {body[:300]}")
             written = changed_tables(before, security.digest())
