@@ -26,6 +26,7 @@ from esof.registration.delegates import cancel_registration
 from esof.registration.invoice_pdf import document_pdf
 from esof.registration.invoicing import BillingInput, save_billing_details
 from esof.registration.models import PaymentStatus, Registration
+from esof.registration.pdf_text import printable
 from esof.registration.refunds import save_cancellation_rules
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, profile, register
@@ -185,3 +186,20 @@ def test_a_five_thousand_character_name_reaches_the_invoice_whole_and_the_badge_
     assert badge_text.count("\u2026") == 3 and len(squashed(badge_text)) < 300
     for left, _top, right, _bottom, _word in word_boxes(sheet):
         assert left >= badges.MARGIN_X and right <= badges.MARGIN_X + badges.BADGE_W
+
+
+@pytest.mark.parametrize(("typed", "lines", "style", "drawn"), [
+    ("Line 1\r\nLine 2\rLine 3", True, "", "Line 1\nLine 2\nLine 3"),  # an address keeps its lines
+    ("Ada\nLovelace\tFRS", False, "", "Ada Lovelace FRS"),  # a name has one line
+    ("Nul\x00 Del\x7f C1\x85 Surrogate\ud800", True, "", "Nul\ufffd Del\ufffd C1\ufffd Surrogate\ufffd"),
+    ("a\u202bb\u2066c\u2069d\u202ce", True, "", "a\ufffdb\ufffdc\ufffdd\ufffde"),  # embeddings, isolates
+    ("heart\u2764\ufe0f tag\U000e0041 vs\U000e0100", True, "", "heart\u2764\ufe0f tag vs"),  # invisible: kept if drawn
+    ("soft\u00adhyphen zero\u200bwidth", True, "", "soft\u00adhyphen zero\u200bwidth"),  # the font has them
+    ("𝖠𝖡", True, "", "𝖠𝖡"),  # sans-serif mathematical letters: in the regular face
+    ("𝖠𝖡", True, "B", "\ufffd\ufffd"),  # but not in the bold one
+    ("", True, "", ""),
+    (None, True, "", ""),
+])
+def test_printable_keeps_what_the_font_draws_and_replaces_the_rest_visibly(
+        typed: str | None, lines: bool, style: str, drawn: str) -> None:
+    assert printable(typed, lines=lines, style=style) == drawn
