@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -105,9 +106,11 @@ class EventForm(FlaskForm):
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     all_day = BooleanField(_l("All-day event (for example an exhibition)"))
-    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    # InputRequired, not DataRequired: a date typed wrong ("2022-02-30") is answered "Not a valid
+    # date value", not "This field is required".
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[InputRequired()])
     end_time = TimeField(_l("End time"), validators=[Optional()])
     frequency = SelectField(
         _l("Repeats"), choices=choices((f.value, label) for f, label in FREQUENCY_LABELS.items()), default="none"
@@ -293,6 +296,9 @@ class AcceptInvitationForm(FlaskForm):
         _l("Password"), validators=[Optional(), Length(min=10, max=200)],
         description=_l("At least 10 characters."), widget=widgets.PasswordInput(),
     )
+    # The account's language, which its pages follow as well as its mails: by default the one
+    # this page is read in (a fixed default made a reader of the English page a Dutch account).
     language = SelectField(
-        _l("Language for mails"), choices=choices([("nl", "Nederlands"), ("en", "English")]), default="nl"
+        _l("Your language, for these pages and for mails"),
+        choices=choices([("nl", "Nederlands"), ("en", "English")]), default=lambda: str(get_locale() or "en"),
     )
