@@ -2,7 +2,9 @@
 
 Every endpoint of the URL map carries one `Rule` (tests/security/test_access_matrix.py walks the
 map, fails on an endpoint without one, and requests each endpoint as every persona to check that
-the answer is the declared one). The decorators only record the rule; the view keeps enforcing
+the answer is the declared one; tests/security/test_declarations.py runs `undeclared_endpoints`
+and `rule_problems` on the app, and checks every CSRF exemption against its declared reason).
+The decorators only record the rule; the view keeps enforcing
 it as before (`flask_login.login_required`, `esof.accounts.auth.roles_required`, an ownership
 query that answers 404), so the declaration is a claim the matrix test proves, not a second
 guard that could hide a missing first one.
