@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -127,6 +128,8 @@ class DeliveryReport:
     gave_up: int = 0
     # The server could not be reached or refused the session: the batch stopped early.
     server_down: bool = False
+    # The database went away (a restart, a fail-over): the pass stopped; the next one goes on.
+    database_down: bool = False
 
 
 class ServerUnavailable(Exception):
@@ -240,6 +243,44 @@ def claim_due_messages(limit: int, now: datetime) -> list[OutboxMessage]:
     return list(db.session.scalars(due.where(OutboxMessage.claim_token == token)))
 
 
+# A lost connection to the database (a restart, a fail-over), or one not yet back.
+DATABASE_GONE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+# How long a sender keeps trying to record a message the relay has taken, while the database
+# is away (a restart takes seconds). Not recorded, the message would go out a second time.
+RECORD_SENT_SECONDS = 60.0
+
+
+def _commit_sent(message_id: int, moment: datetime) -> None:
+    """Commit that the relay took the message. If the database went away since the message
+    was claimed, write it again on a new connection until the database is back: the claim
+    (a row lock) ended with the old connection, and an unrecorded message is sent again."""
+    try:
+        db.session.commit()
+        return
+    except DATABASE_GONE as exc:
+        db.session.rollback()
+        log.warning("Mail %s was sent but not recorded (%s); recording it again", message_id, type(exc).__name__)
+    deadline = time.monotonic() + current_app.config.get("MAIL_RECORD_SENT_SECONDS", RECORD_SENT_SECONDS)
+    while True:
+        try:
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+                .values(sent_at=moment, attempts=OutboxMessage.attempts + 1, last_error="",
+                        claim_token=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            log.info("Mail %s recorded as sent after the database came back", message_id)
+            return
+        except DATABASE_GONE:
+            db.session.rollback()
+            if time.monotonic() > deadline:
+                log.error("Mail %s was sent but could not be recorded: it will be sent again", message_id)
+                raise
+            time.sleep(0.2)
+
+
 def _release(message: OutboxMessage) -> None:
     message.claim_token = None
     message.claimed_until = None
@@ -257,42 +298,54 @@ def deliver_due_mail(limit: int = 100, *, now: datetime | None = None) -> Delive
     report = DeliveryReport()
     transport = _Transport()
     try:
-        for _ in range(limit):
-            moment = now or utcnow()
-            batch = claim_due_messages(1, moment)
-            if not batch:
-                break
-            message = batch[0]
-            try:
-                transport.send(_build(message), message)
-            except ServerUnavailable as exc:
-                transport.reset()
-                _record_failure(message, str(exc), report, now=moment, own_fault=False)
-                _release(message)
-                db.session.commit()
-                report.server_down = True
-                log.warning("Mail server unavailable (%s); stopping this batch", exc)
-                break
-            except MESSAGE_ERRORS as exc:
-                # A 4xx ("try later") is the server's state, however it is worded: it waits.
-                permanent = is_permanent(exc)
-                _record_failure(message, f"{type(exc).__name__}: {exc}", report, now=moment,
-                                own_fault=permanent, permanent=permanent)
-            except MessageUnsendable as exc:
-                _record_failure(message, str(exc), report, now=moment, own_fault=True)
-            else:
-                message.attempts += 1
-                message.sent_at = moment
-                message.last_error = ""
-                report.sent += 1
-            _release(message)
-            db.session.commit()
+        _deliver(limit, now, report, transport)
+    except DATABASE_GONE as exc:
+        # A message in hand was not recorded: it stays due and goes out in a later pass.
+        report.database_down = True
+        log.warning("Database unavailable (%s); stopping this delivery pass", type(exc).__name__)
     finally:
         # Releases a PostgreSQL row lock if sending blew up unexpectedly; a SQLite lease
         # stays until it expires, so such a message is not retried in a tight loop.
         db.session.rollback()
         transport.close()
     return report
+
+
+def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport: _Transport) -> None:
+    """The pass: one committed transaction per message."""
+    for _ in range(limit):
+        moment = now or utcnow()
+        batch = claim_due_messages(1, moment)
+        if not batch:
+            break
+        message = batch[0]
+        try:
+            transport.send(_build(message), message)
+        except ServerUnavailable as exc:
+            transport.reset()
+            _record_failure(message, str(exc), report, now=moment, own_fault=False)
+            _release(message)
+            db.session.commit()
+            report.server_down = True
+            log.warning("Mail server unavailable (%s); stopping this batch", exc)
+            break
+        except MESSAGE_ERRORS as exc:
+            # A 4xx ("try later") is the server's state, however it is worded: it waits.
+            permanent = is_permanent(exc)
+            _record_failure(message, f"{type(exc).__name__}: {exc}", report, now=moment,
+                            own_fault=permanent, permanent=permanent)
+        except MessageUnsendable as exc:
+            _record_failure(message, str(exc), report, now=moment, own_fault=True)
+        else:
+            message.attempts += 1
+            message.sent_at = moment
+            message.last_error = ""
+            report.sent += 1
+            _release(message)
+            _commit_sent(message.id, moment)
+            continue
+        _release(message)
+        db.session.commit()
 
 
 def _build(message: OutboxMessage) -> EmailMessage:

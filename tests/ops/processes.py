@@ -285,6 +285,14 @@ def gunicorn(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterat
         server.stop()
 
 
+def mail_worker(env: dict[str, str], *, interval: float = 0.2) -> subprocess.Popen:
+    """`flask send-mail --forever`, as deployed (a systemd unit or a container); output piped."""
+    return subprocess.Popen(
+        [PYTHON, "-m", "flask", "--app", "esof", "send-mail", "--forever", "--interval", str(interval)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
 def migrate(database_url: str) -> None:
     result = flask_command(app_environment(database_url), "db", "upgrade", "heads")
     assert result.returncode == 0, result.stderr[-2000:]
