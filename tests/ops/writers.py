@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -313,3 +314,104 @@ class Clock:
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps.items())
+
+
+# --------------------------------------------------------------------------- all writers at once
+
+
+@dataclass
+class Finals:
+    """The last answer each person or phone got (after its retries)."""
+
+    voucher: dict[str, int] = field(default_factory=dict)  # registrant -> 302 / 422
+    proposals: dict[str, int] = field(default_factory=dict)  # title -> 302 (or 200: it was there)
+    decisions: dict[int, int] = field(default_factory=dict)  # proposal id -> 200 / 409
+    uploads: int = 0  # batches answered 200 (each phone sends its batch twice)
+    phones: list[list[dict[str, Any]]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+
+def phone_batches(world: World) -> list[list[dict[str, Any]]]:
+    """Three phones at one door; some delegates were scanned by two of them."""
+    t = world.tickets
+    third = len(t) // 3
+    return [scan_batch(world, t[: third + 2]), scan_batch(world, t[third: 2 * third + 2][::-1]),
+            scan_batch(world, t[2 * third:] + t[:2])]
+
+
+def run_writers(app: Flask, world: World, servers: Sequence[str], ledger: Ledger, *,
+                fault: Callable[[], None], after: int, threads: int = 4) -> Finals:
+    """Every writer's requests in `threads` threads, mixed, spread over `servers`; `fault()`
+    runs once `after` of the jobs have their final answer, while the others go on."""
+    finals = Finals(phones=phone_batches(world),
+                    titles=[f"Proposal under fire {n}" for n in range(len(world.speakers))])
+    registrants = browsers(app, world.registrants, servers)
+    speakers = browsers(app, world.speakers, servers)
+    organiser, door = browsers(app, [world.organisers[0], world.staff], servers)
+    done = threading.Semaphore(0)
+
+    def voucher(n: int) -> None:
+        answer = persist(ledger, "voucher", lambda: redeem_voucher(registrants[n], ledger), voucher_final)
+        finals.voucher[world.registrants[n]] = answer.status_code
+
+    def proposal(n: int) -> None:
+        title = finals.titles[n]
+        answer = persist(ledger, "proposal", lambda: submit_proposal(speakers[n], ledger, title, world.track_id),
+                         proposal_final)
+        finals.proposals[title] = answer.status_code
+
+    def decision(n: int) -> None:
+        user, proposal_id = tab(organiser, servers[n % len(servers)]), world.decidable[n]
+        answer = persist(ledger, "decision", lambda: decide(user, ledger, proposal_id, world.versions[proposal_id]),
+                         decision_final)
+        finals.decisions[proposal_id] = answer.status_code
+
+    def upload(n: int) -> None:
+        for attempt in range(2):  # the phone's first request timed out on its side: it sends again
+            user = tab(door, servers[(n + attempt) % len(servers)])
+            persist(ledger, "sync", lambda u=user: upload_scans(u, ledger, finals.phones[n]), sync_final)
+            with ledger.lock:
+                finals.uploads += 1
+
+    jobs = [(voucher, n) for n in range(len(registrants))] + [(proposal, n) for n in range(len(speakers))] + \
+        [(decision, n) for n in range(len(world.decidable))] + [(upload, n) for n in range(len(finals.phones))]
+    jobs = jobs[::3] + jobs[1::3] + jobs[2::3]  # the writers mixed
+
+    def run(job: tuple[Callable[[int], None], int]) -> None:
+        try:
+            job[0](job[1])
+        finally:
+            done.release()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        for _ in range(after):
+            done.acquire()
+        fault()
+        for future in futures:
+            future.result(timeout=300)
+    return finals
+
+
+def check_stored(stored: Stored, world: World, finals: Finals) -> dict[str, Any]:
+    """Nothing answered with success is lost, nothing is doubled; the figures for the record."""
+    told_yes = sorted(e for e, s in finals.voucher.items() if s == 302)
+    told_used_up = sorted(e for e, s in finals.voucher.items() if s == 422)
+    assert len(told_yes) + len(told_used_up) == len(world.registrants)
+    # Everyone told yes holds a use; nobody told "used up" does; the count is the uses, no more.
+    assert sorted(stored.voucher_registrations) == told_yes
+    assert stored.voucher_used == len(told_yes) == world.voucher_uses
+    proposals = {t: stored.proposals_by_title[t] for t in finals.titles}
+    assert set(proposals.values()) == {1}, proposals
+    assert sorted(finals.decisions) == sorted(world.decidable)
+    assert set(stored.proposal_states.values()) == {ProposalState.ACCEPTED}
+    assert stored.sessions_from_decisions == len(world.decidable)
+    assert sorted(stored.decision_mails.values()) == [1] * len(world.decidable), stored.decision_mails
+    sent = [item["client_id"] for batch in finals.phones for item in batch]
+    assert sorted(stored.scans_by_client_id) == sorted(sent) and set(stored.scans_by_client_id.values()) == {1}
+    assert stored.present == len(world.tickets)
+    assert finals.uploads == 2 * len(finals.phones)
+    return {"voucher uses": f"{len(told_yes)} of {world.voucher_uses}", "told used up": len(told_used_up),
+            "proposals stored once": len(proposals), "decisions (1 mail each)": len(finals.decisions),
+            "scans stored once": len(sent), "uploads": finals.uploads, "present": stored.present,
+            "doubles": 0, "lost": 0}
