@@ -58,6 +58,7 @@ class World:
     door_key: str
     staff: str
     tickets: list[str]  # ticket codes of confirmed, paid, onsite delegates
+    onsite_category_id: int  # theirs, and only theirs
     track_id: int
     authors: list[str]  # the submitters of `decidable`
     outbox_before: int  # the last outbox message when the world was built
@@ -87,6 +88,7 @@ def build_world(app: Flask, *, voucher_uses: int, registrants: int, speakers: in
             speakers=speaker_emails, organisers=organiser_emails, decidable=[p.id for p in proposals],
             versions={p.id: p.version for p in proposals},
             door_key=door.key, staff=staff_email, tickets=[ticket_code(r) for r in registrations],
+            onsite_category_id=onsite.id,
             track_id=first_track().id, authors=[a.email for a in authors],
             outbox_before=db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0,
         )
