@@ -37,13 +37,21 @@ def _author_address(revision: SideEventRevision, event: SideEvent) -> tuple[str,
     return None
 
 
+def waiting_revision(event: SideEvent) -> SideEventRevision | None:
+    """The revision waiting for a moderator's decision: the pending one, unless the event is
+    a draft (never sent) or withdrawn (gone)."""
+    if event.state in (EventState.DRAFT, EventState.WITHDRAWN):
+        return None
+    return pending_revision(event)
+
+
 def _revision_to_moderate(
     event: SideEvent, seen_revision_id: int | None, seen_version: int | None
 ) -> SideEventRevision:
-    """The pending revision, which must be the one the moderator saw, if they say which."""
-    revision = pending_revision(event)
-    if revision is None or event.state in (EventState.DRAFT, EventState.WITHDRAWN):
-        raise NothingToModerate()  # a draft was never sent; a withdrawn submission is gone
+    """The waiting revision, which must be the one the moderator saw, if they say which."""
+    revision = waiting_revision(event)
+    if revision is None:
+        raise NothingToModerate()
     if seen_revision_id is not None and seen_revision_id != revision.id:
         raise RevisionChanged()
     if seen_version is not None and seen_version != revision.version:
@@ -243,7 +251,7 @@ HTML_FIELDS = frozenset({"description_nl", "description_en"})
 
 def revision_changes(event: SideEvent) -> list[FieldChange]:
     """What the waiting edit changes compared with the public version (all of it if new)."""
-    pending = pending_revision(event)
+    pending = waiting_revision(event)
     if pending is None:
         return []
     after = describe_revision(pending)

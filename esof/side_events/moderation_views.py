@@ -78,7 +78,7 @@ def _render_review(
     """The page shows the waiting revision as it is now, and its forms send its id and version."""
     return render_template(
         "side_events/moderation_review.html", event=event,
-        pending=services.pending_revision(event), approved=services.approved_revision(event),
+        pending=services.waiting_revision(event), approved=services.approved_revision(event),
         changes=services.revision_changes(event), approve_form=approve_form, reject_form=reject_form,
         changed=changed,
     ), status

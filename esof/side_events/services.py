@@ -47,6 +47,7 @@ from esof.side_events.moderation import (
     reject_side_event,
     revision_changes,
     revision_dates,
+    waiting_revision,
 )
 from esof.side_events.partners import (
     INVITATION_DAYS,
@@ -142,5 +143,6 @@ __all__ = [
     "submit_side_event",
     "submittable_organisations",
     "validate_event_input",
+    "waiting_revision",
     "withdraw_side_event",
 ]

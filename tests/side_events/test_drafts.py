@@ -155,6 +155,7 @@ def test_moderators_neither_see_nor_approve_a_draft(client: FlaskClient, org, ed
     queue = client.get("/calendar/moderation", headers=EN).get_data(as_text=True)
     assert "Sent for approval" in queue and "Secret plans" not in queue and "1 waiting" in queue
     review = client.get(f"/calendar/moderation/{draft.id}", headers=EN).get_data(as_text=True)
+    assert "Nothing is waiting for moderation on this event." in review and "/approve" not in review
     revision = services.pending_revision(draft)
     response = client.post(f"/calendar/moderation/{draft.id}/approve", headers=EN, data={
         "csrf_token": csrf_token_from(review), "seen_revision_id": revision.id, "seen_version": revision.version})
