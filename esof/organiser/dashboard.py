@@ -261,7 +261,8 @@ def side_event_summary(now: datetime | None = None) -> SideEventSummary:
     backlog = db.session.execute(
         sa.select(*buckets)
         .join(SideEvent, SideEvent.id == SideEventRevision.event_id)
-        .where(SideEventRevision.status == RevisionStatus.PENDING, SideEvent.state != EventState.WITHDRAWN)
+        .where(SideEventRevision.status == RevisionStatus.PENDING,
+               SideEvent.state.not_in([EventState.WITHDRAWN, EventState.DRAFT]))
     ).one()
     return SideEventSummary(list(range(1, 13)), [per_month.get(m, 0) for m in range(1, 13)], [int(n) for n in backlog])
 

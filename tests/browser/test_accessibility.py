@@ -41,6 +41,8 @@ PUBLIC_PAGES = {
 FORM_PAGES = {
     "registration form": ("newcomer", "/registration/"),
     "event submit form": ("partner1@example.org", "/calendar/submit"),
+    "partner's events": ("partner1@example.org", "/calendar/mine"),
+    "moderation queue": ("organiser@example.org", "/calendar/moderation"),
     "account page": (DELEGATE, "/account/"),
     "my agenda": (DELEGATE, "/programme/agenda"),
     "organiser home and dashboard": ("organiser@example.org", "/organiser/"),
