@@ -77,6 +77,7 @@ from esof.cfp.sessions import SESSIONS_ARE_BILINGUAL, session_from_proposal
 from esof.cfp.states import DECIDABLE, EDITABLE, REVIEWABLE, may_move
 from esof.cfp.submission import (
     MAX_CO_SPEAKERS,
+    RESEND_WINDOW,
     ProposalInput,
     input_from_proposal,
     save_proposal,
@@ -85,7 +86,7 @@ from esof.cfp.submission import (
 
 __all__ = [
     "DECIDABLE", "DECISIONS", "EDITABLE", "INVITATION_DAYS", "MAX_CO_SPEAKERS", "OFFERABLE_FORMATS",
-    "PLACEHOLDERS", "REVIEWABLE", "SESSIONS_ARE_BILINGUAL",
+    "PLACEHOLDERS", "RESEND_WINDOW", "REVIEWABLE", "SESSIONS_ARE_BILINGUAL",
     "AlreadyDecided", "BulkDecision", "CallClosed", "CallInput", "CallNotConfigured", "ConflictDeclared",
     "Criterion", "Decision", "DecisionNotAllowed", "InvitationAnswered", "InvitationExpired", "InvitationInvalid",
     "InvitationNeedsLogin", "NotReviewable", "OwnProposal", "ProposalChanged", "ProposalInput",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -139,6 +140,24 @@ def _sync_co_speakers(proposal: Proposal, addresses: list[str]) -> list[Proposal
     return added
 
 
+# A new proposal with the title and abstract of one its speaker made this recently is the same
+# one sent again (a double click, a browser resending after an answer that got lost).
+RESEND_WINDOW = timedelta(minutes=10)
+
+
+def _same_new_proposal(author: User, values: dict[str, Any], *, submitted: bool) -> Proposal | None:
+    """The proposal this new one repeats, if any. The speaker's account row is locked first, so
+    two copies sent at the same moment (to two app servers) are looked at one after the other."""
+    db.session.execute(sa.select(User.id).where(User.id == author.id).with_for_update())
+    return db.session.scalar(
+        sa.select(Proposal).where(
+            Proposal.submitter_id == author.id, Proposal.title == values["title"],
+            Proposal.abstract == values["abstract"], Proposal.created_at >= utcnow() - RESEND_WINDOW,
+            Proposal.state == (ProposalState.SUBMITTED if submitted else ProposalState.DRAFT),
+        ).order_by(Proposal.id.desc()).limit(1)
+    )
+
+
 def ensure_is_submitter(proposal: Proposal, user: User) -> None:
     if proposal.submitter_id != user.id:
         raise PermissionDenied(_l("Only the person who submitted the proposal can change it."))
@@ -152,6 +171,8 @@ def save_proposal(
 
     `submit` sends a draft in. A submitted proposal stays submitted and is checked in full.
     Co-speakers of a submitted proposal who were not yet mailed get their invitation now.
+    A new proposal that repeats one the speaker made minutes ago (RESEND_WINDOW) is that one:
+    it is returned as stored, and nothing is written or mailed again.
     """
     now = now or utcnow()
     call = ensure_open(now)
@@ -164,6 +185,9 @@ def save_proposal(
     values = _proposal_values(data, call, complete=complete)
     addresses = _co_speaker_addresses(data.co_speakers, author)
     if proposal is None:
+        resent = _same_new_proposal(author, values, submitted=submit)
+        if resent is not None:
+            return resent
         proposal = Proposal(submitter_id=author.id, state=ProposalState.DRAFT)
         proposal.speakers.append(ProposalSpeaker(
             email=author.email, user_id=author.id, is_submitter=True, status=SpeakerStatus.ACCEPTED,

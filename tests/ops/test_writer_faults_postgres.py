@@ -3,7 +3,7 @@ under load: a limited voucher, proposals, decisions and door phones' offline que
 
 Requests caught in the restart may fail (they are counted, and only fall in its window); every
 one after it is answered; nothing answered with success is lost and nothing is doubled. People
-try again like people do: a speaker whose answer got lost looks at "my proposals" first.
+try again after a failed answer, as they do: a proposal sent again is the one stored.
 """
 from __future__ import annotations
 

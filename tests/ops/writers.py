@@ -204,13 +204,7 @@ def voucher_final(response: requests.Response) -> bool:
 
 
 def submit_proposal(user: WebUser, ledger: Ledger, title: str, track_id: int) -> requests.Response | None:
-    """Submit one proposal. A person whose answer got lost looks at their proposals before sending
-    it again (the call has no "already submitted" answer: a blind resend would be a second one)."""
-    mine = answered(ledger, "proposal", lambda: user.get("/cfp/mine"))
-    if mine is None or mine.status_code != 200:
-        return None
-    if title in mine.text:
-        return mine  # it arrived
+    """Submit one proposal; sent again after a lost answer, it is the same one (302 to it)."""
     token = page_token(user, ledger, "proposal", "/cfp/submit")
     if token is None:
         return None
@@ -222,7 +216,7 @@ def submit_proposal(user: WebUser, ledger: Ledger, title: str, track_id: int) ->
 
 
 def proposal_final(response: requests.Response) -> bool:
-    return response.status_code == 302 or (response.status_code == 200 and "/cfp/mine" in response.url)
+    return response.status_code == 302 and "/cfp/proposals/" in response.headers["Location"]
 
 
 def decide(user: WebUser, ledger: Ledger, proposal_id: int, seen_version: int,
@@ -326,7 +320,7 @@ class Finals:
     """The last answer each person or phone got (after its retries)."""
 
     voucher: dict[str, int] = field(default_factory=dict)  # registrant -> 302 / 422
-    proposals: dict[str, int] = field(default_factory=dict)  # title -> 302 (or 200: it was there)
+    proposals: dict[str, int] = field(default_factory=dict)  # title -> 302
     decisions: dict[int, int] = field(default_factory=dict)  # proposal id -> 200 / 409
     uploads: int = 0  # batches answered 200 (each phone sends its batch twice)
     phones: list[list[dict[str, Any]]] = field(default_factory=list)

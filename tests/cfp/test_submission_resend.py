@@ -1,0 +1,85 @@
+"""A proposal sent again (a double click, a browser resending after a lost answer, the same
+form posted to two app servers at once) is stored once, with one confirmation mail.
+
+Found while writing tests/ops/test_writer_faults_postgres.py: a speaker whose answer was lost in
+a database restart and who sent the form again got a second, identical proposal."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from esof.accounts.models import User
+from esof.cfp import services
+from esof.cfp.models import Proposal, ProposalState
+from esof.extensions import db
+from tests.cfp.factories import mails, make_proposal, open_call, proposal_input
+from tests.factories import UserFactory
+
+
+def proposals_of(user: User) -> list[Proposal]:
+    return list(db.session.scalars(sa.select(Proposal).where(Proposal.submitter_id == user.id).order_by(Proposal.id)))
+
+
+def test_the_same_proposal_sent_twice_is_stored_once_with_one_mail(app) -> None:
+    open_call()
+    ada = UserFactory(email="ada@example.org")
+    first = make_proposal(ada)
+    again = make_proposal(ada)
+    db.session.commit()
+    assert again.id == first.id and again.state is ProposalState.SUBMITTED
+    assert [p.id for p in proposals_of(ada)] == [first.id]
+    assert [m.to_address for m in mails()] == ["ada@example.org"]
+
+
+def test_a_different_proposal_a_draft_or_one_sent_much_later_is_a_new_one(app) -> None:
+    open_call()
+    ada = UserFactory(email="ada@example.org")
+    first = make_proposal(ada)
+    other_title = make_proposal(ada, title="Rivers with borders")
+    draft = services.save_proposal(data=proposal_input(), author=ada)  # a draft is not the submitted one
+    db.session.commit()
+    assert len({first.id, other_title.id, draft.id}) == 3
+    first.created_at -= services.RESEND_WINDOW + timedelta(seconds=1)
+    draft.created_at -= services.RESEND_WINDOW + timedelta(seconds=1)
+    db.session.commit()
+    later = make_proposal(ada)
+    assert later.id not in (first.id, other_title.id, draft.id)
+    assert make_proposal(UserFactory(), title=first.title).id != first.id  # another speaker's
+    db.session.commit()
+
+
+@pytest.mark.postgres
+def test_the_same_proposal_posted_at_the_same_moment_is_stored_once(pg_app: Flask) -> None:
+    open_call()
+    ada = UserFactory(email="ada@example.org")
+    db.session.commit()
+    ada_id, copies = ada.id, 6
+    barrier, outcomes = threading.Barrier(copies), []
+
+    def submit() -> None:
+        with pg_app.app_context():
+            try:
+                author = db.session.get(User, ada_id)
+                data = proposal_input()
+                barrier.wait(timeout=30)
+                outcomes.append(services.save_proposal(data=data, author=author, submit=True).id)
+                db.session.commit()
+            except Exception as exc:  # reported to the test, which expects none
+                db.session.rollback()
+                outcomes.append(f"error: {exc!r}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    stored = proposals_of(db.session.get(User, ada_id))
+    assert len(stored) == 1 and outcomes == [stored[0].id] * copies
+    assert [m.to_address for m in mails()] == ["ada@example.org"]
