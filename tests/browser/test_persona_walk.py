@@ -28,6 +28,7 @@ from tests.browser.harness import (
     blocking,
     copy_database,
     describe_violations,
+    page_overflow,
     run_axe,
 )
 from tests.browser.site import DemoSite, load_demo_data
@@ -301,6 +302,22 @@ def test_organiser_goes_from_home_to_sessions_and_corrects_a_registration(walk, 
     me.click("button", "Save the correction")
     me.page(heading=re.compile(r"Registration "), shows=("Naturalis Biodiversity Center",))
     assert me.tab.locator(".flashes").inner_text().strip() == "The registration is corrected."
+
+
+def test_organiser_registration_pages_fit_a_phone(walk, site: DemoSite) -> None:
+    me = walk("organiser", PHONE)
+    me.log_in()
+    me.page(heading="Organiser", path="/organiser/")
+    me.click("link", "Registrations")
+    me.page(heading="Registrations", path="/registration/organiser/")
+    me.tab.get_by_role("main").locator("table a[href*='/registration/organiser/']").first.click()
+    me.page(heading=re.compile(r"Registration "), path=re.compile(r"/registration/organiser/\d+$"))
+    for step in ("detail", "edit"):
+        if step == "edit":
+            me.click("link", "Correct the registration")
+            me.page(heading=re.compile("Correct the registration of "), path=re.compile(r"/edit$"))
+        overflow = page_overflow(me.tab)
+        assert overflow["scrollWidth"] <= overflow["clientWidth"], (step, overflow)
 
 
 def test_admin_finds_a_person_in_people_and_roles(walk, site: DemoSite) -> None:
