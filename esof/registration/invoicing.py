@@ -234,6 +234,8 @@ def issue_credit_note(
     with force_locale(invoice.language):
         if reason == "details-changed":
             text = _("Invoice %(number)s cancelled: the billing details changed", number=invoice.number_text)
+        elif reason == "category-changed":
+            text = _("Invoice %(number)s cancelled: the registration category changed", number=invoice.number_text)
         elif amount == invoice.total_cents:
             text = _("Invoice %(number)s cancelled: registration cancelled", number=invoice.number_text)
         else:
@@ -304,6 +306,26 @@ def save_billing_details(
     elif actor is not None and actor.id != registration.user_id:
         record_audit(actor, "billing-edit", registration)
     return billing
+
+
+def reissue_invoice(*, registration: Registration, reason: str, now: datetime | None = None) -> BillingDocument | None:
+    """Credit the valid invoice in full and issue the one the registration is due now (none
+    when nothing is to be paid any more), after a change the old invoice does not show. The
+    caller holds the registration row. Returns the new invoice."""
+    billing = _ensure_billing_details(registration)
+    if billing.invoice_id is None:
+        return None
+    now = now or utcnow()
+    old = db.session.get_one(BillingDocument, billing.invoice_id)
+    issue_credit_note(invoice=old, amount_cents=old.total_cents, reason=reason, now=now)
+    if invoice_due(registration):
+        return _issue_invoice(registration, billing, now)
+    db.session.execute(
+        sa.update(BillingDetails).where(BillingDetails.registration_id == registration.id)
+        .values(invoice_id=None).execution_options(synchronize_session=False)
+    )
+    db.session.expire(billing)
+    return None
 
 
 def documents_of(registration_id: int) -> list[BillingDocument]:
