@@ -23,17 +23,52 @@ OUT = ROOT / "docs" / "screenshots"
 PHONE_SHOT = {"width": PHONE["width"], "height": 812}
 DESKTOP_SHOT = {"width": 1280, "height": 860}
 
-# name -> (who is logged in or None, path)
-PAGES: dict[str, tuple[str | None, Callable[[DemoSite], str]]] = {
-    "home": (None, lambda s: "/"),
-    "programme": (None, lambda s: "/programme/"),
-    "programme-grid": (None, lambda s: "/programme/grid"),
-    "session": (None, lambda s: f"/programme/sessions/{s.booking_session_id}"),
-    "calendar-month": (None, lambda s: "/calendar/month/2022-07"),
-    "event": (None, lambda s: f"/calendar/events/{s.event_id}"),
-    "registration": ("newcomer", lambda s: "/registration/"),
-    "agenda": (DELEGATE, lambda s: "/programme/agenda"),
+ORGANISER = "organiser@example.org"
+PARTNER = "partner1@example.org"  # writes in Dutch: her pages are in Dutch
+DOOR_STAFF = "checkin@example.org"
+
+# name -> (who is logged in or None, path from the site and the facts found in its database)
+Path_ = Callable[[DemoSite, dict[str, Any]], str]
+PAGES: dict[str, tuple[str | None, Path_]] = {
+    "home": (None, lambda s, f: "/"),
+    "programme": (None, lambda s, f: "/programme/"),
+    "programme-grid": (None, lambda s, f: "/programme/grid"),
+    "session": (None, lambda s, f: f"/programme/sessions/{s.booking_session_id}"),
+    "calendar-month": (None, lambda s, f: "/calendar/month/2022-07"),
+    "event": (None, lambda s, f: f"/calendar/events/{s.event_id}"),
+    "registration": ("newcomer", lambda s, f: "/registration/"),
+    "agenda": (DELEGATE, lambda s, f: "/programme/agenda"),
+    "programme-delegate": (DELEGATE, lambda s, f: "/programme/"),
+    "account": (DELEGATE, lambda s, f: "/account/"),
+    "ticket": (DELEGATE, lambda s, f: "/registration/ticket"),
+    "organiser-home": (ORGANISER, lambda s, f: "/organiser/"),
+    "organiser-sessions": (ORGANISER, lambda s, f: "/programme/organiser/sessions"),
+    "organiser-publish": (ORGANISER, lambda s, f: "/programme/organiser/publish"),
+    "organiser-registrations": (ORGANISER, lambda s, f: "/registration/organiser/"),
+    "organiser-registration": (ORGANISER, lambda s, f: f"/registration/organiser/{f['registration_id']}"),
+    "organiser-registration-edit": (ORGANISER, lambda s, f: f"/registration/organiser/{f['registration_id']}/edit"),
+    "moderation-queue": (ORGANISER, lambda s, f: "/calendar/moderation"),
+    "partner-events": (PARTNER, lambda s, f: "/calendar/mine"),
+    "checkin-door": (DOOR_STAFF, lambda s, f: f"/checkin/?door={f['door_key']}&direction=in"),
 }
+
+
+def find_facts(site: DemoSite) -> dict[str, Any]:
+    """Ids the pages need that DemoSite does not carry: the demo delegate's registration (it
+    has a booked and a starred session) and the first door."""
+    import sqlalchemy as sa
+
+    from esof.accounts.models import User
+    from esof.checkin.doors import list_doors
+    from esof.extensions import db
+    from esof.registration.models import Registration
+
+    with site.server.app.app_context():
+        registration_id = db.session.scalar(
+            sa.select(Registration.id).join(User, User.id == Registration.user_id).where(User.email == DELEGATE))
+        facts = {"registration_id": registration_id, "door_key": list_doors()[0].key}
+        db.session.remove()
+    return facts
 
 
 def shrink(png: bytes) -> bytes:
@@ -56,6 +91,7 @@ def log_in(page: Any, site: DemoSite, email: str) -> None:
 
 def take_screenshots(site: DemoSite, browser: Any, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
+    facts = find_facts(site)
     written = []
     for label, viewport in (("phone", PHONE_SHOT), ("desktop", DESKTOP_SHOT)):
         contexts: dict[str | None, Any] = {}
@@ -66,7 +102,8 @@ def take_screenshots(site: DemoSite, browser: Any, out: Path) -> list[Path]:
                 if who is not None:
                     log_in(contexts[who], site, site.newcomer if who == "newcomer" else who)
             page = contexts[who]
-            page.goto(site(path(site)))
+            response = page.goto(site(path(site, facts)))
+            assert response is not None and response.status == 200, (name, page.url, response and response.status)
             target = out / f"{name}-{label}.png"
             target.write_bytes(shrink(page.screenshot(full_page=False)))
             written.append(target)
