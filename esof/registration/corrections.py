@@ -149,7 +149,7 @@ def correct_registration(
 ) -> list[str]:
     """Apply an organiser's correction; returns the names of what changed (empty: nothing).
 
-    One audit row "registration-correct" lists the changed fields (values of the category and
+    One audit row "registration-edit" lists the changed fields (values of the category and
     fee, names only of personal fields); the billing details add their own rows."""
     now = now or utcnow()
     if not registration.is_active:
@@ -182,7 +182,7 @@ def correct_registration(
     if changed:
         registration.updated_at = now
         db.session.flush()
-        record_audit(actor, "registration-correct", registration, fields=changed, **detail)
+        record_audit(actor, "registration-edit", registration, fields=changed, **detail)
     return changed
 
 

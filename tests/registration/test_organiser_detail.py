@@ -74,9 +74,9 @@ def test_organiser_corrects_badge_name_affiliation_country_and_billing(app, clie
     assert (row.first_name, row.affiliation, row.country) == ("Augusta Ada", "Analytical Engines Ltd", "GB")
     billing = db.session.get_one(BillingDetails, registration.id)
     assert (billing.name, billing.po_reference) == ("University of London", "PO-77")
-    correct = [detail for action, detail in audit_actions(registration) if action == "registration-correct"]
+    correct = [detail for action, detail in audit_actions(registration) if action == "registration-edit"]
     assert correct == [{"fields": ["first_name", "affiliation", "country", "billing"]}]
-    assert db.session.scalar(sa.select(AuditLog.actor_id).where(AuditLog.action == "registration-correct")) == boss.id
+    assert db.session.scalar(sa.select(AuditLog.actor_id).where(AuditLog.action == "registration-edit")) == boss.id
 
 
 def test_correction_with_bad_input_shows_the_form_again_and_changes_nothing(app, client) -> None:
@@ -123,7 +123,7 @@ def test_category_change_moves_the_place_recomputes_the_fee_and_promotes_the_nex
     assert moved.status == RegistrationStatus.CONFIRMED
     assert waiting.status == RegistrationStatus.CONFIRMED  # the freed onsite place went to the next in line
     assert counts(onsite, online) == [1, 1]
-    [(action, detail)] = [a for a in audit_actions(moved) if a[0] == "registration-correct"]
+    [(action, detail)] = [a for a in audit_actions(moved) if a[0] == "registration-edit"]
     assert detail == {"fields": ["category"], "category": "onsite -> online", "amount_cents": "45000 -> 9500"}
     promoted = db.session.scalars(sa.select(OutboxMessage.subject).where(OutboxMessage.to_address == "bob@example.org")
                                   .order_by(OutboxMessage.id)).all()
@@ -211,6 +211,44 @@ def test_a_free_category_waives_the_payment(app, client) -> None:
     db.session.expire_all()
     row = db.session.get_one(Registration, registration.id)
     assert (row.amount_due_cents, row.payment_status) == (0, PaymentStatus.WAIVED)
+
+
+def test_voucher_keeps_its_discount_and_refuses_a_category_it_does_not_cover(app, client) -> None:
+    from esof.registration.models import DiscountKind
+    from esof.registration.vouchers import VoucherSpec, create_vouchers
+
+    regular = CategoryFactory(code="regular", fee_cents=40000)
+    press = CategoryFactory(code="press", fee_cents=20000)
+    other = CategoryFactory(code="other", name="Exhibitors", fee_cents=30000)
+    boss = organiser(client)
+    create_vouchers(actor=boss, spec=VoucherSpec(kind=DiscountKind.PERCENT, value=50,
+                                                 category_ids=[regular.id, press.id]), code="HALF")
+    registration = register(UserFactory(), regular, voucher_code="HALF")
+    db.session.commit()
+    assert (registration.amount_due_cents, registration.discount_cents) == (20000, 20000)
+    response = edit(client, registration, category_id=str(other.id))
+    assert response.status_code == 422
+    assert "The voucher HALF does not apply to Exhibitors" in response.get_data(as_text=True)
+    assert edit(client, registration, category_id=str(press.id)).status_code == 302
+    db.session.expire_all()
+    row = db.session.get_one(Registration, registration.id)
+    assert (row.category_id, row.amount_due_cents, row.discount_cents) == (press.id, 10000, 10000)
+
+
+def test_a_waiting_delegate_keeps_their_number_and_gets_a_free_place_in_the_new_category(app, client) -> None:
+    full = CategoryFactory(code="full", capacity=1)
+    roomy = CategoryFactory(code="roomy", capacity=5)
+    register(UserFactory(), full)
+    waiting = register(UserFactory(), full)
+    db.session.commit()
+    number = waiting.waitlist_position
+    assert waiting.status == RegistrationStatus.WAITLISTED and number is not None
+    organiser(client)
+    assert edit(client, waiting, category_id=str(roomy.id)).status_code == 302
+    db.session.expire_all()
+    row = db.session.get_one(Registration, waiting.id)
+    assert (row.category_id, row.status, row.waitlist_position) == (roomy.id, RegistrationStatus.CONFIRMED, number)
+    assert counts(full, roomy) == [1, 1]
 
 
 # ------------------------------------------------------------------ resend
