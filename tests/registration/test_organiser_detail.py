@@ -380,3 +380,31 @@ def test_a_delegate_gets_403_on_every_organiser_registration_page(app, client) -
     db.session.expire_all()
     assert db.session.get_one(Registration, registration.id).first_name == "Ada"
     assert audit_actions(registration) == []
+
+
+# ------------------------------------------------------------------ the service on PostgreSQL
+
+
+def test_correction_moves_place_and_reissues_the_invoice_on_postgresql(pg_app) -> None:
+    from esof.registration.corrections import Correction, correct_registration
+    from esof.registration.delegates import DelegateProfile
+
+    regular = CategoryFactory(code="regular", capacity=1, fee_cents=45000)
+    student = CategoryFactory(code="student", name="Student", capacity=1, fee_cents=15000)
+    registration = register(UserFactory(), regular)
+    waiting = register(UserFactory(), regular)
+    invoice_for(registration)
+    boss = UserFactory(roles=[Role.ORGANISER])
+    db.session.commit()
+    profile = DelegateProfile("Ada", "Lovelace", "Analytical Engines Ltd", "NL")
+    changed = correct_registration(registration=registration, actor=boss,
+                                   correction=Correction(profile=profile, category_id=student.id))
+    db.session.commit()
+    assert changed == ["affiliation", "category"]
+    db.session.expire_all()
+    assert db.session.get_one(Registration, waiting.id).status == RegistrationStatus.CONFIRMED
+    assert counts(regular, student) == [1, 1]
+    kinds = db.session.execute(sa.select(BillingDocument.kind, BillingDocument.total_cents)
+                               .order_by(BillingDocument.id)).all()
+    assert [tuple(k) for k in kinds] == [(DocumentKind.INVOICE, 45000), (DocumentKind.CREDIT_NOTE, 45000),
+                                         (DocumentKind.INVOICE, 15000)]
