@@ -185,6 +185,7 @@ def test_bulk_mail_survives_database_restarts_and_a_killed_worker_one_message_ea
     doubles = {address: n for address, n in per_recipient.items() if n > 1}
     assert doubles == {}, (doubles, worker.outputs)
     assert len(per_recipient) == RECIPIENTS and unsent == 0
+    assert worker.starts == 2, worker.outputs  # the first start and the one after the kill: the restarts it rode out
     print(f"bulk mail: {RECIPIENTS} recipients; queueing cut off by the restart after {queued_at_restart};"
           f" a restart while message 20 was handed over ({restarted_at} arrived then); worker killed at message 45;"
           f" {worker.starts} worker starts; {len(inbox.messages)} messages arrived,"
