@@ -325,6 +325,7 @@ def replay_presence(registration: Registration, door: services.Door) -> Replay:
     if inside != was_inside:
         direction = Direction.IN if inside else Direction.OUT
         moment = (result.entered_at if inside else result.left_at) or utcnow()
+        services.hold_venue_counter(door)
         if services.move(registration, door, direction, moment):
             services.reconcile(registration, door, direction, moment)
     db.session.flush()

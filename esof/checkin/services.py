@@ -222,6 +222,18 @@ def change_presence(registration: Registration, door: Door, direction: Direction
     return inserted is not None
 
 
+def hold_venue_counter(door: Door) -> None:
+    """Take the counter row of the door's venue entrance before any other counter.
+
+    A room entered unscanned at the entrance moves the room's counter and then the venue's
+    (reconcile); leaving the venue moves the venue's and then its rooms'. Held in that order
+    two such scans would each hold one row and wait for the other (PostgreSQL then breaks the
+    deadlock and one door is told 503): every scan at a venue queues on its entrance first."""
+    entrance = venue_entrance_of(door)
+    ensure_occupancy_row(entrance)
+    db.session.execute(sa.select(Occupancy.id).where(door_filter(Occupancy, entrance)).with_for_update())
+
+
 def move_counter(door: Door, direction: Direction, now: datetime) -> None:
     """One conditional UPDATE: the database serialises competing doors; never below zero."""
     present = Occupancy.present + 1 if direction == Direction.IN else Occupancy.present - 1
@@ -322,6 +334,7 @@ def record_scan(
     stopped = direction == Direction.IN and registration_stop(faults) is not None
     counted, since = False, None
     if not stopped:
+        hold_venue_counter(door)
         counted = move(registration, door, direction, now)
         if counted:
             reconcile(registration, door, direction, now)
