@@ -1,6 +1,8 @@
 """Demo registration: the categories with their fees and windows, and the delegates with their
 registrations in every state (confirmed, awaiting approval, on the waiting list, cancelled),
-their payments, and every counter in step with the rows.
+their payments, the invoices of the confirmed ones with something to pay (issued in bulk, each
+dated by its confirmation, as the product issues them when a registration becomes due one), and
+every counter in step with the rows.
 
 The categories' windows: by default they opened on the real 2021 date and stay open until
 60 days after the load day, the early-bird fee until 30 days after it, so the demo can be
@@ -22,6 +24,7 @@ from esof.demo import data
 from esof.demo.context import DemoContext, insert_rows
 from esof.demo.people import SpeakerDelegate, add_users, user_row
 from esof.extensions import db
+from esof.registration.invoice_bulk import issue_due_invoices
 from esof.registration.models import (
     Attendance,
     ConferenceSettings,
@@ -212,6 +215,7 @@ def build_delegates(ctx: DemoContext, categories: dict[str, dict[str, Any]]) -> 
     ctx.count("payments waived", sum(1 for r in regs if r["payment_status"] is PaymentStatus.WAIVED))
     update_counters(ctx, categories, held, waitlist_issued=len(waiting),
                     sold_out=SOLD_OUT if waiting else None)
+    ctx.count("invoices", issue_due_invoices(now=ctx.now, at_confirmation=True))
     onsite = [(uid, rid, row["payment_status"] is PaymentStatus.PENDING and row["amount_due_cents"] > 0)
               for row, uid, rid in zip(regs, user_ids, registration_ids, strict=True)
               if row["status"] is RegistrationStatus.CONFIRMED and row["attendance"] is Attendance.ONSITE]

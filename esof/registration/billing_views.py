@@ -4,8 +4,9 @@ and marking a refund done. The organisers' cancellation rules and bank statement
 :mod:`esof.registration.billing_admin_views`, attached to the blueprint from here.
 
 A delegate's documents are looked up through their own registrations only (a number of
-someone else's answers 404, as a registration id does). Asking for the invoice may issue it:
-the number is taken in that request's transaction, committed after the PDF is drawn.
+someone else's answers 404, as a registration id does). The PDFs only read: an invoice is
+issued when the registration becomes due one (invoicing.issue_invoice_if_due), so a
+registration without one answers the "no invoice" page, and a GET never takes a number.
 """
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from esof.accounts.auth import roles_required
 from esof.accounts.models import Role
 from esof.errors import Busy, DomainError
 from esof.extensions import db
-from esof.registration import billing_admin_views
+from esof.registration import billing_admin_views, commands
 from esof.registration.billing_errors import NoInvoice, NoReceipt, RefundNotDue
 from esof.registration.billing_models import BillingDetails, BillingDocument, DocumentKind, Refund, RefundStatus
 from esof.registration.blueprint import answers_busy, bp
 from esof.registration.forms import ConfirmForm
 from esof.registration.invoice_pdf import document_pdf
-from esof.registration.invoicing import invoice_due, invoice_for, valid_invoice
+from esof.registration.invoicing import invoice_for, valid_invoice
 from esof.registration.models import PaymentStatus, Registration
 from esof.registration.refunds import (
     RefundPreview,
@@ -41,6 +42,8 @@ from esof.registration.refunds import (
 
 __all__ = ["billing_admin_views"]
 
+commands.register_commands(bp)
+
 
 @dataclass(frozen=True)
 class BillingSummary:
@@ -48,7 +51,7 @@ class BillingSummary:
 
     details: BillingDetails | None
     invoice: BillingDocument | None
-    invoice_available: bool  # issued, or issued on the first download
+    invoice_available: bool  # issued (when the registration became due one)
     receipt_available: bool
     credit_notes: list[BillingDocument]
     refund: Refund | None
@@ -62,7 +65,7 @@ def billing_summary(registration: Registration) -> BillingSummary:
         .where(BillingDocument.registration_id == registration.id, BillingDocument.kind == DocumentKind.CREDIT_NOTE)
         .order_by(BillingDocument.number)
     ))
-    available = invoice is not None or invoice_due(registration)
+    available = invoice is not None
     return BillingSummary(
         details=db.session.get(BillingDetails, registration.id),
         invoice=invoice,
@@ -102,9 +105,7 @@ def _invoice_response(registration: Registration) -> ResponseReturnValue:
         invoice = invoice_for(registration)
     except NoInvoice as exc:
         return _missing(exc, registration)
-    data = document_pdf(invoice)
-    db.session.commit()  # the number is kept only once the PDF could be drawn
-    return _pdf(data, invoice, "invoice")
+    return _pdf(document_pdf(invoice), invoice, "invoice")
 
 
 def _receipt_response(registration: Registration) -> ResponseReturnValue:
@@ -115,7 +116,6 @@ def _receipt_response(registration: Registration) -> ResponseReturnValue:
     except NoInvoice:
         return _missing(NoReceipt(), registration)
     data = document_pdf(invoice, receipt_paid_at=registration.paid_at or registration.updated_at)
-    db.session.commit()
     return _pdf(data, invoice, "receipt")
 
 

@@ -35,6 +35,7 @@ from esof.registration.invoicing import (
     BillingInput,
     billing_details_for,
     check_billing,
+    issue_invoice_if_due,
     lock_registration,
     reissue_invoice,
     save_billing_details,
@@ -136,6 +137,8 @@ def _change_category(registration: Registration, new: RegistrationCategory, now:
     db.session.flush()
     if valid_invoice(registration) is not None:
         reissue_invoice(registration=registration, reason="category-changed", now=now)
+    else:
+        issue_invoice_if_due(registration, now=now)  # free before, something to pay now
     if freed:
         promote_waitlisted(now=now)
     elif registration.status == RegistrationStatus.WAITLISTED:

@@ -2,6 +2,8 @@
 
 A new registration is confirmed, waits for an organiser's approval, or joins the waiting
 list; the places themselves are taken and given back in :mod:`esof.registration.places`.
+A confirmed one with something to pay gets its invoice in the same transaction
+(:func:`esof.registration.invoicing.issue_invoice_if_due`).
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from esof.registration.errors import (
     WrongAccessCode,
 )
 from esof.registration.fees import Availability, availability
-from esof.registration.invoicing import BillingInput, check_billing
+from esof.registration.invoicing import BillingInput, check_billing, issue_invoice_if_due
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import (
     PLACE_HOLDING,
@@ -223,6 +225,7 @@ def register_delegate(
         registration.waitlist_position = next_waitlist_number()
         template = "registration_waitlisted"
     db.session.flush()
+    issue_invoice_if_due(registration, now=now)  # confirmed with something to pay: invoiced now
     send_registration_mail(registration, template)
     return registration
 

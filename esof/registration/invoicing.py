@@ -1,11 +1,16 @@
 """Billing details, invoices and credit notes.
 
-An invoice is issued when it is first asked for (pretix's "on request"): by the delegate at
-/registration/invoice.pdf or by an organiser from the registration page, for a confirmed
-registration with something to pay. Its number comes from the counter row of its sequence,
-raised in the same transaction that writes the invoice (:func:`next_number`): a transaction
-that rolls back gives its number back, so the committed invoices are numbered without gaps,
-and the counter's row lock queues concurrent issuers (SQLite's single writer does the same).
+An invoice is issued when the registration becomes due one (:func:`invoice_due`: confirmed,
+something to pay, not waived), in the transaction that makes it so (:func:`issue_invoice_if_due`,
+called by registering with a place, an organiser's approval, a promotion from the waiting list,
+a correction of the category and a payment status moved away from waived). Asking for the PDF
+only reads: a GET never takes a number (a link prefetcher or a crawler must not use one up).
+Registrations that became due before invoices were issued this way get theirs from
+``flask registration issue-invoices`` (:mod:`esof.registration.invoice_bulk`, which the demo
+loader uses too). An invoice's number comes from the counter row of its sequence, raised in
+the same transaction that writes the invoice (:func:`next_number`): a transaction that rolls
+back gives its number back, so the committed invoices are numbered without gaps, and the
+counter's row lock queues concurrent issuers (SQLite's single writer does the same).
 
 Issued documents are never changed. When the delegate changes the billing details after an
 invoice was issued, the old invoice is cancelled by a credit note and a new invoice is issued
@@ -116,8 +121,9 @@ def invoice_due(registration: Registration) -> bool:
     )
 
 
-def next_number(kind: DocumentKind) -> int:
-    """The next number of the sequence, taken in the caller's transaction (see the module).
+def next_number(kind: DocumentKind, count: int = 1) -> int:
+    """The next number of the sequence, taken in the caller's transaction (see the module);
+    with `count`, that many numbers at once and the last of them is returned.
 
     One statement, an upsert: the sequence's first number creates its row (a migrated
     database holds no rows, and an emptied one starts again at 1), every later one raises it.
@@ -126,9 +132,9 @@ def next_number(kind: DocumentKind) -> int:
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
         insert(BillingCounter)
-        .values(kind=kind, last_number=1)
+        .values(kind=kind, last_number=count)
         .on_conflict_do_update(
-            index_elements=[BillingCounter.kind], set_={"last_number": BillingCounter.last_number + 1}
+            index_elements=[BillingCounter.kind], set_={"last_number": BillingCounter.last_number + count}
         )
         .returning(BillingCounter.last_number)
     )
@@ -153,60 +159,99 @@ def seller_snapshot() -> dict[str, str]:
     }
 
 
-def _language_of(registration: Registration) -> str:
+@dataclass(frozen=True)
+class InvoiceSubject:
+    """What an invoice prints of its registration: read from the row, or from its columns when
+    invoices are issued in bulk (:mod:`esof.registration.invoice_bulk`)."""
+
+    registration_id: int
+    full_name: str
+    affiliation: str
+    country: str
+    amount_due_cents: int
+    discount_cents: int
+    payment_reference: str
+    language: str
+    category_name: str  # in `language`
+    voucher_code: str | None
+
+
+def invoice_language(language: str | None) -> str:
+    """The delegate's language if the site has it, else English."""
+    return language if language is not None and language in current_app.config["LANGUAGES"] else "en"
+
+
+def invoice_subject(registration: Registration) -> InvoiceSubject:
     user = registration.user
-    language = user.language if user is not None else "en"
-    return language if language in current_app.config["LANGUAGES"] else "en"
+    language = invoice_language(user.language if user is not None else None)
+    voucher = registration.voucher
+    return InvoiceSubject(
+        registration_id=registration.id, full_name=registration.full_name, affiliation=registration.affiliation,
+        country=registration.country, amount_due_cents=registration.amount_due_cents,
+        discount_cents=int(registration.discount_cents or 0), payment_reference=registration.payment_reference,
+        language=language, category_name=registration.category.label(language),
+        voucher_code=voucher.code if voucher is not None else None,
+    )
 
 
-def _buyer(registration: Registration, billing: BillingDetails) -> dict[str, str]:
+def _buyer(subject: InvoiceSubject, billing: BillingDetails | BillingInput | None) -> dict[str, str]:
+    name = billing.name if billing is not None else ""
     return {
-        "name": billing.name or registration.full_name,
-        "affiliation": registration.affiliation if not billing.name else "",
-        "address": billing.address,
-        "country": registration.country,
-        "vat_number": billing.vat_number,
-        "po_reference": billing.po_reference,
+        "name": name or subject.full_name,
+        "affiliation": subject.affiliation if not name else "",
+        "address": billing.address if billing is not None else "",
+        "country": subject.country,
+        "vat_number": billing.vat_number if billing is not None else "",
+        "po_reference": billing.po_reference if billing is not None else "",
     }
 
 
-def _invoice_lines(registration: Registration, category_name: str) -> list[dict[str, Any]]:
-    discount = int(getattr(registration, "discount_cents", 0) or 0)
-    lines: list[dict[str, Any]] = [{
-        "text": _("Registration fee %(conference)s: %(category)s",
-                  conference=current_app.config["CONFERENCE_NAME"], category=category_name),
-        "cents": registration.amount_due_cents + discount,
-    }]
-    if discount:
-        voucher = getattr(registration, "voucher", None)
-        text = _("Discount (voucher %(code)s)", code=voucher.code) if voucher is not None else _("Discount")
-        lines.append({"text": text, "cents": -discount})
+def invoice_lines(subject: InvoiceSubject) -> list[dict[str, Any]]:
+    """The fee and the discount, in the subject's language."""
+    discount = subject.discount_cents
+    with force_locale(subject.language):
+        lines: list[dict[str, Any]] = [{
+            "text": _("Registration fee %(conference)s: %(category)s",
+                      conference=current_app.config["CONFERENCE_NAME"], category=subject.category_name),
+            "cents": subject.amount_due_cents + discount,
+        }]
+        if discount:
+            code = subject.voucher_code
+            text = _("Discount (voucher %(code)s)", code=code) if code is not None else _("Discount")
+            lines.append({"text": text, "cents": -discount})
     return lines
+
+
+def invoice_values(
+    subject: InvoiceSubject, billing: BillingDetails | BillingInput | None, *, number: int, now: datetime,
+    seller: dict[str, str], lines: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The columns of invoice `number` for the registration as it is now (`lines`: its
+    :func:`invoice_lines`, when the caller has them already)."""
+    config = current_app.config  # read once: the bulk issuer calls this thousands of times
+    buyer = _buyer(subject, billing)
+    reverse = reverse_charge_applies(buyer["vat_number"], seller["country"])
+    split = split_gross(subject.amount_due_cents, 0 if reverse else rate_basis_points(config["INVOICE_VAT_RATE"]))
+    issued_on = to_local(now).date()
+    return {
+        "kind": DocumentKind.INVOICE, "number": number, "number_text": f"{config['INVOICE_NUMBER_PREFIX']}{number:05d}",
+        "registration_id": subject.registration_id, "credits_id": None, "issued_at": now, "issued_on": issued_on,
+        "due_on": issued_on + timedelta(days=int(config["INVOICE_PAYMENT_DAYS"])),
+        "language": subject.language, "seller": dict(seller), "buyer": buyer,
+        "lines": lines if lines is not None else invoice_lines(subject),
+        "delegate_name": subject.full_name, "category_name": subject.category_name,
+        "payment_reference": subject.payment_reference, "vat_rate_bp": split.rate_bp,
+        "reverse_charge": reverse, "net_cents": split.net_cents, "vat_cents": split.vat_cents,
+        "total_cents": split.total_cents, "reason": "",
+    }
 
 
 def _issue_invoice(registration: Registration, billing: BillingDetails, now: datetime) -> BillingDocument:
     """Write the next invoice for the registration and make it the valid one; the caller holds
     the registration row."""
-    seller = seller_snapshot()
-    buyer = _buyer(registration, billing)
-    reverse = reverse_charge_applies(buyer["vat_number"], seller["country"])
-    split = split_gross(registration.amount_due_cents, 0 if reverse else rate_basis_points(
-        current_app.config["INVOICE_VAT_RATE"]))
-    language = _language_of(registration)
-    category_name = registration.category.label(language)
-    with force_locale(language):
-        lines = _invoice_lines(registration, category_name)
     number = next_number(DocumentKind.INVOICE)
-    issued_on = to_local(now).date()
-    invoice = BillingDocument(
-        kind=DocumentKind.INVOICE, number=number, number_text=_number_text(DocumentKind.INVOICE, number),
-        registration_id=registration.id, issued_at=now, issued_on=issued_on,
-        due_on=issued_on + timedelta(days=int(current_app.config["INVOICE_PAYMENT_DAYS"])),
-        language=language, seller=seller, buyer=buyer, lines=lines,
-        delegate_name=registration.full_name, category_name=category_name,
-        payment_reference=registration.payment_reference, vat_rate_bp=split.rate_bp, reverse_charge=reverse,
-        net_cents=split.net_cents, vat_cents=split.vat_cents, total_cents=split.total_cents,
-    )
+    invoice = BillingDocument(**invoice_values(
+        invoice_subject(registration), billing, number=number, now=now, seller=seller_snapshot()))
     db.session.add(invoice)
     db.session.flush()
     previous = billing.invoice_id
@@ -263,21 +308,28 @@ def valid_invoice(registration: Registration) -> BillingDocument | None:
     return db.session.get(BillingDocument, invoice_id) if invoice_id is not None else None
 
 
-@busy_on_lock_timeout()
-def invoice_for(registration: Registration, *, now: datetime | None = None) -> BillingDocument:
-    """The valid invoice, issued now if the registration has none yet and is due one."""
+def invoice_for(registration: Registration) -> BillingDocument:
+    """The valid invoice of the registration; NoInvoice when it has none. Only reads: the
+    invoice was issued when the registration became due one (:func:`issue_invoice_if_due`)."""
     invoice = valid_invoice(registration)
-    if invoice is not None:
-        return invoice
-    if not invoice_due(registration):
+    if invoice is None:
         raise NoInvoice()
+    return invoice
+
+
+@busy_on_lock_timeout()
+def issue_invoice_if_due(registration: Registration, *, now: datetime | None = None) -> BillingDocument | None:
+    """Issue the registration's invoice if it is due one and has no valid invoice yet; returns
+    the invoice issued now (None: not due, or issued before). Called in the transaction that
+    made it due, so the invoice and that change are committed or rolled back together; calling
+    it again issues nothing. The registration row is held before the number is taken."""
+    if not invoice_due(registration) or valid_invoice(registration) is not None:
+        return None
     lock_registration(registration)
     db.session.refresh(registration)
     billing = _ensure_billing_details(registration)
-    if billing.invoice_id is not None:  # issued by a request that held the row before us
-        return db.session.get_one(BillingDocument, billing.invoice_id)
-    if not invoice_due(registration):
-        raise NoInvoice()
+    if billing.invoice_id is not None or not invoice_due(registration):  # changed before we held the row
+        return None
     return _issue_invoice(registration, billing, now or utcnow())
 
 
@@ -341,8 +393,9 @@ def credit_on_cancel(*, registration: Registration, refund_cents: int | None, no
     """Credit the valid invoice of a registration being cancelled: everything when nothing
     was paid (`refund_cents` None), the refund when it was paid; no note for no refund.
 
-    A paid registration whose invoice was never asked for gets it now, before the credit
-    note: money was received, so the books need the invoice the refund cancels (part of).
+    A paid registration without an invoice (one that became due before invoices were issued
+    then) gets it now, before the credit note: money was received, so the books need the
+    invoice the refund cancels (part of).
     The caller holds the registration row."""
     invoice = valid_invoice(registration)
     if invoice is None and refund_cents and registration.amount_due_cents > 0:

@@ -1,5 +1,6 @@
 """Organisers deciding about a registration: approving or rejecting one that awaits approval,
-and recording its payment."""
+and recording its payment. An approval, and a payment status moved away from waived, issue
+the invoice the registration is then due (invoicing.issue_invoice_if_due), in that transaction."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +14,7 @@ from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.delegates import cancel_registration
 from esof.registration.errors import StatusChanged
+from esof.registration.invoicing import issue_invoice_if_due
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import PaymentStatus, Registration, RegistrationStatus
 from esof.registration.places import transition_status
@@ -25,6 +27,7 @@ def approve_registration(*, registration: Registration, actor: User, now: dateti
         registration.id, (RegistrationStatus.AWAITING_APPROVAL,), RegistrationStatus.CONFIRMED, confirmed_at=now
     ):
         raise StatusChanged()
+    issue_invoice_if_due(registration, now=now)
     record_audit(actor, "registration-approve", registration)
     send_registration_mail(registration, "registration_confirmed")
     return registration
@@ -70,6 +73,8 @@ def set_payment_status(
         raise StatusChanged()
     record_audit(actor, "registration-payment", registration, previous=previous.value, status=status.value)
     db.session.flush()
+    if status != PaymentStatus.WAIVED:
+        issue_invoice_if_due(registration, now=now)  # away from waived: something to pay, so its invoice
     if status == PaymentStatus.PAID:
         send_registration_mail(registration, "payment_received")
     return registration

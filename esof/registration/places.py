@@ -33,6 +33,7 @@ from esof.db import rows_matched, utcnow
 from esof.errors import ValidationFailed, busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.fees import more_room
+from esof.registration.invoicing import issue_invoice_if_due
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import (
     Attendance,
@@ -207,6 +208,7 @@ def promote_waitlisted(*, now: datetime | None = None) -> list[Registration]:
             release_place(category_id, attendance)  # someone else moved it first
             continue
         registration = db.session.get_one(Registration, registration_id)
+        issue_invoice_if_due(registration, now=now)  # confirmed with something to pay: invoiced now
         send_registration_mail(registration, "registration_promoted")
         promoted.append(registration)
     return promoted
