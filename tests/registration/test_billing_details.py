@@ -31,7 +31,7 @@ def test_billing_details_are_saved_with_the_registration(app) -> None:
 
 
 def test_no_billing_details_no_row(app) -> None:
-    register(UserFactory(), CategoryFactory(), billing=BillingInput())
+    register(UserFactory(), CategoryFactory(fee_cents=0), billing=BillingInput())  # free: no invoice either
     assert count(BillingDetails) == 0
 
 

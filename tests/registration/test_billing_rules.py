@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from esof.accounts.models import Role
 from esof.extensions import db
 from esof.registration.billing_errors import BillingInvalid, NoInvoice
 from esof.registration.billing_models import BillingDocument, DocumentKind
@@ -20,6 +21,7 @@ from esof.registration.billing_rules import (
 )
 from esof.registration.invoicing import BillingInput, documents_of, invoice_for, save_billing_details
 from esof.registration.models import PaymentStatus
+from esof.registration.moderation import approve_registration
 from esof.registration.refunds import refund_preview, save_cancellation_rules
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, register
@@ -134,10 +136,11 @@ def test_invoice_lines_vat_and_number_are_stored_and_kept(app) -> None:
 
 
 def test_discount_is_a_line_and_the_total_is_the_amount_charged(app) -> None:
-    registration = register(UserFactory(), CategoryFactory(fee_cents=45000))
+    registration = register(UserFactory(), CategoryFactory(fee_cents=45000, moderated=True))
     registration.discount_cents = 10000
     registration.amount_due_cents = 35000
     db.session.flush()
+    approve_registration(registration=registration, actor=UserFactory(roles=[Role.ORGANISER]))  # issues it
     invoice = invoice_for(registration)
     assert [line["cents"] for line in invoice.lines] == [45000, -10000]
     assert invoice.total_cents == 35000
@@ -189,8 +192,9 @@ def test_nothing_to_pay_means_no_invoice_and_no_number_used(app) -> None:
 
 
 def test_a_waived_fee_gets_no_invoice(app) -> None:
-    registration = register(UserFactory(), CategoryFactory(fee_cents=45000))
+    registration = register(UserFactory(), CategoryFactory(fee_cents=45000, moderated=True))
     registration.payment_status = PaymentStatus.WAIVED
     db.session.flush()
+    approve_registration(registration=registration, actor=UserFactory(roles=[Role.ORGANISER]))
     with pytest.raises(NoInvoice):
         invoice_for(registration)

@@ -1,7 +1,8 @@
 """Invoice numbers under concurrency on PostgreSQL: 40 threads here and 2 processes of 10 threads
-issue invoices for different registrations at the same moment, starting from a database without
-a counter row; some requests fail after taking their number. The committed invoices are numbered
-1..N without a gap or a twin, and N is the number of requests that succeeded."""
+approve different registrations at the same moment, each approval issuing the registration's
+invoice, starting from a database without a counter row; some requests fail after taking their
+number. The committed invoices are numbered 1..N without a gap or a twin, and N is the number of
+requests that succeeded."""
 from __future__ import annotations
 
 import multiprocessing
@@ -12,12 +13,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from esof.accounts.models import Role
 from esof.extensions import db
 from esof.registration.billing_models import BillingCounter, BillingDocument, DocumentKind
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, register
 
 THREADS = 40
+ORGANISER = "org@example.org"
 PROCESS_THREADS = 10
 LOCK_WAIT = {"DATABASE_LOCK_TIMEOUT_MS": 30000}
 
@@ -33,13 +36,18 @@ def fails(registration_id: int) -> bool:
 
 
 def issue(app: Any, registration_id: int, start_at: float) -> str:
+    from esof.accounts.models import User
     from esof.registration.invoicing import invoice_for
     from esof.registration.models import Registration
+    from esof.registration.moderation import approve_registration
 
     with app.app_context():
+        organiser = db.session.scalars(sa.select(User).where(User.email == ORGANISER)).one()
+        registration = db.session.get_one(Registration, registration_id)
         time.sleep(max(0.0, start_at - time.time()))
         try:
-            invoice = invoice_for(db.session.get_one(Registration, registration_id))
+            approve_registration(registration=registration, actor=organiser)  # issues the invoice
+            invoice = invoice_for(registration)
             if fails(registration_id):
                 raise RuntimeError("drawing the PDF failed")
             db.session.commit()
@@ -71,7 +79,8 @@ def issue_in_process(database_url: str, registration_ids: list[int], start_at: f
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_invoice_numbers_have_no_gap_and_no_twin_under_concurrency(pg_app) -> None:
-    category = CategoryFactory(fee_cents=45000)
+    category = CategoryFactory(fee_cents=45000, moderated=True)  # awaiting approval: no invoice yet
+    UserFactory(email=ORGANISER, roles=[Role.ORGANISER])
     ids = [register(UserFactory(), category).id for _ in range(THREADS + 2 * PROCESS_THREADS)]
     db.session.commit()
     assert db.session.get(BillingCounter, DocumentKind.INVOICE) is None  # the first number races too

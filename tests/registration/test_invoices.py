@@ -1,5 +1,6 @@
 """Invoices and receipts through HTTP, read back with pdftotext: content, the number kept on a
-second download, who may open which invoice, and a failed request that uses no number."""
+second download, who may open which invoice, and a failed request that uses no number (the
+invoices are issued when registering; tests/registration/test_invoice_issuing.py)."""
 from __future__ import annotations
 
 import subprocess
@@ -123,22 +124,23 @@ def test_a_failed_request_leaves_no_number_used(app, client, monkeypatch: pytest
     delegate_with_registration(client)
     other = register(UserFactory(), CategoryFactory(fee_cents=10000))
     db.session.commit()
-    # The PDF cannot be drawn (a font missing on the server): the request fails after the number
-    # was taken in its transaction, which is rolled back.
+    # The PDF cannot be drawn (a font missing on the server): the request fails, and as it only
+    # reads (both invoices were issued when registering) nothing is written or used up.
     from esof.registration import invoice_pdf
 
     monkeypatch.setattr(invoice_pdf, "FONT_DIR", invoice_pdf.FONT_DIR / "missing")
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert client.get("/registration/invoice.pdf").status_code == 500
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(BillingDocument)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BillingDocument)) == 2
+    assert db.session.get(BillingCounter, "invoice").last_number == 2
     monkeypatch.undo()
     organiser = UserFactory(email="org@example.org", roles=[Role.ORGANISER])
     db.session.commit()
     staff = app.test_client()
     log_in(staff, organiser.email)
     text = pdf_text(staff.get(f"/registration/organiser/{other.id}/invoice.pdf").data)
-    assert "ESOF2022-00001" in text  # the number the failed request had taken is not lost
+    assert "ESOF2022-00002" in text
 
 
 def test_a_delegate_cannot_open_another_delegates_documents(app, client) -> None:
@@ -154,7 +156,7 @@ def test_a_delegate_cannot_open_another_delegates_documents(app, client) -> None
     assert client_get(f"/registration/organiser/{theirs.id}/invoice.pdf").status_code == 403
     assert client_get(f"/registration/organiser/{theirs.id}/receipt.pdf").status_code == 403
     assert client_get(f"/registration/organiser/{theirs.id}/credit-note.pdf").status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(BillingDocument)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BillingDocument)) == 1  # theirs, from registering
 
 
 def test_a_delegate_cannot_reach_another_credit_note_by_its_number(app, client) -> None:

@@ -24,7 +24,7 @@ from esof.extensions import db
 from esof.registration.billing_models import BillingDocument, DocumentKind
 from esof.registration.delegates import cancel_registration
 from esof.registration.invoice_pdf import document_pdf
-from esof.registration.invoicing import BillingInput, save_billing_details
+from esof.registration.invoicing import BillingInput
 from esof.registration.models import PaymentStatus, Registration
 from esof.registration.pdf_text import printable
 from esof.registration.refunds import save_cancellation_rules
@@ -74,10 +74,9 @@ def hostile_delegate(typed: str, email: str) -> Registration:
     """A delegate whose last name, affiliation, category and billing details are `typed`."""
     user = UserFactory(email=email)
     category = CategoryFactory(name=typed, name_nl=typed, fee_cents=45000)
-    registration = register(user, category, profile=profile(first_name="Ada", last_name=typed, affiliation=typed))
-    save_billing_details(registration=registration, actor=user, details=BillingInput(
-        name=f"Billed {typed}", address=f"Street {typed}\nLeiden", po_reference=f"PO {typed}"))
-    return registration
+    return register(user, category, profile=profile(first_name="Ada", last_name=typed, affiliation=typed),
+                    billing=BillingInput(name=f"Billed {typed}", address=f"Street {typed}\nLeiden",
+                                         po_reference=f"PO {typed}"))
 
 
 def assert_shows(text: str, shown: str, never: tuple[str, ...]) -> None:
