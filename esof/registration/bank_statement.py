@@ -29,6 +29,7 @@ from esof.db import rows_matched, utcnow
 from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.billing_errors import StatementTooLarge, StatementUnreadable
+from esof.registration.invoicing import issue_invoice_if_due
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import PaymentStatus, Registration, RegistrationStatus
 
@@ -257,6 +258,7 @@ def apply_statement(
             previous=PaymentStatus.PENDING.value, status=PaymentStatus.PAID.value, source="bank-statement",
             amount_cents=cents,
         )
+        issue_invoice_if_due(registration, now=now)  # a row written before invoices were issued when due
         send_registration_mail(registration, "payment_received")
         applied.append(reference)
     db.session.flush()

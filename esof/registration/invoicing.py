@@ -281,6 +281,8 @@ def issue_credit_note(
             text = _("Invoice %(number)s cancelled: the billing details changed", number=invoice.number_text)
         elif reason == "category-changed":
             text = _("Invoice %(number)s cancelled: the registration category changed", number=invoice.number_text)
+        elif reason == "fee-waived":
+            text = _("Invoice %(number)s cancelled: the fee was waived", number=invoice.number_text)
         elif amount == invoice.total_cents:
             text = _("Invoice %(number)s cancelled: registration cancelled", number=invoice.number_text)
         else:

@@ -14,7 +14,7 @@ from esof.errors import busy_on_lock_timeout
 from esof.extensions import db
 from esof.registration.delegates import cancel_registration
 from esof.registration.errors import StatusChanged
-from esof.registration.invoicing import issue_invoice_if_due
+from esof.registration.invoicing import issue_invoice_if_due, lock_registration, reissue_invoice, valid_invoice
 from esof.registration.mail import send_registration_mail
 from esof.registration.models import PaymentStatus, Registration, RegistrationStatus
 from esof.registration.places import transition_status
@@ -75,6 +75,10 @@ def set_payment_status(
     db.session.flush()
     if status != PaymentStatus.WAIVED:
         issue_invoice_if_due(registration, now=now)  # away from waived: something to pay, so its invoice
+    elif valid_invoice(registration) is not None:
+        # Nothing is owed any more: the invoice is credited in full (an issued one never changes).
+        lock_registration(registration)
+        reissue_invoice(registration=registration, reason="fee-waived", now=now)
     if status == PaymentStatus.PAID:
         send_registration_mail(registration, "payment_received")
     return registration

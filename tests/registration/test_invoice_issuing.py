@@ -18,6 +18,7 @@ from esof.conference import to_local
 from esof.db import utcnow
 from esof.extensions import db
 from esof.registration import vouchers
+from esof.registration.bank_statement import apply_statement
 from esof.registration.billing_models import BillingCounter, BillingDetails, BillingDocument, DocumentKind
 from esof.registration.corrections import Correction, correct_registration
 from esof.registration.delegates import cancel_registration
@@ -275,3 +276,30 @@ def test_issue_due_invoices_leaves_registrations_without_a_place_alone(app: Flas
     registration = legacy_due(CategoryFactory(fee_cents=45000, moderated=True))
     db.session.execute(sa.update(Registration).where(Registration.id == registration.id).values(status=status))
     assert issue_due_invoices() == 0 and invoices() == []
+
+
+# ------------------------------------------------------------------ waiving, and old rows paid
+
+
+def test_waiving_a_fee_credits_its_invoice_in_full_and_asking_again_issues_a_new_one(app: Flask) -> None:
+    registration = register(UserFactory(), CategoryFactory(fee_cents=30000))
+    [first] = invoices(registration)
+    boss = organiser()
+    set_payment_status(registration=registration, status=PaymentStatus.WAIVED, actor=boss)
+    [note] = db.session.scalars(sa.select(BillingDocument).where(BillingDocument.kind == DocumentKind.CREDIT_NOTE))
+    assert (note.credits_id, note.total_cents, note.reason) == (first.id, 30000, "fee-waived")
+    assert note.lines[0]["text"] == f"Invoice {first.number_text} cancelled: the fee was waived"
+    assert valid_invoice(registration) is None  # nothing owed: no invoice the delegate could pay
+
+    set_payment_status(registration=registration, status=PaymentStatus.PENDING, actor=boss)
+    second = valid_invoice(registration)
+    assert second is not None and second.id != first.id and second.total_cents == 30000
+    assert [i.number for i in invoices(registration)] == [1, 2]
+
+
+def test_a_bank_statement_paying_an_old_row_issues_its_invoice(app: Flask) -> None:
+    registration = legacy_due(CategoryFactory(fee_cents=45000, moderated=True))
+    applied = apply_statement(matches=[(registration.payment_reference, 45000)], actor=organiser())
+    assert applied.applied == [registration.payment_reference]
+    [invoice] = invoices(registration)
+    assert invoice.total_cents == 45000 and valid_invoice(registration) == invoice
