@@ -141,18 +141,26 @@ def shows_a_message(html: str) -> bool:
     return any(marker in html for marker in MESSAGE_MARKERS)
 
 
-def stored_problems(sent: MultiDict, changed: dict[str, list]) -> list[str]:
+def new_text(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    """Every text cell of the rows a request added or changed (snapshot() digests)."""
+    found = []
+    for name, rows in after.items():
+        old = set(map(repr, before.get(name, [])))  # rows may hold JSON (dicts)
+        found += [cell for row in rows if repr(row) not in old for cell in row if isinstance(cell, str)]
+    return found
+
+
+def stored_problems(sent: MultiDict, before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
     """What an accepted form stored that it should not have: a NUL byte or another control
-    character than tab and line feed, or a value cut short without a message."""
-    new_cells = [cell for rows in changed.values() for side, row in rows if side == "after"
-                 for cell in row if isinstance(cell, str)]
-    problems = [f"stored a control character: {cell[:80]!r}" for cell in new_cells
-                if any(c in cell for c in CONTROL_CHARACTERS if c not in "\t")]
+    character than tab and line breaks, or a value cut short without a message."""
+    cells = new_text(before, after)
+    problems = [f"stored a control character: {cell[:80]!r}" for cell in cells
+                if any(c in CONTROL_CHARACTERS for c in cell)]
     for value in set(sent.values()):
         wanted = value.replace("\r\n", "\n").strip()
         if len(wanted) < 200:
             continue
-        for cell in new_cells:
+        for cell in cells:
             if len(cell) >= 20 and cell != wanted and wanted.startswith(cell.rstrip("…")):
                 problems.append(f"stored {len(cell)} of the {len(wanted)} characters sent")
     return problems
