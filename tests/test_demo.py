@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -113,29 +112,11 @@ def second_app(sqlite_template: Path, tmp_path: Path) -> Flask:
     return make_app(f"sqlite:///{database}")
 
 
-@pytest.fixture(scope="module")
-def loaded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo loaded once (seed 2022, categories open), for the tests that only read it."""
-    database = tmp_path_factory.mktemp("demo") / "loaded.sqlite"
-    shutil.copyfile(sqlite_template, database)
-    loader = make_app(f"sqlite:///{database}")
-    with loader.app_context():
-        result = run_demo(loader)
-        assert result.exit_code == 0, result.output
-        db.engine.dispose()
-    return database
-
-
 @pytest.fixture
-def demo(loaded_template: Path, tmp_path: Path) -> Iterator[Flask]:
-    """An app on a copy of the loaded small demo."""
-    database = tmp_path / "demo.sqlite"
-    shutil.copyfile(loaded_template, database)
-    application = make_app(f"sqlite:///{database}")
-    with application.app_context():
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+def demo(demo_app: Flask) -> Flask:
+    """An app on a copy of the small demo loaded once (seed 2022, categories open):
+    tests.demo_world's, for the tests that only read it."""
+    return demo_app
 
 
 def test_demo_data_accounts_log_in_with_the_given_password(app: Flask) -> None:

@@ -205,9 +205,10 @@ def _rows(session: Any, stmt: sa.Select[Any]) -> list[CalendarRow]:
     ]
 
 
-@dataclass(frozen=True)
-class CalendarPage:
-    rows: list[CalendarRow]
+class Numbered:
+    """A page of a list, as templates/_pagination.html's `pages` reads it (the subclass is a
+    dataclass with these three fields)."""
+
     total: int
     page: int
     per_page: int
@@ -223,6 +224,22 @@ class CalendarPage:
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass(frozen=True)
+class CalendarPage(Numbered):
+    rows: list[CalendarRow]
+    total: int
+    page: int
+    per_page: int
 
 
 def upcoming_occurrences(

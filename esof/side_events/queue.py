@@ -27,7 +27,7 @@ from esof.side_events.models import (
     SideEventRevision,
 )
 from esof.side_events.neighbourhoods import with_stored
-from esof.side_events.queries import local_midnight
+from esof.side_events.queries import Numbered, local_midnight
 from esof.side_events.recurrence import Occurrence
 from esof.side_events.revisions import expand_revision
 
@@ -107,33 +107,13 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
-class QueuePage:
-    """One page of the queue, with what templates/_pagination.html's `pages` reads."""
+class QueuePage(Numbered):
+    """One page of the queue."""
 
     items: list[QueueItem]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _queue_stmt(queue_filter: QueueFilter) -> sa.Select[Any]:
