@@ -21,6 +21,11 @@ from esof.side_events.blueprint import bp, list_start
 from esof.side_events.forms import CancelForm, EventForm
 from esof.side_events.models import EventState, PartnerOrganisation, SideEvent, SideEventOccurrence
 
+# The rule of the routes that find the event with _event_of_editor.
+editor_owns_event = access.owner(
+    "side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
+    also=("organiser",))
+
 
 def _event_of_editor(event_id: int) -> SideEvent:
     """The event, if the signed-in user may change it; else 404, not 403: a partner learns
@@ -38,8 +43,7 @@ def _occurrence_label(occurrence: SideEventOccurrence) -> str:
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @roles_required(Role.PARTNER, Role.ORGANISER)
-@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
-              also=("organiser",))
+@editor_owns_event
 def event_cancel(event_id: int) -> ResponseReturnValue:
     """Cancel a public event (the contract's POST, optional `reason`), or only the date whose
     local day `occurrence` names (YYYY-MM-DD); the page asks which and why."""
@@ -88,8 +92,7 @@ def event_cancel(event_id: int) -> ResponseReturnValue:
 
 @bp.post("/events/<int:event_id>/withdraw")
 @roles_required(Role.PARTNER, Role.ORGANISER)
-@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
-              also=("organiser",))
+@editor_owns_event
 def event_withdraw(event_id: int) -> ResponseReturnValue:
     """Withdraw a submission that was never approved: it leaves /calendar/mine and the queue."""
     event = _event_of_editor(event_id)
@@ -203,8 +206,7 @@ def events_mine() -> ResponseReturnValue:
 
 @bp.post("/events/<int:event_id>/send")
 @roles_required(Role.PARTNER, Role.ORGANISER)
-@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
-              also=("organiser",))
+@editor_owns_event
 def draft_send(event_id: int) -> ResponseReturnValue:
     """Send a draft, as saved, to the organisers for approval."""
     event = _event_of_editor(event_id)
@@ -221,8 +223,7 @@ def draft_send(event_id: int) -> ResponseReturnValue:
 
 @bp.post("/events/<int:event_id>/delete")
 @roles_required(Role.PARTNER, Role.ORGANISER)
-@access.owner("side event", check="a partner of the event's organisation (_event_of_editor: 404 else); organisers any",
-              also=("organiser",))
+@editor_owns_event
 def draft_delete(event_id: int) -> ResponseReturnValue:
     """Delete a draft, after a confirmation step that says what goes."""
     event = _event_of_editor(event_id)
