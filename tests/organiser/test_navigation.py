@@ -17,12 +17,14 @@ def header_links(html: str) -> dict[str, str]:
     return {label.strip(): href for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)}
 
 
-STAFF = {"Organiser": "/organiser/", "Check-in": "/checkin/", "Admin": "/admin/users"}
+STAFF = {"Organiser": "/organiser/", "Check-in": "/checkin/", "Admin": "/admin/users",
+         "My events": "/calendar/mine", "Review": "/review/", "Speaker page": "/speaker/"}
 
 
 @pytest.mark.parametrize(("roles", "expected"), [
     ((Role.DELEGATE,), set()),
-    ((Role.REVIEWER, Role.SPEAKER, Role.PARTNER), set()),
+    ((Role.REVIEWER, Role.SPEAKER, Role.PARTNER), {"Review", "Speaker page", "My events"}),
+    ((Role.PARTNER,), {"My events"}),
     ((Role.ORGANISER,), {"Organiser"}),
     ((Role.CHECKIN,), {"Check-in"}),
     ((Role.ORGANISER, Role.CHECKIN), {"Organiser", "Check-in"}),
