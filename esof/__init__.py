@@ -117,6 +117,7 @@ def register_signal_receivers(app: Flask) -> None:
     """Areas react to each other's signals and to commits here, never as a side effect of an import."""
     from esof.announcements import receivers as announcement_receivers
     from esof.bookings.receivers import connect_receivers
+    from esof.checkin import receivers as checkin_receivers
     from esof.feeds.links import register_link_helpers
     from esof.feeds.stamps import listen_for_feed_changes
     from esof.speakers import receivers as speaker_receivers
@@ -124,6 +125,7 @@ def register_signal_receivers(app: Flask) -> None:
     connect_receivers()
     speaker_receivers.connect_receivers()
     announcement_receivers.connect_receivers()
+    checkin_receivers.connect_receivers()
     listen_for_feed_changes()
     register_link_helpers(app)
 

@@ -39,7 +39,16 @@ BOOKING = {
     "waitlisted": _l("On the session's waiting list"),
     "cancelled": _l("Booking cancelled"),
 }
-KINDS: dict[str, dict[Any, Any]] = {"status": STATUS, "payment": PAYMENT, "attendance": ATTENDANCE, "booking": BOOKING}
+# A door scan, as check-in's section reports it: a scan that moved no counter (scanned in while
+# already inside, out while not inside) is kept but says so.
+SCAN = {
+    "in": _l("Entered"),
+    "out": _l("Left"),
+    "in-uncounted": _l("Scanned in again (already inside, not counted)"),
+    "out-uncounted": _l("Scanned out (was not inside, not counted)"),
+}
+KINDS: dict[str, dict[Any, Any]] = {"status": STATUS, "payment": PAYMENT, "attendance": ATTENDANCE,
+                                    "booking": BOOKING, "scan": SCAN}
 # "12 July 2022, 14:30": the year always, the month in words in the page's language.
 DATE_TIME_PATTERN = "d MMMM y, HH:mm"
 
