@@ -22,12 +22,10 @@ LOGIN_PATH = "/account/login"
 # Answers that let the persona through on these routes although they are not 2xx/3xx, and why.
 ALSO_LET_THROUGH: dict[str, tuple[frozenset[int], str]] = {
     "cfp.review_edit": (frozenset({409}), "the demo's proposals are decided: the page says the review is closed"),
-    "registration.organiser_credit_note_pdf": (frozenset({404}), "the demo issues no credit notes"),
-    "registration.organiser_refund_done": (frozenset({404}), "the demo has no refund due"),
-    "registration.credit_note_pdf": (frozenset({404}), "the demo issues no credit notes"),
-    "registration.invoice_pdf": (frozenset({404}), "the delegate personas' fees are waived: no invoice"),
-    "registration.receipt_pdf": (frozenset({404}), "the delegate personas' fees are waived: no receipt"),
 }
+# A delegate's own invoice, receipt and credit note: a registered persona with none (a waived
+# fee) is told 404; the delegate persona has all three (world._arrange_billing) and must get them.
+OWN_DOCUMENTS = frozenset({"registration.invoice_pdf", "registration.receipt_pdf", "registration.credit_note_pdf"})
 # Success on these is the log-in page: the persona logged out.
 LANDS_ON_LOGIN = frozenset({"accounts.logout", "accounts.logout_everywhere"})
 # A persona who may see the proposal (organiser, reviewer) but not change it is sent to its page
@@ -123,6 +121,8 @@ def verdict(route: Route, persona: str, world: World, status: int, location: str
         if (rule.kind is Kind.LOGIN and status == 404 and route.endpoint.startswith("registration.")
                 and persona not in world.registered):
             return ""  # the delegate's own pages, for a persona who has not registered: nothing to show
+        if route.endpoint in OWN_DOCUMENTS and status == 404 and persona not in world.billed:
+            return ""
         if route.endpoint in LANDS_ON_LOGIN and to_log_in(status, location):
             return ""
         if to_log_in(status, location) or status in (401, 403):

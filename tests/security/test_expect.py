@@ -15,6 +15,7 @@ from tests.security.world import World
 
 WORLD = World(
     database=Path("unused"), user_ids={}, registered=frozenset({"delegate", "other delegate"}),
+    billed=frozenset({"delegate"}),
     roles={"delegate": frozenset({"delegate"}), "other delegate": frozenset({"delegate"}),
            "partner": frozenset({"partner"}), "other partner": frozenset({"partner"}),
            "organiser": frozenset({"organiser"}), "admin": frozenset({"admin"})},
@@ -59,6 +60,16 @@ def test_verdict_takes_only_the_declared_answer(
     rule: Rule, owner: str | None, persona: str, status: int, location: str, passes: bool
 ) -> None:
     found = verdict(route(rule, owner=owner), persona, WORLD, status, location)
+    assert (found == "") is passes, found
+
+
+@pytest.mark.parametrize(("persona", "status", "passes"), [
+    ("delegate", 200, True), ("delegate", 404, False),  # billed: the document must be there
+    ("other delegate", 404, True), ("other delegate", 200, True), ("other delegate", 403, False),
+])
+def test_own_documents_may_be_missing_only_for_a_persona_without_them(persona: str, status: int, passes: bool) -> None:
+    document = route(Rule(Kind.LOGIN), owner=None, endpoint="registration.invoice_pdf")
+    found = verdict(document, persona, WORLD, status, "")
     assert (found == "") is passes, found
 
 

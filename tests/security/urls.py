@@ -88,6 +88,11 @@ ENDPOINT_ARGUMENTS: dict[tuple[str, str], Value] = {
         "SELECT min(id) FROM registration WHERE status = 'confirmed' AND payment_status = 'paid'"),
     ("registration.organiser_receipt_pdf", "registration_id"): Value(
         "SELECT min(id) FROM registration WHERE status = 'confirmed' AND payment_status = 'paid'"),
+    # The registration whose refund is due (world._arrange_billing): its credit note and refund.
+    ("registration.organiser_credit_note_pdf", "registration_id"): Value(
+        "SELECT min(registration_id) FROM refund WHERE status = 'due'"),
+    ("registration.organiser_refund_done", "registration_id"): Value(
+        "SELECT min(registration_id) FROM refund WHERE status = 'due'"),
     # A session the speaker speaks in: their participation answer.
     ("speakers.participation_answer", "session_id"): _owned(
         "SELECT min(s.session_id) FROM session_speaker s JOIN person p ON p.id = s.person_id"

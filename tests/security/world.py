@@ -29,6 +29,10 @@ from esof.db import utcnow
 from esof.extensions import db
 from esof.feeds.services import agenda_token
 from esof.programme.optimiser_jobs import start_proposal
+from esof.registration.delegates import cancel_registration
+from esof.registration.invoicing import issue_invoice_if_due, reissue_invoice
+from esof.registration.models import PaymentStatus, Registration, RegistrationStatus
+from esof.registration.moderation import set_payment_status
 from esof.side_events.models import PartnerInvitation
 from esof.side_events.partners import INVITATION_DAYS
 from esof.tokens import make_token, random_token, token_hash
@@ -52,6 +56,7 @@ class World:
     user_ids: dict[str, int]  # persona → user id (anonymous absent)
     roles: dict[str, frozenset[str]]
     registered: frozenset[str]  # personas with a registration
+    billed: frozenset[str]  # personas with an invoice, a receipt and a credit note
     cookies: dict[str, Cookies]
     csrf: dict[str, str]
     tokens: dict[str, str]
@@ -84,8 +89,30 @@ def _make_tokens() -> dict[str, str]:
         "partner_editor": editor_token,
     }
     start_proposal(actor=organiser, mode="minimal-change")
+    _arrange_billing(delegate, organiser)
     db.session.commit()
     return tokens
+
+
+def _arrange_billing(delegate: User, organiser: User) -> None:
+    """The small demo waives the delegate personas' fees and refunds nobody. So that the billing
+    routes answer with a document rather than "none": the delegate owes a fee, their invoice is
+    credited and issued again, then paid (invoice, receipt and credit note); and the organisers
+    cancel another person's paid registration (a refund due), through the product's services."""
+    registration = db.session.scalars(sa.select(Registration).where(Registration.user_id == delegate.id)).one()
+    assert registration.status == RegistrationStatus.CONFIRMED, registration.status
+    registration.amount_due_cents, registration.payment_status = 25000, PaymentStatus.PENDING
+    db.session.flush()
+    assert issue_invoice_if_due(registration) is not None
+    assert reissue_invoice(registration=registration, reason="details-changed") is not None
+    set_payment_status(registration=registration, status=PaymentStatus.PAID, actor=organiser)
+    personas = sa.select(User.id).where(User.email.in_([e for e in PERSONA_LOGINS.values() if e]))
+    paid = db.session.scalars(
+        sa.select(Registration).where(Registration.status == RegistrationStatus.CONFIRMED,
+                                      Registration.payment_status == PaymentStatus.PAID,
+                                      Registration.user_id.not_in(personas))
+        .order_by(Registration.id).limit(1)).one()
+    cancel_registration(registration=paid, actor=organiser, reason="organiser", notify=False)
 
 
 def build_world(demo_database: Path, directory: Path) -> World:
@@ -105,6 +132,12 @@ def build_world(demo_database: Path, directory: Path) -> World:
         registered = frozenset(
             persona for persona, user_id in user_ids.items()
             if db.session.scalar(sa.text("SELECT count(*) FROM registration WHERE user_id = :id"), {"id": user_id}))
+        billed = frozenset(
+            persona for persona, user_id in user_ids.items()
+            if db.session.scalar(sa.text("SELECT count(DISTINCT d.kind) FROM billing_document d JOIN registration r"
+                                         " ON r.id = d.registration_id WHERE r.user_id = :id"
+                                         " AND r.payment_status = 'paid'"), {"id": user_id}) == 2)
+        assert billed == {"delegate"}, billed
         db.session.remove()
     with app.app_context():
         for persona, email in PERSONA_LOGINS.items():
@@ -116,7 +149,7 @@ def build_world(demo_database: Path, directory: Path) -> World:
             cookies[persona] = [(c.key, c.value, c.domain, c.path) for c in client._cookies.values()]
         db.session.remove()
         db.engine.dispose()
-    return World(database, user_ids, roles, registered, cookies, csrf, tokens)
+    return World(database, user_ids, roles, registered, billed, cookies, csrf, tokens)
 
 
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
