@@ -2,7 +2,7 @@
 deadline, co-speakers by address, withdrawing. Functions flush, never commit."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,22 +140,38 @@ def _sync_co_speakers(proposal: Proposal, addresses: list[str]) -> list[Proposal
     return added
 
 
-# A new proposal with the title and abstract of one its speaker made this recently is the same
-# one sent again (a double click, a browser resending after an answer that got lost).
+# A new proposal that says exactly what one its speaker made this recently says is the same one
+# sent again (a double click, a browser resending after an answer that got lost). Only an exact
+# repeat: the same abstract as a panel and then as a workshop, in another track or with other
+# co-speakers is a second proposal, and taking it for the first would drop it and its
+# invitations without a word.
 RESEND_WINDOW = timedelta(minutes=10)
 
 
-def _same_new_proposal(author: User, values: dict[str, Any], *, submitted: bool) -> Proposal | None:
+def _saved_content(values: Mapping[str, Any], addresses: Iterable[str]) -> tuple[dict[str, Any], frozenset[str]]:
+    """What a proposal says: every stored field and the co-speakers' addresses (their order aside)."""
+    return dict(values), frozenset(addresses)
+
+
+def _content_of(proposal: Proposal, names: Iterable[str]) -> tuple[dict[str, Any], frozenset[str]]:
+    return _saved_content({name: getattr(proposal, name) for name in names}, (s.email for s in proposal.co_speakers))
+
+
+def _same_new_proposal(
+    author: User, values: dict[str, Any], addresses: list[str], *, submitted: bool,
+) -> Proposal | None:
     """The proposal this new one repeats, if any. The speaker's account row is locked first, so
     two copies sent at the same moment (to two app servers) are looked at one after the other."""
     db.session.execute(sa.select(User.id).where(User.id == author.id).with_for_update())
-    return db.session.scalar(
+    recent = db.session.scalars(
         sa.select(Proposal).where(
             Proposal.submitter_id == author.id, Proposal.title == values["title"],
             Proposal.abstract == values["abstract"], Proposal.created_at >= utcnow() - RESEND_WINDOW,
             Proposal.state == (ProposalState.SUBMITTED if submitted else ProposalState.DRAFT),
-        ).order_by(Proposal.id.desc()).limit(1)
+        ).order_by(Proposal.id.desc())
     )
+    wanted = _saved_content(values, addresses)
+    return next((p for p in recent if _content_of(p, values) == wanted), None)
 
 
 def ensure_is_submitter(proposal: Proposal, user: User) -> None:
@@ -171,8 +187,9 @@ def save_proposal(
 
     `submit` sends a draft in. A submitted proposal stays submitted and is checked in full.
     Co-speakers of a submitted proposal who were not yet mailed get their invitation now.
-    A new proposal that repeats one the speaker made minutes ago (RESEND_WINDOW) is that one:
-    it is returned as stored, and nothing is written or mailed again.
+    A new proposal that repeats one the speaker made minutes ago (RESEND_WINDOW) field for field,
+    co-speakers included, is that one: it is returned as stored, and nothing is written or mailed
+    again.
     """
     now = now or utcnow()
     call = ensure_open(now)
@@ -185,7 +202,7 @@ def save_proposal(
     values = _proposal_values(data, call, complete=complete)
     addresses = _co_speaker_addresses(data.co_speakers, author)
     if proposal is None:
-        resent = _same_new_proposal(author, values, submitted=submit)
+        resent = _same_new_proposal(author, values, addresses, submitted=submit)
         if resent is not None:
             return resent
         proposal = Proposal(submitter_id=author.id, state=ProposalState.DRAFT)
