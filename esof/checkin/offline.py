@@ -23,7 +23,8 @@ from flask_babel import lazy_gettext as _l
 
 from esof.accounts.models import User
 from esof.checkin import services
-from esof.checkin.models import CheckIn, Direction, DoorPresence
+from esof.checkin.doors import room_doors_of, venue_entrance_of
+from esof.checkin.models import CheckIn, Direction, DoorPresence, Occupancy
 from esof.conference import conference_days, conference_zone
 from esof.db import utcnow
 from esof.errors import DomainError
@@ -397,6 +398,28 @@ def _lock_delegates(queued: list[QueuedScan]) -> None:
         )
 
 
+def _lock_counters(queued: list[QueuedScan]) -> None:
+    """Lock every occupancy counter the batch may move, after its delegates and before any scan:
+    the venue entrances in venue id order, then the rooms in room id order.
+
+    Recording a scan takes its venue's entrance and then the door's own counter, and holds both
+    until the commit. Taken in each batch's time order, a phone that scanned at venue A and then
+    venue B and one that scanned at B and then A held one entrance each and waited for the
+    other's: PostgreSQL broke the deadlock and one phone was told 503. Entrances before rooms is
+    the order an online scan takes them in (services.hold_venue_counter). A room scan moves its
+    venue's entrance too; a venue scan may move any of its rooms (leaving the venue leaves them),
+    so all of them are held. Every counter row is created first, so each lock has a row to take."""
+    doors = {item.door.key: item.door for item in queued}.values()
+    entrances = {door.venue_id: venue_entrance_of(door) for door in doors}
+    rooms = {door.id: door for door in doors if door.kind == "room"}
+    for door in doors:
+        if door.kind == "venue":
+            rooms.update((room.id, room) for room in room_doors_of(door))
+    for counter in [*(entrances[key] for key in sorted(entrances)), *(rooms[key] for key in sorted(rooms))]:
+        services.ensure_occupancy_row(counter)
+        db.session.execute(sa.select(Occupancy.id).where(services.door_filter(Occupancy, counter)).with_for_update())
+
+
 def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:
     """Record a scanner's queued scans; one answer per item, in the order they were sent."""
     doors: dict[str, services.Door] = {}
@@ -409,6 +432,7 @@ def sync_scans(batch: list[object], *, staff: User) -> list[SyncAnswer]:
             client_id = str(raw.get("client_id") or "") if isinstance(raw, dict) else ""
             answers[index] = SyncAnswer(client_id[:40], Outcome.REFUSED, refused.reason, refused.message)
     _lock_delegates(queued)
+    _lock_counters(queued)
     for item in sorted(queued, key=lambda q: (q.scanned_at, q.client_id)):
         try:
             answers[item.index] = _record(item, staff)
