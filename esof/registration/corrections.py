@@ -28,6 +28,7 @@ from esof.accounts.services import record_audit
 from esof.db import utcnow
 from esof.errors import Conflict, busy_on_lock_timeout
 from esof.extensions import db
+from esof.registration.blueprint import page_language
 from esof.registration.categories import fee_for, today_in_conference_zone
 from esof.registration.delegates import DelegateProfile, check_profile
 from esof.registration.errors import StatusChanged, UnknownCategory
@@ -76,6 +77,11 @@ def _euro(cents: int) -> str:
     return format_currency(cents / 100, "EUR")
 
 
+def _named(category: RegistrationCategory) -> str:
+    """The category's name in the page's language, for the refusals the organiser reads."""
+    return category.label(page_language())
+
+
 @dataclass(frozen=True)
 class Correction:
     """What the organiser's form gives: the profile, the category and, if shown, billing."""
@@ -91,7 +97,7 @@ def _new_price(registration: Registration, category: RegistrationCategory) -> tu
     if voucher is not None and voucher.categories and category not in voucher.categories:
         raise CategoryChangeRefused(str(_l(
             "The voucher %(code)s does not apply to %(category)s: choose a category it covers.",
-            code=voucher.code, category=category.name)))
+            code=voucher.code, category=_named(category))))
     price = voucher_price(voucher, fee_for(category, today_in_conference_zone(registration.created_at)))
     return price.charged_cents, price.discount_cents
 
@@ -106,14 +112,14 @@ def _move_place(registration: Registration, old: RegistrationCategory, new: Regi
     claim = Claim.CATEGORY_FULL if waiting else claim_place(new.id, new.attendance)
     if claim is Claim.ONSITE_FULL:
         raise CategoryChangeRefused(str(_l(
-            "The onsite cap is reached: %(category)s has no onsite place left.", category=new.name)))
+            "The onsite cap is reached: %(category)s has no onsite place left.", category=_named(new))))
     if claim is not Claim.TAKEN and waiting:
         raise CategoryChangeRefused(str(_l(
             "%(category)s is full and %(waiting)d people wait for a place there: the registration keeps "
-            "its category.", category=new.name, waiting=waiting)))
+            "its category.", category=_named(new), waiting=waiting)))
     if claim is not Claim.TAKEN:
         raise CategoryChangeRefused(str(_l(
-            "%(category)s is full: the registration keeps its category.", category=new.name)))
+            "%(category)s is full: the registration keeps its category.", category=_named(new))))
     return True
 
 
@@ -125,7 +131,7 @@ def _change_category(registration: Registration, new: RegistrationCategory, now:
         raise CategoryChangeRefused(str(_l(
             "This registration is paid (%(paid)s) and %(category)s costs %(fee)s. A paid registration "
             "cannot change its fee yet: cancel it (the refund follows) and let the delegate register again.",
-            paid=_euro(before), category=new.name, fee=_euro(charged))))
+            paid=_euro(before), category=_named(new), fee=_euro(charged))))
     freed = _move_place(registration, old, new)
     registration.category_id, registration.category = new.id, new
     registration.attendance = new.attendance
@@ -163,12 +169,18 @@ def correct_registration(
     if new is None:
         raise UnknownCategory()
     detail: dict[str, object] = {}
-    if new.id != registration.category_id:
+    moving = new.id != registration.category_id
+    if moving:
         lock_places()  # places change: the settings row first (places.py's lock order)
     lock_registration(registration)
     db.session.refresh(registration)
     if not registration.is_active:
         raise StatusChanged()
+    if new.id != registration.category_id and not moving:
+        # Moved away meanwhile by someone else: moving it back now would take the places'
+        # row after the registration's (a deadlock waiting to happen). The organiser looks again.
+        raise StatusChanged()
+    moving = new.id != registration.category_id
     changed = [name for name, value in asdict(profile).items() if getattr(registration, name) != value]
     for name in changed:
         setattr(registration, name, getattr(profile, name))
@@ -177,9 +189,12 @@ def correct_registration(
         before = (BillingInput(stored.name, stored.address, stored.vat_number, stored.po_reference)
                   if stored is not None else BillingInput())
         if before != billing:
-            save_billing_details(registration=registration, details=billing, actor=actor, now=now)
+            # A category change credits and reissues the invoice anyway, with these details:
+            # one new invoice for the whole correction, not one per part.
+            save_billing_details(registration=registration, details=billing, actor=actor, now=now,
+                                 reissue=not moving)
             changed.append("billing")
-    if new.id != registration.category_id:
+    if moving:
         detail = _change_category(registration, new, now)
         changed.append("category")
     if changed:

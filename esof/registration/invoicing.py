@@ -337,10 +337,12 @@ def issue_invoice_if_due(registration: Registration, *, now: datetime | None = N
 
 @busy_on_lock_timeout()
 def save_billing_details(
-    *, registration: Registration, details: BillingInput, actor: User | None, now: datetime | None = None
+    *, registration: Registration, details: BillingInput, actor: User | None, now: datetime | None = None,
+    reissue: bool = True,
 ) -> BillingDetails:
     """Save the billing details; once an invoice exists, changed details credit it and issue a
-    new one with them (an issued invoice itself never changes)."""
+    new one with them (an issued invoice itself never changes). `reissue=False`: the caller
+    reissues the invoice itself in the same transaction (a correction that also changes the fee)."""
     if not registration.is_active:
         raise StatusChanged()
     cleaned = check_billing(details)
@@ -351,7 +353,7 @@ def save_billing_details(
     for field, value in asdict(cleaned).items():
         setattr(billing, field, value)
     db.session.flush()
-    if billing.invoice_id is not None:
+    if billing.invoice_id is not None and reissue:
         now = now or utcnow()
         old = db.session.get_one(BillingDocument, billing.invoice_id)
         issue_credit_note(invoice=old, amount_cents=old.total_cents, reason="details-changed", now=now)

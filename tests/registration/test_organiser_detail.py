@@ -408,3 +408,65 @@ def test_correction_moves_place_and_reissues_the_invoice_on_postgresql(pg_app) -
                                .order_by(BillingDocument.id)).all()
     assert [tuple(k) for k in kinds] == [(DocumentKind.INVOICE, 45000), (DocumentKind.CREDIT_NOTE, 45000),
                                          (DocumentKind.INVOICE, 15000), (DocumentKind.INVOICE, 45000)]  # promoted
+
+
+def test_billing_and_category_corrected_together_give_one_new_invoice(app, client) -> None:
+    regular = CategoryFactory(code="regular", fee_cents=45000)
+    student = CategoryFactory(code="student", name="Student", fee_cents=15000)
+    registration = register(UserFactory(), regular)
+    old = invoice_for(registration)
+    db.session.commit()
+    organiser(client)
+    response = edit(client, registration, category_id=str(student.id), billing_name="Leiden University",
+                    billing_address="Rapenburg 70")
+    assert response.status_code == 302
+    db.session.expire_all()
+    documents = db.session.execute(sa.select(BillingDocument.kind, BillingDocument.total_cents,
+                                             BillingDocument.category_name, BillingDocument.buyer)
+                                   .order_by(BillingDocument.id)).all()
+    assert [(kind, cents, category) for kind, cents, category, _buyer in documents] == [
+        (DocumentKind.INVOICE, 45000, old.category_name),
+        (DocumentKind.CREDIT_NOTE, 45000, old.category_name),
+        (DocumentKind.INVOICE, 15000, "Student"),
+    ]
+    assert documents[-1].buyer["name"] == "Leiden University"
+    assert [action for action, _detail in audit_actions(registration)] == ["billing-edit", "registration-edit"]
+
+
+def test_a_category_moved_meanwhile_by_someone_else_is_not_moved_back(app) -> None:
+    from esof.registration.corrections import Correction, correct_registration
+    from esof.registration.delegates import DelegateProfile
+    from esof.registration.errors import StatusChanged
+
+    first, second = CategoryFactory(code="first"), CategoryFactory(code="second")
+    registration = register(UserFactory(), first)
+    boss = UserFactory(roles=[Role.ORGANISER])
+    db.session.commit()
+    profile = DelegateProfile(
+        first_name=registration.first_name, last_name=registration.last_name,
+        affiliation=registration.affiliation, country=registration.country,
+        dietary_needs=registration.dietary_needs, accessibility_needs=registration.accessibility_needs)
+    # The organiser's form showed `first`; another organiser has moved the registration since.
+    db.session.execute(sa.update(Registration).where(Registration.id == registration.id)
+                       .values(category_id=second.id).execution_options(synchronize_session=False))
+    try:
+        correct_registration(registration=registration, actor=boss,
+                             correction=Correction(profile=profile, category_id=first.id))
+    except StatusChanged:
+        db.session.rollback()
+    else:
+        raise AssertionError("the correction went through on a registration changed meanwhile")
+    db.session.expire_all()
+    assert db.session.get_one(Registration, registration.id).category_id == first.id  # rolled back as a whole
+
+
+def test_refusals_name_the_category_in_the_pages_language(app, client) -> None:
+    full = CategoryFactory(code="full", name="Press", name_nl="Pers", capacity=1)
+    other = CategoryFactory(code="other")
+    register(UserFactory(), full)
+    registration = register(UserFactory(), other)
+    UserFactory(email="organisator@example.nl", roles=[Role.ORGANISER], language="nl")
+    db.session.commit()
+    log_in(client, "organisator@example.nl")
+    page = edit(client, registration, category_id=str(full.id)).get_data(as_text=True)
+    assert "Pers " in page and "Press" not in page.split('<main')[1].split("<form")[0]
