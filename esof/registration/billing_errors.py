@@ -20,6 +20,14 @@ class NoInvoice(NotFound):
     default_message = _l("There is no invoice for this registration: nothing is to be paid yet.")
 
 
+class InvoiceNotIssuedYet(NotFound):
+    """Due an invoice that was never issued: a registration written by a version that issued
+    invoices on request, until `flask registration issue-invoices` has run (docs/DEPLOYMENT.md)."""
+
+    default_message = _l("Your invoice is not ready yet. Please try again later, or write to the "
+                         "registration desk if it is still missing tomorrow.")
+
+
 class NoReceipt(NotFound):
     default_message = _l("There is no receipt yet: the payment has not been received.")
 

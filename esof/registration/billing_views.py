@@ -10,6 +10,7 @@ registration without one answers the "no invoice" page, and a GET never takes a 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,12 +25,12 @@ from esof.accounts.models import Role
 from esof.errors import Busy, DomainError
 from esof.extensions import db
 from esof.registration import billing_admin_views, commands
-from esof.registration.billing_errors import NoInvoice, NoReceipt, RefundNotDue
+from esof.registration.billing_errors import InvoiceNotIssuedYet, NoInvoice, NoReceipt, RefundNotDue
 from esof.registration.billing_models import BillingDetails, BillingDocument, DocumentKind, Refund, RefundStatus
 from esof.registration.blueprint import answers_busy, bp
 from esof.registration.forms import ConfirmForm
 from esof.registration.invoice_pdf import document_pdf
-from esof.registration.invoicing import invoice_for, valid_invoice
+from esof.registration.invoicing import invoice_due, invoice_for, valid_invoice
 from esof.registration.models import PaymentStatus, Registration
 from esof.registration.refunds import (
     RefundPreview,
@@ -55,6 +56,9 @@ class BillingSummary:
     receipt_available: bool
     credit_notes: list[BillingDocument]
     refund: Refund | None
+
+
+log = logging.getLogger(__name__)
 
 
 @bp.app_template_global("billing_summary")
@@ -100,11 +104,21 @@ def _missing(error: DomainError, registration: Registration | None) -> ResponseR
     return render_template("registration/billing_missing.html", message=error.message, registration=registration), 404
 
 
+def _not_issued(registration: Registration, fallback: DomainError) -> DomainError:
+    """Why there is no document: nothing to pay, or an invoice due that was never issued (then
+    the operators are told in the log which command issues it)."""
+    if not invoice_due(registration):
+        return fallback
+    log.warning("Registration %s is due an invoice and has none: run `flask registration issue-invoices`",
+                registration.id)
+    return InvoiceNotIssuedYet()
+
+
 def _invoice_response(registration: Registration) -> ResponseReturnValue:
     try:
         invoice = invoice_for(registration)
     except NoInvoice as exc:
-        return _missing(exc, registration)
+        return _missing(_not_issued(registration, exc), registration)
     return _pdf(document_pdf(invoice), invoice, "invoice")
 
 
@@ -114,7 +128,7 @@ def _receipt_response(registration: Registration) -> ResponseReturnValue:
     try:
         invoice = invoice_for(registration)
     except NoInvoice:
-        return _missing(NoReceipt(), registration)
+        return _missing(_not_issued(registration, NoReceipt()), registration)
     data = document_pdf(invoice, receipt_paid_at=registration.paid_at or registration.updated_at)
     return _pdf(data, invoice, "receipt")
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from esof.conference import to_local
+from esof.i18n import local_datetime
 from esof.registration.blueprint import bp
 from esof.registration.models import Attendance, PaymentStatus, RegistrationStatus
 
@@ -68,7 +67,4 @@ def payment_choices() -> list[tuple[str, str]]:
 @bp.app_template_filter("dated")
 def dated(moment: datetime | None) -> str:
     """'12 July 2022, 14:30 CEST': wall-clock time in the conference zone, with the year."""
-    if moment is None:
-        return ""
-    local = to_local(moment)
-    return f"{format_datetime(local, DATE_TIME_PATTERN, rebase=False)} {local.tzname()}"
+    return local_datetime(moment, DATE_TIME_PATTERN)

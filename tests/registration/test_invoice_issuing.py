@@ -160,8 +160,8 @@ def test_a_correction_into_a_paying_category_issues_the_invoice(app: Flask) -> N
 # ------------------------------------------------------------------ the pages only read
 
 
-def test_a_due_registration_without_an_invoice_answers_the_no_invoice_page_and_writes_nothing(
-    app: Flask, client: Any
+def test_a_due_registration_without_an_invoice_answers_the_not_ready_page_and_writes_nothing(
+    app: Flask, client: Any, caplog: Any
 ) -> None:
     registration = legacy_due(CategoryFactory(fee_cents=45000, moderated=True), "old@example.org")
     registration.payment_status = PaymentStatus.PAID
@@ -175,7 +175,10 @@ def test_a_due_registration_without_an_invoice_answers_the_no_invoice_page_and_w
     for url in ("/registration/invoice.pdf", "/registration/receipt.pdf"):
         response = client.get(url)
         assert response.status_code == 404, url
-        assert "There is no" in response.get_data(as_text=True)
+        # Not "nothing is to be paid": it is, and the log tells the operators what to run.
+        assert "Your invoice is not ready yet" in response.get_data(as_text=True), url
+    assert f"Registration {registration_id} is due an invoice and has none: run `flask registration " \
+           "issue-invoices`" in caplog.text
     for suffix in ("invoice.pdf", "receipt.pdf"):
         assert other.get(f"/registration/organiser/{registration_id}/{suffix}").status_code == 404
     db.session.expire_all()
