@@ -35,6 +35,7 @@ from esof.registration.models import (
     RegistrationStatus,
 )
 from esof.side_events.models import (
+    MODERATED_STATES,
     EventState,
     RevisionStatus,
     SideEvent,
@@ -262,7 +263,7 @@ def side_event_summary(now: datetime | None = None) -> SideEventSummary:
         sa.select(*buckets)
         .join(SideEvent, SideEvent.id == SideEventRevision.event_id)
         .where(SideEventRevision.status == RevisionStatus.PENDING,
-               SideEvent.state.not_in([EventState.WITHDRAWN, EventState.DRAFT]))
+               SideEvent.state.in_(MODERATED_STATES))
     ).one()
     return SideEventSummary(list(range(1, 13)), [per_month.get(m, 0) for m in range(1, 13)], [int(n) for n in backlog])
 

@@ -71,6 +71,15 @@ class NotADraft(Conflict):
     default_message = _l("This event is not a draft any more: it was sent to the organisers.")
 
 
+class DraftSentMeanwhile(NotADraft):
+    """Deleting a draft that another editor sent after this request read it: it stays."""
+
+    default_message = _l(
+        "The draft was not deleted: someone else submitted it for approval meanwhile,"
+        " so it now waits for the organisers."
+    )
+
+
 class NotAnOccurrence(ValidationFailed):
     default_message = _l("The event has no date on that day.")
 

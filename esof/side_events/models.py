@@ -29,6 +29,12 @@ class EventState(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# The states whose pending revision waits for a moderator's decision: the one definition the
+# moderation queue, the review page (`moderation.waiting_revision`) and the organisers'
+# dashboard backlog share. A draft was never sent; a withdrawn submission is gone.
+MODERATED_STATES = (EventState.SUBMITTED, EventState.APPROVED, EventState.REJECTED)
+
+
 class RevisionStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

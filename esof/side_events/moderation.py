@@ -21,7 +21,7 @@ from esof.i18n import local_date, local_range
 from esof.mail.services import queue_mail
 from esof.side_events.errors import NothingToModerate, RevisionChanged, revision_unchanged
 from esof.side_events.forms import AUDIENCE_LABELS, CATEGORY_LABELS, LANGUAGE_LABELS
-from esof.side_events.models import EventState, RevisionStatus, SideEvent, SideEventRevision
+from esof.side_events.models import MODERATED_STATES, EventState, RevisionStatus, SideEvent, SideEventRevision
 from esof.side_events.partners import can_moderate_side_events
 from esof.side_events.recurrence import Occurrence
 from esof.side_events.revisions import approved_revision, expand_revision, pending_revision, rebuild_occurrences
@@ -38,9 +38,9 @@ def _author_address(revision: SideEventRevision, event: SideEvent) -> tuple[str,
 
 
 def waiting_revision(event: SideEvent) -> SideEventRevision | None:
-    """The revision waiting for a moderator's decision: the pending one, unless the event is
-    a draft (never sent) or withdrawn (gone)."""
-    if event.state in (EventState.DRAFT, EventState.WITHDRAWN):
+    """The revision waiting for a moderator's decision: the pending one, if the event is in
+    one of the MODERATED_STATES (not a draft, never sent; not withdrawn, gone)."""
+    if event.state not in MODERATED_STATES:
         return None
     return pending_revision(event)
 

@@ -141,8 +141,8 @@ def event_submit() -> ResponseReturnValue:
         else:
             db.session.commit()
             if form.draft.data:
-                flash(_("Saved as a draft. Only your organisation sees it until you submit it for approval."),
-                      "success")
+                flash(_("Saved as a draft. Until you submit it for approval, only your organisation and the"
+                        " City of Science organisers see it."), "success")
             else:
                 flash(_("Thank you. The event waits for approval by the organisers."), "success")
             return redirect(url_for("side_events.event_detail", event_id=event.id))
@@ -152,11 +152,9 @@ def event_submit() -> ResponseReturnValue:
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.PARTNER, Role.ORGANISER)
-@access.owner("side event", check="a partner of the event's organisation (ensure_can_edit: 403 else); organisers any",
-              also=("organiser",))
+@editor_owns_event
 def event_edit(event_id: int) -> ResponseReturnValue:
-    event = db.get_or_404(SideEvent, event_id)
-    services.ensure_can_edit(current_user, event)
+    event = _event_of_editor(event_id)
     form = _event_form([event.organisation])
     if request.method == "GET":
         form.fill_from(services.input_from_revision(services.revision_to_edit(event)))
@@ -231,13 +229,18 @@ def draft_delete(event_id: int) -> ResponseReturnValue:
     if event.state is not EventState.DRAFT or not is_confirmed():
         return confirmation_page(
             heading=_("Delete the draft “%(title)s”?", title=title),
-            consequences=[_("The draft and everything in it are deleted; nobody else has seen it."),
+            consequences=[_("The draft and everything in it are deleted; it was never public."),
                           _("To publish the event later, you would submit it again.")],
             button=_("Delete the draft"),
             cancel_url=url_for("side_events.events_mine"),
             blocked=None if event.state is EventState.DRAFT else services.NotADraft().message,
         )
-    services.delete_side_event_draft(event=event, actor=current_user)
+    try:
+        services.delete_side_event_draft(event=event, actor=current_user)
+    except services.NotADraft as exc:  # sent by someone else since this request read it
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("side_events.event_detail", event_id=event_id))
     db.session.commit()
     flash(_("The draft “%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("side_events.events_mine"))

@@ -348,21 +348,6 @@ def events_for_editor(session: Any, organisation_ids: set[int] | None) -> list[S
     return list(session.scalars(stmt))
 
 
-def moderation_queue(session: Any) -> list[tuple[SideEvent, SideEventRevision]]:
-    """Events with a waiting revision, oldest waiting first (withdrawing or cancelling an
-    event drops its waiting revision; a withdrawn event is left out all the same, and so is a
-    draft, which its partner has not sent yet). The organisers' page filters: queue.py."""
-    stmt = (
-        sa.select(SideEvent, SideEventRevision)
-        .join(SideEventRevision, SideEventRevision.event_id == SideEvent.id)
-        .options(selectinload(SideEvent.organisation), selectinload(SideEvent.revisions))
-        .where(SideEventRevision.status == RevisionStatus.PENDING,
-               SideEvent.state.not_in([EventState.WITHDRAWN, EventState.DRAFT]))
-        .order_by(SideEventRevision.created_at, SideEventRevision.id)
-    )
-    return [(event, revision) for event, revision in session.execute(stmt)]
-
-
 def next_occurrences(session: Any, event_id: int, *, now: datetime, limit: int = 30) -> list[SideEventOccurrence]:
     stmt = (
         sa.select(SideEventOccurrence)

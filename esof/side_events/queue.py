@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from esof.conference import conference_zone
 from esof.side_events.models import (
+    MODERATED_STATES,
     EventCategory,
-    EventState,
     PartnerOrganisation,
     RevisionStatus,
     SideEvent,
@@ -33,9 +33,6 @@ from esof.side_events.revisions import expand_revision
 
 MAX_TEXT = 100
 PER_PAGE = 25
-# States whose waiting revision a moderator decides on (a draft was never sent; a withdrawn
-# submission is gone).
-MODERATED_STATES = (EventState.SUBMITTED, EventState.APPROVED, EventState.REJECTED)
 
 
 class QueueKind(enum.StrEnum):

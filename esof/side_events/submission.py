@@ -1,6 +1,7 @@
 """Partners' submissions: an event as the partner describes it, the rules its content must
 follow, a new event and an edit of one, both waiting for moderation, and drafts (an event its
-partner keeps to themselves until they send it). Flush, never commit."""
+partner keeps out of moderation until they send it; only its organisation and the organisers
+see it). Flush, never commit."""
 from __future__ import annotations
 
 import re
@@ -20,6 +21,7 @@ from esof.extensions import db
 from esof.side_events import recurrence as rec
 from esof.side_events.errors import (
     EDITED_MEANWHILE,
+    DraftSentMeanwhile,
     EventCancelled,
     EventInputRejected,
     NotADraft,
@@ -229,8 +231,9 @@ def validate_event_input(data: EventInput) -> None:
 def submit_side_event(
     *, organisation: PartnerOrganisation, data: EventInput, author: User, draft: bool = False
 ) -> SideEvent:
-    """A new event, waiting for moderation; or, as a `draft`, kept for its partner alone (not
-    in the moderation queue, never public) until they send it (`send_side_event_draft`)."""
+    """A new event, waiting for moderation; or, as a `draft`, kept by its partner (seen only by
+    its organisation and the organisers, not in the moderation queue, never public) until they
+    send it (`send_side_event_draft`)."""
     ensure_can_submit_for(author, organisation)
     values = _revision_values(data)
     state = EventState.DRAFT if draft else EventState.SUBMITTED
@@ -251,25 +254,57 @@ def _ensure_draft(event: SideEvent, actor: User) -> None:
 
 
 def send_side_event_draft(*, event: SideEvent, author: User) -> SideEvent:
-    """Send a draft for moderation as it was saved (its content passed the rules then)."""
+    """Send a draft for moderation as it was saved (its content passed the rules then).
+
+    It waits from now: the waiting revision's `created_at`, by which the moderation queue
+    puts the oldest first and the organisers' dashboard counts the backlog by age, becomes
+    the time of sending, not that of the last draft save (as an edit that sends a draft does).
+    """
     _ensure_draft(event, author)
+    now = utcnow()
     sent = cast(sa.CursorResult[Any], db.session.execute(
         sa.update(SideEvent).where(SideEvent.id == event.id, SideEvent.state == EventState.DRAFT)
-        .values(state=EventState.SUBMITTED, updated_at=utcnow())
+        .values(state=EventState.SUBMITTED, updated_at=now)
         .execution_options(synchronize_session=False)
     )).rowcount
     if sent != 1:  # sent or deleted by another editor meanwhile
         raise NotADraft()
+    # The content is as saved, so the version (what a moderator read) stays.
+    db.session.execute(
+        sa.update(SideEventRevision)
+        .where(SideEventRevision.event_id == event.id, SideEventRevision.status == RevisionStatus.PENDING)
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(event, ["state", "updated_at"])
+    waiting = pending_revision(event)
+    if waiting is not None:
+        db.session.refresh(waiting, ["created_at"])
     record_audit(author, "submit-side-event", event)
     return event
 
 
 def delete_side_event_draft(*, event: SideEvent, actor: User) -> None:
-    """Delete a draft and its content: nobody but its partner ever saw it."""
+    """Delete a draft and its content (only its organisation and the organisers could see it).
+
+    One `DELETE … WHERE state = 'draft'`, as sending is one conditional UPDATE: a draft that
+    another editor sent after this request read it is not deleted (DraftSentMeanwhile).
+    """
     _ensure_draft(event, actor)
-    record_audit(actor, "delete-side-event-draft", event, title=(event.revisions[-1].title_in("en")[0]))
-    db.session.delete(event)
+    title = event.revisions[-1].title_in("en")[0] if event.revisions else ""
+    revisions = list(event.revisions)
+    deleted = cast(sa.CursorResult[Any], db.session.execute(
+        sa.delete(SideEvent).where(SideEvent.id == event.id, SideEvent.state == EventState.DRAFT)
+        .execution_options(synchronize_session=False)
+    )).rowcount
+    if deleted != 1:
+        if db.session.scalar(sa.select(SideEvent.id).where(SideEvent.id == event.id)) is None:
+            raise NotFound()  # deleted by another editor meanwhile
+        raise DraftSentMeanwhile()  # sent by another editor meanwhile: it stays
+    for gone in (*revisions, event):  # the database deleted the revisions with the event
+        if gone in db.session:
+            db.session.expunge(gone)
+    record_audit(actor, "delete-side-event-draft", event, title=title)
     db.session.flush()
 
 

@@ -317,17 +317,17 @@ def test_event_submit_needs_partner_role(client: FlaskClient) -> None:
     assert client.get("/calendar/submit").status_code == 403
 
 
-def test_event_edit_of_other_organisation_is_403(client: FlaskClient, org, editor, organiser) -> None:
+def test_event_edit_of_other_organisation_is_404(client: FlaskClient, org, editor, organiser) -> None:
     event = make_event(org, editor, approve_by=organiser)
     stranger = make_editor(PartnerOrganisationFactory(), email="stranger@example.org")
     db.session.commit()
     log_in(client, stranger.email)
-    assert client.get(f"/calendar/events/{event.id}/edit").status_code == 403
+    assert client.get(f"/calendar/events/{event.id}/edit").status_code == 404
     token_page = client.get("/calendar/mine").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', token_page).group(1)
     response = client.post(f"/calendar/events/{event.id}/edit",
                            data={**FORM, "organisation": str(event.organisation_id), "csrf_token": token})
-    assert response.status_code == 403
+    assert response.status_code == 404
     db.session.expire_all()
     assert [r.status for r in db.session.get(SideEvent, event.id).revisions] == [RevisionStatus.APPROVED]
 
