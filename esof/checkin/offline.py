@@ -4,10 +4,11 @@ the sync that records the scans it queued.
 A queued scan carries its own id (``client_id``, a UUID) and the time it happened. The sync
 records each id once (a unique column, so a resend never counts twice), takes the scans in
 time order, and locks the registration row while it recomputes that delegate's presence
-behind the door from all their scans there in time order: a scan that arrives late but
-happened earlier counts where it belongs, and a ticket scanned "in" at two doors of the same
-room while both were offline counts once (the second is the duplicate). Functions flush,
-never commit.
+behind the doors of the venue (its entrance and its rooms) from all their scans there in time
+order, with the moves a room and its entrance imply online: a scan that arrives late but
+happened earlier counts where it belongs, a ticket scanned "in" at two doors of the same room
+while both were offline counts once (the second is the duplicate), and the same scans give
+the same answers and counters online and offline. Functions flush, never commit.
 """
 from __future__ import annotations
 
@@ -236,11 +237,33 @@ PRESENCE_CODES = {services.ScanWarning.ALREADY_INSIDE.value, services.ScanWarnin
 
 
 @dataclass
+class Stay:
+    """The delegate behind one door, as far as the replay has got."""
+
+    inside: bool = False
+    entered_at: datetime | None = None
+    left_at: datetime | None = None  # the last counted "out", scanned or implied
+    last_counted: Direction | None = None  # of the last move that counted here, scanned or implied
+
+    def move(self, direction: Direction, moment: datetime) -> None:
+        self.inside, self.last_counted = direction == Direction.IN, direction
+        if self.inside:
+            self.entered_at = moment
+        else:
+            self.entered_at, self.left_at = None, moment
+
+
+@dataclass
 class Replay:
     outcomes: dict[int, Outcome]  # CheckIn id -> accepted / duplicate / refused (stopped at the door)
-    inside: bool
-    entered_at: datetime | None
-    left_at: datetime | None = None  # the last counted "out"
+    stays: dict[str, Stay]  # door key -> where the replay leaves the delegate
+
+    def stay(self, door: services.Door) -> Stay:
+        return self.stays.get(door.key, Stay())
+
+
+def _door_key(scan: CheckIn) -> str:
+    return f"room:{scan.room_id}" if scan.room_id is not None else f"venue:{scan.venue_id}"
 
 
 def _stop(codes: list[str]) -> services.AnswerKind | None:
@@ -248,22 +271,24 @@ def _stop(codes: list[str]) -> services.AnswerKind | None:
                                        if code in services.ScanWarning.__members__.values()])
 
 
-def replay(scans: list[CheckIn], implied_ins: list[datetime] | None = None) -> Replay:
-    """Which of one delegate's scans at one door count, taken in their own time order: an "in"
-    counts when they were not inside, an "out" when they were. A scan that does not count is a
-    duplicate when it repeats the direction of the last one that did (the same stay seen at two
-    doors, or twice); an "out" before any "in" is accepted, with its warning. Sets `counted` and
-    the presence warning of each scan. `implied_ins`: when they went into one of the venue's
-    rooms (a venue door only): each puts them inside, as services.reconcile does online."""
+def replay(scans: list[CheckIn], *, entrance: str) -> Replay:
+    """Which of one delegate's scans at one venue count (at its entrance, key `entrance`, and in
+    its rooms), taken in their own time order with the moves services.reconcile makes online:
+    going into a room puts them inside the venue, leaving the venue takes them out of its rooms.
+    An "in" counts when they were not behind that door, an "out" when they were. A scan that does
+    not count is a duplicate when it repeats the direction of the last move that counted at that
+    door, scanned or implied (the same stay seen at two doors, or twice); an "out" before any "in"
+    is accepted, with its warning. Sets `counted` and the presence warning of each scan.
+
+    The whole venue in one pass, not door by door: whether a room scan repeats depends on when
+    they left the venue, and whether a venue scan does on when they went into a room. Replayed
+    one door at a time, a delegate who went back into a room after leaving the venue was told
+    "already inside" although the online path counts them."""
     outcomes: dict[int, Outcome] = {}
-    inside, entered_at, left_at, last_counted = False, None, None, None
-    events: list[tuple[datetime, int, CheckIn | None]] = [(s.scanned_at, s.id, s) for s in scans]
-    events += [(moment, -1, None) for moment in implied_ins or []]
-    for moment, _order, scan in sorted(events, key=lambda e: (e[0], e[1])):
-        if scan is None:
-            if not inside:
-                inside, entered_at, last_counted = True, moment, Direction.IN
-            continue
+    stays: dict[str, Stay] = {entrance: Stay()}
+    for scan in sorted(scans, key=lambda s: (s.scanned_at, s.id)):
+        key = _door_key(scan)
+        stay = stays.setdefault(key, Stay())
         codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
         if scan.direction == Direction.IN and _stop(codes) is not None:
             # Stopped at the door (unpaid, online only...): recorded, never counted.
@@ -273,62 +298,69 @@ def replay(scans: list[CheckIn], implied_ins: list[datetime] | None = None) -> R
             if scan.warnings != " ".join(codes):
                 scan.warnings = " ".join(codes)
             continue
-        counted = (not inside) if scan.direction == Direction.IN else inside
+        counted = (not stay.inside) if scan.direction == Direction.IN else stay.inside
+        repeated = not counted and stay.last_counted == scan.direction
         if counted:
-            inside = scan.direction == Direction.IN
-            entered_at = scan.scanned_at if inside else None
-            left_at = left_at if inside else scan.scanned_at
-            last_counted = scan.direction
+            stay.move(scan.direction, scan.scanned_at)
+            if key != entrance and scan.direction == Direction.IN and not stays[entrance].inside:
+                stays[entrance].move(Direction.IN, scan.scanned_at)
+            elif key == entrance and scan.direction == Direction.OUT:
+                for room in stays.values():
+                    if room is not stay and room.inside:
+                        room.move(Direction.OUT, scan.scanned_at)
         else:
             codes.insert(0, services.ScanWarning.ALREADY_INSIDE.value if scan.direction == Direction.IN
                          else services.ScanWarning.NOT_INSIDE.value)
-        repeated = not counted and last_counted == scan.direction
         outcomes[scan.id] = Outcome.DUPLICATE if repeated else Outcome.ACCEPTED
         if scan.counted != counted:
             scan.counted = counted
         if scan.warnings != " ".join(codes):
             scan.warnings = " ".join(codes)
-    return Replay(outcomes, inside, entered_at, left_at)
+    return Replay(outcomes, stays)
 
 
-def _scans_at(registration_id: int, door: services.Door) -> list[CheckIn]:
+def _scans_at_venue(registration_id: int, entrance: services.Door) -> list[CheckIn]:
+    """The delegate's scans at the venue's entrance and at the doors of its rooms."""
+    its_rooms = sa.select(Room.id).where(Room.venue_id == entrance.id)
     return list(db.session.scalars(
-        sa.select(CheckIn).where(CheckIn.registration_id == registration_id, services.door_filter(CheckIn, door))
+        sa.select(CheckIn).where(CheckIn.registration_id == registration_id,
+                                 sa.or_(services.door_filter(CheckIn, entrance), CheckIn.room_id.in_(its_rooms)))
     ))
 
 
-def _room_entries(registration_id: int, door: services.Door) -> list[datetime]:
-    """When the delegate was counted into a room of this venue (none for a room door)."""
-    if door.kind != "venue":
-        return []
-    return list(db.session.scalars(
-        sa.select(CheckIn.scanned_at).join(Room, Room.id == CheckIn.room_id).where(
-            CheckIn.registration_id == registration_id, Room.venue_id == door.id,
-            CheckIn.direction == Direction.IN, CheckIn.counted.is_(True))
-    ))
+def _doors_behind(registration_id: int, entrance: services.Door) -> set[str]:
+    """The keys of the venue's doors the delegate has a presence row behind now."""
+    rows = db.session.execute(
+        sa.select(DoorPresence.venue_id, DoorPresence.room_id)
+        .outerjoin(Room, Room.id == DoorPresence.room_id)
+        .where(DoorPresence.registration_id == registration_id,
+               sa.or_(DoorPresence.venue_id == entrance.id, Room.venue_id == entrance.id))
+    )
+    return {f"room:{row.room_id}" if row.room_id is not None else f"venue:{row.venue_id}" for row in rows}
 
 
 def _replay_at(registration_id: int, door: services.Door) -> Replay:
-    return replay(_scans_at(registration_id, door), _room_entries(registration_id, door))
+    entrance = venue_entrance_of(door)
+    return replay(_scans_at_venue(registration_id, entrance), entrance=entrance.key)
 
 
 def replay_presence(registration: Registration, door: services.Door) -> Replay:
-    """Recompute the delegate's scans at this door in time order, then bring their presence
-    row and the door's counter in line with the last one that counted, reconciled with the
-    rooms (services.reconcile): at a venue entrance, going into one of its rooms counts as
-    going in, and leaving the venue takes them out of its rooms."""
-    result = _replay_at(registration.id, door)
-    inside = result.inside
-    was_inside = db.session.scalar(
-        sa.select(DoorPresence.id).where(DoorPresence.registration_id == registration.id,
-                                         services.door_filter(DoorPresence, door))
-    ) is not None
-    if inside != was_inside:
-        direction = Direction.IN if inside else Direction.OUT
-        moment = (result.entered_at if inside else result.left_at) or utcnow()
-        services.hold_venue_counter(door)
-        if services.move(registration, door, direction, moment):
-            services.reconcile(registration, door, direction, moment)
+    """Recompute the delegate's scans at the door's venue (its entrance and its rooms) in time
+    order, then bring their presence rows and the counters in line with where the replay leaves
+    them. The replay already holds the moves a room and its entrance imply for each other, so
+    each door is moved on its own, without services.reconcile; the entrance's counter is held
+    first, as every scan at the venue does, so no order of the rooms can deadlock."""
+    entrance = venue_entrance_of(door)
+    result = replay(_scans_at_venue(registration.id, entrance), entrance=entrance.key)
+    behind = _doors_behind(registration.id, entrance)
+    doors = [entrance, *sorted(room_doors_of(entrance), key=lambda room: room.id)]
+    changed = [target for target in doors if result.stay(target).inside != (target.key in behind)]
+    if changed:
+        services.hold_venue_counter(entrance)
+    for target in changed:
+        stay = result.stay(target)
+        direction = Direction.IN if stay.inside else Direction.OUT
+        services.move(registration, target, direction, (stay.entered_at if stay.inside else stay.left_at) or utcnow())
     db.session.flush()
     return result
 

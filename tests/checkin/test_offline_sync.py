@@ -76,8 +76,11 @@ def test_scans_count_in_their_own_time_order_not_in_arrival_order(pg_app) -> Non
     assert [(s.direction.value, s.counted, s.scanned_at) for s in scans] == [
         ("in", True, DAY), ("out", True, DAY + timedelta(minutes=30)), ("in", True, DAY + timedelta(minutes=50))]
     assert present(door) == 1
-    presence = db.session.scalar(sa.select(DoorPresence))
-    assert presence is not None and presence.entered_at == DAY + timedelta(minutes=50)
+    in_room = db.session.scalar(sa.select(DoorPresence).where(DoorPresence.room_id == door.id))
+    assert in_room is not None and in_room.entered_at == DAY + timedelta(minutes=50)
+    # Leaving the room kept them inside its venue, as online: in the venue since 10:00.
+    in_venue = db.session.scalar(sa.select(DoorPresence).where(DoorPresence.venue_id == door.venue_id))
+    assert in_venue is not None and in_venue.entered_at == DAY
 
 
 @pytest.mark.postgres
