@@ -72,7 +72,7 @@ def test_one_mail_per_speaker_lists_moved_rerooomed_and_cancelled_sessions(progr
     assert hendrik.subject == "A change to your session at ESOF 2022"
     assert "“Ether”\n- This session is cancelled.\n" in hendrik.body_text
     assert "Relativity" not in hendrik.body_text  # a new title is no reason to mail
-    assert piet.subject == "Wijzigingen in uw sessies op ESOF 2022"
+    assert piet.subject == "Wijzigingen in je sessies op ESOF 2022"
     assert piet.body_text.startswith("Beste Piet Zeeman,\n\nVersie 2 van het programma, zojuist gepubliceerd,")
     assert ("“Licht en magnetisme”\n- Nieuwe tijd: woensdag 13 juli 2022, 11:00–12:00 "
             "(was wo 13 jul, 10:00–11:00)\n") in piet.body_text

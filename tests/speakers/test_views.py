@@ -202,4 +202,4 @@ def test_the_speaker_page_in_dutch(app, world) -> None:
     UserFactory(email="piet@example.org", language="nl", roles=[Role.SPEAKER])
     db.session.commit()
     html = speaker_client(app, "piet@example.org").get("/speaker/").get_data(as_text=True)
-    assert "<h1>Uw sprekerspagina</h1>" in html
+    assert "<h1>Je sprekerspagina</h1>" in html
