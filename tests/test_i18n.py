@@ -1,6 +1,8 @@
 """Every UI string has Dutch, and a Dutch visitor gets Dutch words and Dutch dates."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -85,7 +87,7 @@ def test_account_messages_in_dutch(client: FlaskClient) -> None:
     assert "Wachtwoord vergeten?" in html
 
 
-def test_core_and_accounts_words_mean_the_same_in_every_catalogue() -> None:
+def test_every_text_has_one_dutch_translation_across_the_catalogues() -> None:
     """Flask-Babel merges all catalogues into one, the last one winning: a msgid translated
     differently by two areas would change the words on pages of the other area."""
     translations: dict[str, dict[str, str]] = {}
@@ -94,8 +96,16 @@ def test_core_and_accounts_words_mean_the_same_in_every_catalogue() -> None:
             if isinstance(message.id, str) and message.id and message.string:
                 translations.setdefault(message.id, {})[area or "core"] = message.string
 
-    disagreements = {
-        msgid: by_area for msgid, by_area in translations.items()
-        if {"core", "accounts"} & set(by_area) and len(set(by_area.values())) > 1
-    }
+    disagreements = {msgid: by_area for msgid, by_area in translations.items() if len(set(by_area.values())) > 1}
     assert disagreements == {}
+
+
+def test_dutch_addresses_the_reader_as_je_everywhere() -> None:
+    """One voice: the site says "je", never the formal "u", on every page and in every mail."""
+    formal = re.compile(r"\b(u|uw|U|Uw)\b")
+    found = [
+        (area or "core", message.id) for area in AREAS for message in i18n_catalogues.read_catalogue(area)
+        if message.id and any(formal.search(text) for text in (
+            [message.string] if isinstance(message.string, str) else list(message.string or ())))
+    ]
+    assert found == []

@@ -85,7 +85,7 @@ def test_organiser_cancels_and_every_editor_of_the_partner_is_mailed(org, editor
     assert f"/calendar/events/{event.id}" in english.body_text
     dutch = next(m for m in new if m.to_address == second.email)
     assert dutch.subject == "Geannuleerd: Sterren boven Leiden"
-    assert "De organisatie heeft uw evenement" in dutch.body_text
+    assert "De organisatie heeft je evenement" in dutch.body_text
     [row] = audit("cancel-side-event")
     assert row.actor_id == organiser.id
 
