@@ -180,13 +180,20 @@ def test_paid_registration_cannot_change_to_another_fee_but_can_to_the_same(app,
     assert (row.category_id, row.amount_due_cents, row.payment_status) == (twin.id, 45000, PaymentStatus.PAID)
 
 
-def test_unpaid_invoiced_registration_gets_a_credit_note_and_a_new_invoice(app, client) -> None:
+def invoiced_in_regular(client) -> tuple[Registration, BillingDocument, RegistrationCategory]:
+    """An unpaid registration in Regular (€450) with its invoice, a Student category (€150),
+    and an organiser logged in."""
     regular = CategoryFactory(code="regular", fee_cents=45000)
     student = CategoryFactory(code="student", name="Student", fee_cents=15000)
     registration = register(UserFactory(), regular)
     old = invoice_for(registration)
     db.session.commit()
     organiser(client)
+    return registration, old, student
+
+
+def test_unpaid_invoiced_registration_gets_a_credit_note_and_a_new_invoice(app, client) -> None:
+    registration, old, student = invoiced_in_regular(client)
     assert edit(client, registration, category_id=str(student.id)).status_code == 302
     db.session.expire_all()
     documents = db.session.execute(sa.select(BillingDocument.kind, BillingDocument.total_cents,
@@ -411,12 +418,7 @@ def test_correction_moves_place_and_reissues_the_invoice_on_postgresql(pg_app) -
 
 
 def test_billing_and_category_corrected_together_give_one_new_invoice(app, client) -> None:
-    regular = CategoryFactory(code="regular", fee_cents=45000)
-    student = CategoryFactory(code="student", name="Student", fee_cents=15000)
-    registration = register(UserFactory(), regular)
-    old = invoice_for(registration)
-    db.session.commit()
-    organiser(client)
+    registration, old, student = invoiced_in_regular(client)
     response = edit(client, registration, category_id=str(student.id), billing_name="Leiden University",
                     billing_address="Rapenburg 70")
     assert response.status_code == 302

@@ -16,13 +16,8 @@ from tests.side_events.factories import PartnerOrganisationFactory, event_input,
 
 
 @pytest.fixture
-def org(any_app: Flask):
+def org(any_app: Flask):  # on both databases; `editor` and the rest come from conftest.py
     return PartnerOrganisationFactory(name="Naturalis", slug="naturalis")
-
-
-@pytest.fixture
-def editor(org):
-    return make_editor(org, email="editor@naturalis.example")
 
 
 @pytest.fixture

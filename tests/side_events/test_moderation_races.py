@@ -32,13 +32,8 @@ from tests.support import csrf_token_from, log_in
 
 
 @pytest.fixture
-def org(any_app: Flask):
+def org(any_app: Flask):  # on both databases; `editor` and the rest come from conftest.py
     return PartnerOrganisationFactory(name="Naturalis", slug="naturalis")
-
-
-@pytest.fixture
-def editor(org):
-    return make_editor(org, email="editor@naturalis.example")
 
 
 @pytest.fixture

@@ -19,23 +19,8 @@ from esof.side_events.models import Audience, EventCategory, EventState, Revisio
 from esof.side_events.queries import CalendarFilter
 from esof.side_events.recurrence import Frequency, Recurrence
 from tests.factories import UserFactory
-from tests.side_events.factories import PartnerOrganisationFactory, make_editor, make_event, make_organiser, seen_fields
+from tests.side_events.factories import PartnerOrganisationFactory, make_editor, make_event, seen_fields
 from tests.support import log_in, submit_form
-
-
-@pytest.fixture
-def org(app: Flask):
-    return PartnerOrganisationFactory(name="Naturalis", slug="naturalis")
-
-
-@pytest.fixture
-def editor(org):
-    return make_editor(org, email="editor@naturalis.example")
-
-
-@pytest.fixture
-def organiser(app: Flask):
-    return make_organiser(email="organiser@example.org")
 
 
 def url_for(endpoint: str, **values: object) -> str:
