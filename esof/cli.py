@@ -1,7 +1,8 @@
 """Site-wide flask commands: create-user, send-mail, demo-data."""
 from __future__ import annotations
 
-import time
+import signal
+import threading
 
 import click
 from flask import Flask
@@ -46,10 +47,16 @@ def register_cli(app: Flask) -> None:
     @click.option("--forever", is_flag=True, help="Keep running as a mail worker.")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
     def send_mail_command(forever: bool, interval: float) -> None:
-        """Deliver every mail that is due, then exit (or keep going with --forever)."""
+        """Deliver every mail that is due, then exit (or keep going with --forever).
+
+        SIGTERM or SIGINT (a deploy, systemd stopping the unit, Ctrl-C): the message in hand is
+        handed over and recorded, then the worker exits, so no message is left leased."""
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
         pause = interval
-        while True:
-            report = deliver_due_mail()
+        while not stop.is_set():
+            report = deliver_due_mail(stopping=stop.is_set)
             if report.sent or report.failed or report.gave_up or not forever:
                 click.echo(f"sent {report.sent}, to retry {report.failed}, gave up {report.gave_up}")
             if report.server_down:
@@ -58,7 +65,8 @@ def register_cli(app: Flask) -> None:
                 return
             # A server that is down is asked again less and less often (up to 5 minutes).
             pause = min(pause * 2, 300.0) if report.server_down else interval
-            time.sleep(pause)
+            stop.wait(pause)
+        click.echo("stopped: the message in hand was finished")
 
     register_demo_command(app)
     register_schedule_commands(app)

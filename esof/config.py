@@ -68,6 +68,10 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "ESOF 2022 <no-reply@esof2022.example.org>"
     MAIL_MAX_ATTEMPTS = 12
+    # How long a mail worker holds a message it is sending: longer than a hand-over (each SMTP
+    # step times out after MAIL_TIMEOUT_SECONDS) plus the minute it keeps trying to record it
+    # while the database is away; a worker killed mid-send delays that one message this long.
+    MAIL_CLAIM_LEASE_SECONDS = 300
     MAIL_RETRY_BASE_SECONDS = 30
     # Deliver queued mail at the end of the request that queued it. Default: on in
     # development (no worker running), off elsewhere (run `flask send-mail --forever`).
@@ -130,6 +134,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "MAIL_CLAIM_LEASE_SECONDS": ("MAIL_CLAIM_LEASE_SECONDS", int),
     "ESOF_FEED_CACHE": ("FEED_CACHE_ENABLED", _bool),
     "ESOF_FEED_STAMP_RECHECK_SECONDS": ("FEED_STAMP_RECHECK_SECONDS", float),
     "ESOF_FEED_STAMP_MEMO_SECONDS": ("FEED_STAMP_MEMO_SECONDS", float),

@@ -36,7 +36,8 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
-    # SQLite has no SKIP LOCKED: a sender takes a message by committing a lease (its token and
-    # an expiry) before sending; a crashed sender's lease runs out and another sends it.
+    # A sender takes a message by committing a lease (its token and an expiry) before sending,
+    # on both databases: unlike a row lock it survives a database restart mid-send; a crashed
+    # sender's lease runs out and another sends it.
     claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     claimed_until: Mapped[datetime | None]

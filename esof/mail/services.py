@@ -12,6 +12,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import MessageError
@@ -146,10 +147,15 @@ class MessageUnsendable(Exception):
 # and carry on with the next one. Anything else is about the server: stop the batch.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
 
-# Longer than any one hand-over (each SMTP step times out after MAIL_TIMEOUT_SECONDS, 10 s by
-# default), so a live sender keeps its lease; short enough that a crashed sender's message
-# waits minutes, not hours.
-CLAIM_LEASE = timedelta(minutes=10)
+# The default of MAIL_CLAIM_LEASE_SECONDS: longer than any one hand-over (each SMTP step times
+# out after MAIL_TIMEOUT_SECONDS, 10 s by default) and the minute a sender keeps trying to record
+# it, so a live sender keeps its lease; short enough that a crashed sender's message waits
+# minutes, not hours.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def claim_lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("MAIL_CLAIM_LEASE_SECONDS", CLAIM_LEASE.total_seconds()))
 
 
 def _reply_codes(exc: Exception) -> list[int]:
@@ -214,33 +220,39 @@ class _Transport:
 
 
 def claim_due_messages(limit: int, now: datetime) -> list[OutboxMessage]:
-    """Take up to `limit` due messages that no other sender holds.
+    """Take up to `limit` due messages that no other sender holds, by committing a lease on
+    them (a token and an expiry) before anything is sent.
 
-    PostgreSQL: row locks (SKIP LOCKED) that last until the caller commits the outcome.
-    SQLite: a lease, committed here before anything is sent; committing the outcome with
-    `_release` ends it, and a sender that crashes loses it after CLAIM_LEASE.
+    The lease outlives the sender's connection. A row lock (PostgreSQL's FOR UPDATE) did not: a
+    message the relay took just as the database restarted lost its lock with the connection,
+    and another worker that reached the database first sent it again before this one could
+    record it. Committing the outcome with `_release` ends the lease; a sender that crashes
+    loses it after MAIL_CLAIM_LEASE_SECONDS, and then the message is sent (the crash may have
+    come before the hand-over or after it: the outbox cannot tell).
     """
     due = (
-        sa.select(OutboxMessage)
+        sa.select(OutboxMessage.id)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         .where(OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     )
-    if db.engine.dialect.name == "postgresql":
-        # Several workers: each takes rows no other worker holds, so none is sent twice.
-        return list(db.session.scalars(due.limit(limit).with_for_update(skip_locked=True)))
-    # No row locks: one conditional UPDATE takes free rows under SQLite's single write lock,
-    # so two senders (inline delivery and `flask send-mail`) never take the same message.
-    token = uuid.uuid4().hex
     free = sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.where(free).with_only_columns(OutboxMessage.id).limit(limit)))
-        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False)
-    )
+    candidates = due.where(free).limit(limit)
+    token = uuid.uuid4().hex
+    claim = sa.update(OutboxMessage).values(claim_token=token, claimed_until=now + claim_lease())
+    if db.engine.dialect.name == "postgresql":
+        # Several workers: each passes over rows another is claiming instead of queueing on
+        # them. In a CTE, which runs once: as `id IN (subquery)` the locking subquery was run
+        # again for rows of the UPDATE, and one claim of one message took all that were due.
+        chosen = candidates.with_for_update(skip_locked=True).cte("chosen")
+        claim = claim.where(OutboxMessage.id == chosen.c.id)
+    else:
+        claim = claim.where(OutboxMessage.id.in_(candidates))  # SQLite's one write lock serialises claims
+    # `free` again on the row itself: a row another claim changed since it was chosen is left.
+    db.session.execute(claim.where(free, OutboxMessage.sent_at.is_(None)).execution_options(synchronize_session=False))
     db.session.commit()  # the lease must be visible to other senders before we send
-    return list(db.session.scalars(due.where(OutboxMessage.claim_token == token)))
+    return list(db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)))
 
 
 # A lost connection to the database (a restart, a fail-over), or one not yet back.
@@ -252,8 +264,9 @@ RECORD_SENT_SECONDS = 60.0
 
 def _commit_sent(message_id: int, moment: datetime) -> None:
     """Commit that the relay took the message. If the database went away since the message
-    was claimed, write it again on a new connection until the database is back: the claim
-    (a row lock) ended with the old connection, and an unrecorded message is sent again."""
+    was claimed, write it again on a new connection until the database is back: the lease
+    keeps other senders off it meanwhile, but once it runs out an unrecorded message is sent
+    again."""
     try:
         db.session.commit()
         return
@@ -286,34 +299,41 @@ def _release(message: OutboxMessage) -> None:
     message.claimed_until = None
 
 
-def deliver_due_mail(limit: int = 100, *, now: datetime | None = None) -> DeliveryReport:
+def deliver_due_mail(
+    limit: int = 100, *, now: datetime | None = None, stopping: Callable[[], bool] | None = None,
+) -> DeliveryReport:
     """Send what is due, one committed transaction per message, and report the outcome.
 
     A message-level refusal backs off that message and goes on with the next. When the
     server is unreachable, the message in hand backs off and the batch stops: the others
     keep their place, and the server is not hammered. `now` fixes the clock for the pass
-    (what is due, the next attempt), for tests that simulate hours of outage.
+    (what is due, the next attempt), for tests that simulate hours of outage. `stopping`: asked
+    before each message; once it says yes the pass ends (a worker told to stop finishes the
+    message in hand, so none is left leased).
     """
     delivery_pass_starting.send(None)
     report = DeliveryReport()
     transport = _Transport()
     try:
-        _deliver(limit, now, report, transport)
+        _deliver(limit, now, report, transport, stopping or (lambda: False))
     except DATABASE_GONE as exc:
         # A message in hand was not recorded: it stays due and goes out in a later pass.
         report.database_down = True
         log.warning("Database unavailable (%s); stopping this delivery pass", type(exc).__name__)
     finally:
-        # Releases a PostgreSQL row lock if sending blew up unexpectedly; a SQLite lease
-        # stays until it expires, so such a message is not retried in a tight loop.
+        # If sending blew up unexpectedly the lease stays until it expires, so such a message
+        # is not retried in a tight loop.
         db.session.rollback()
         transport.close()
     return report
 
 
-def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport: _Transport) -> None:
+def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport: _Transport,
+             stopping: Callable[[], bool]) -> None:
     """The pass: one committed transaction per message."""
     for _ in range(limit):
+        if stopping():
+            break
         moment = now or utcnow()
         batch = claim_due_messages(1, moment)
         if not batch:

@@ -55,3 +55,45 @@ def test_a_sent_message_whose_connection_died_is_recorded_and_not_sent_again(pg_
         assert [attempts for attempts, _ in rows] == [1, 1, 1] and all(sent for _, sent in rows)
     finally:
         smtp.stop()
+
+
+@pytest.mark.postgres
+def test_another_worker_reaching_the_database_first_leaves_the_unrecorded_message_alone(pg_app) -> None:
+    """The window a row lock left open: the first worker's connection dies while the relay
+    holds its message; a second worker runs a pass before the first can record it. With a
+    committed lease the second sends the rest, not that one, and everyone gets one mail."""
+    smtp = SmtpServer(free_port())
+    smtp.inbox = inbox = GatedInbox()
+    smtp.start()
+    pg_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
+    try:
+        queue_verification_mails(3)
+        inbox.hold("data", 2)
+        first: list[DeliveryReport] = []
+
+        def send() -> None:
+            with pg_app.app_context():
+                first.append(deliver_due_mail())
+                db.session.remove()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        assert inbox.holding.wait(30)
+        cut = db.session.scalar(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"))
+        db.session.commit()
+        assert cut == 1
+        second = deliver_due_mail()  # the other worker, while the first waits for the relay
+        inbox.release.set()
+        sender.join(60)
+
+        assert second.sent == 1  # the third message; the second is the first worker's
+        assert [r.sent for r in first] == [2]
+        assert sorted(m["To"] for m in inbox.messages) == ["d0@example.org", "d1@example.org", "d2@example.org"]
+        db.session.expire_all()
+        rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.sent_at,
+                                            OutboxMessage.claimed_until)).all()
+        assert [(attempts, sent is not None, lease) for attempts, sent, lease in rows] == [(1, True, None)] * 3
+    finally:
+        smtp.stop()

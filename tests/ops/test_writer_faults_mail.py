@@ -130,7 +130,9 @@ def test_bulk_mail_survives_database_restarts_and_a_killed_worker_one_message_ea
         smtp = SmtpServer(free_port())
         smtp.inbox = inbox = GatedInbox()
         smtp.start()
-        env = app_environment(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), DATABASE_CONNECT_TIMEOUT="2")
+        # A short lease: the killed worker's message (step 3) goes out again within the test.
+        env = app_environment(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), DATABASE_CONNECT_TIMEOUT="2",
+                              MAIL_CLAIM_LEASE_SECONDS="15")
         worker: Supervised | None = None
         try:
             # 1. Queueing, one recipient a batch, and the database restarted half-way.
