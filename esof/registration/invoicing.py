@@ -23,6 +23,7 @@ cancellation holds the conference settings row before both, as every place chang
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,9 +142,11 @@ def next_number(kind: DocumentKind, count: int = 1) -> int:
     return int(db.session.execute(stmt.execution_options(synchronize_session=False)).scalar_one())
 
 
-def _number_text(kind: DocumentKind, number: int) -> str:
+def _number_text(kind: DocumentKind, number: int, config: Mapping[str, Any] | None = None) -> str:
+    """'ESOF2022-00042': the prefix of the kind and five digits (`config`: the app's, read once
+    by a caller that numbers thousands)."""
     key = "INVOICE_NUMBER_PREFIX" if kind is DocumentKind.INVOICE else "CREDIT_NOTE_NUMBER_PREFIX"
-    return f"{current_app.config[key]}{number:05d}"
+    return f"{(config or current_app.config)[key]}{number:05d}"
 
 
 def seller_snapshot() -> dict[str, str]:
@@ -234,7 +237,8 @@ def invoice_values(
     split = split_gross(subject.amount_due_cents, 0 if reverse else rate_basis_points(config["INVOICE_VAT_RATE"]))
     issued_on = to_local(now).date()
     return {
-        "kind": DocumentKind.INVOICE, "number": number, "number_text": f"{config['INVOICE_NUMBER_PREFIX']}{number:05d}",
+        "kind": DocumentKind.INVOICE, "number": number,
+        "number_text": _number_text(DocumentKind.INVOICE, number, config),
         "registration_id": subject.registration_id, "credits_id": None, "issued_at": now, "issued_on": issued_on,
         "due_on": issued_on + timedelta(days=int(config["INVOICE_PAYMENT_DAYS"])),
         "language": subject.language, "seller": dict(seller), "buyer": buyer,
