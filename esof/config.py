@@ -113,6 +113,14 @@ class DefaultConfig:
     # No request body beyond this is read (413): the largest one the site takes is a bank
     # statement (above) in its form; a door's offline batch of 500 scans is far smaller.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Fonts for the letters DejaVu Sans lacks in the PDFs (Chinese, Japanese, Korean), from
+    # Debian's fonts-droid-fallback; the first that has a letter draws it, and a path that does
+    # not exist is skipped (its letters print as U+FFFD). Two files: the Full one has the rarer
+    # Chinese characters but no Korean syllables (Debian bug 853921), the other has them.
+    PDF_FALLBACK_FONTS: tuple[str, ...] = (
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+        "/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf",
+    )
 
 
 # Environment variable -> (config key, converter)
@@ -150,6 +158,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Any]] = {
     "ESOF_PAYMENT_IBAN": ("PAYMENT_IBAN", str),
     "ESOF_PAYMENT_BIC": ("PAYMENT_BIC", str),
     "ESOF_BANK_STATEMENT_MAX_BYTES": ("BANK_STATEMENT_MAX_BYTES", int),
+    "PDF_FALLBACK_FONTS": ("PDF_FALLBACK_FONTS", lambda v: tuple(p for p in v.split(os.pathsep) if p)),
 }
 
 

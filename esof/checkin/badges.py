@@ -2,10 +2,12 @@
 category's colour (and its name, so the colour is never the only sign) and the ticket QR code.
 
 fpdf2 writes the PDF; DejaVu Sans (shipped in fonts/, Bitstream Vera licence) covers the
-names of delegates from ~90 countries, and fpdf2 embeds only the glyphs used. Every string is
-drawn through esof.registration.pdf_text: as typed, never as markup, what the font cannot draw
-visibly replaced, and cut with an ellipsis to the lines the badge has room for. The QR code
-is drawn as vector rectangles, so it stays sharp on any printer and needs no image library.
+names of delegates from ~90 countries, the system's fallback fonts (PDF_FALLBACK_FONTS, see
+pdf_text) Chinese, Japanese and Korean ones, and fpdf2 embeds only the glyphs used. Every
+string is drawn through esof.registration.pdf_text: as typed, never as markup, what no font
+can draw visibly replaced, and cut with an ellipsis to the lines the badge has room for. The
+QR code is drawn as vector rectangles, so it stays sharp on any printer and needs no image
+library.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from fpdf import FPDF
 
 from esof.registration.pdf_text import (
     FONT,
+    Document,
     add_fonts,
     cut_lines,
     fit_lines,
     printable,
-    shaped_for,
+    ready_for,
     wrapped_lines,
 )
 
@@ -64,8 +67,8 @@ def text_colour_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     return (0, 0, 0) if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else (255, 255, 255)
 
 
-def _new_document(title: str) -> FPDF:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+def _new_document(title: str) -> Document:
+    pdf = Document(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     add_fonts(pdf)
@@ -93,12 +96,12 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = None
 
 
-def _fit_size(pdf: FPDF, text: str, width: float, lines: int, largest: float,
+def _fit_size(pdf: Document, text: str, width: float, lines: int, largest: float,
               smallest: float) -> tuple[float, list[str]]:
     """The largest size (in half points) at which `text` takes at most `lines` lines, and its
     lines there: first by its width, then by where multi_cell breaks it (a long word wraps early)."""
     size = largest
-    with shaped_for(pdf, text):
+    with ready_for(pdf, text):
         while size > smallest:
             pdf.set_font_size(size)
             if pdf.get_string_width(text) <= width * lines * 0.92:
@@ -113,21 +116,21 @@ def _fit_size(pdf: FPDF, text: str, width: float, lines: int, largest: float,
     return size, found
 
 
-def _line(pdf: FPDF, width: float, height: float, text: str, style: str, align: str = "L") -> None:
+def _line(pdf: Document, width: float, height: float, text: str, style: str, align: str = "L") -> None:
     """One line of `text` in the current font, cut to `width`."""
     [text] = fit_lines(pdf, printable(text, style=style, lines=False), width, 1)
-    with shaped_for(pdf, text):
+    with ready_for(pdf, text):
         pdf.cell(width, height, text, align=align)
 
 
-def _block(pdf: FPDF, width: float, text: str, style: str, lines: int, largest: float, smallest: float) -> None:
+def _block(pdf: Document, width: float, text: str, style: str, lines: int, largest: float, smallest: float) -> None:
     """`text` on at most `lines` lines of `width`, as large as fits between the two sizes; the
     position ends below the last line."""
     text = printable(text, style=style, lines=False)
     size, found = _fit_size(pdf, text, width, lines, largest, smallest)
     pdf.set_font_size(size)
     x, y, height = pdf.get_x(), pdf.get_y(), size * 0.45
-    with shaped_for(pdf, text):
+    with ready_for(pdf, text):
         for line in cut_lines(pdf, found, width, lines):
             pdf.set_xy(x, y)
             pdf.cell(width, height, line)
@@ -135,7 +138,7 @@ def _block(pdf: FPDF, width: float, text: str, style: str, lines: int, largest: 
     pdf.set_xy(x, y)
 
 
-def _draw_badge(pdf: FPDF, badge: Badge, x: float, y: float, conference: str) -> None:
+def _draw_badge(pdf: Document, badge: Badge, x: float, y: float, conference: str) -> None:
     pdf.set_draw_color(170, 170, 170)
     pdf.set_line_width(0.2)
     pdf.rect(x, y, BADGE_W, BADGE_H)  # the cutting line

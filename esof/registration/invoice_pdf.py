@@ -3,9 +3,10 @@
 
 fpdf2 with DejaVu Sans (the fonts the badges use, in esof/checkin/fonts: read from disk, not
 imported, so registration does not depend on check-in) covers delegates' names and addresses
-in any European script, Arabic and Hebrew; fpdf2 embeds the glyphs used with their Unicode map,
-so the text can be extracted, searched and read aloud. Every string is drawn through
-pdf_text.printable: as typed, never as markup, and what the font cannot draw visibly replaced.
+in any European script, Arabic and Hebrew, and the fallback fonts of pdf_text Chinese, Japanese
+and Korean; fpdf2 embeds the glyphs used with their Unicode map, so the text can be extracted,
+searched and read aloud. Every string is drawn through pdf_text.printable: as typed, never as
+markup, and what no font can draw visibly replaced.
 """
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from datetime import datetime
 
 from flask_babel import force_locale, format_currency, format_date, format_decimal
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from esof.conference import to_local
 from esof.registration.billing_models import BillingDocument, DocumentKind
 from esof.registration.countries import country_name
-from esof.registration.pdf_text import FONT, FONT_DIR, add_fonts, printable, shaped_for
+from esof.registration.pdf_text import FONT, FONT_DIR, Document, add_fonts, printable, ready_for
 
 LEFT, WIDTH = 20.0, 170.0
 AMOUNT_W = 40.0
@@ -34,7 +34,7 @@ def _rate(basis_points: int) -> str:
 
 class _Page:
     def __init__(self, title: str, language: str) -> None:
-        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf = Document(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(LEFT, 20, 20)
         pdf.set_auto_page_break(True, margin=20)
         add_fonts(pdf, FONT_DIR)
@@ -49,7 +49,7 @@ class _Page:
         value = printable(value, style=style)
         self.pdf.set_font(FONT, style, size)
         self.pdf.set_x(LEFT)
-        with shaped_for(self.pdf, value):
+        with ready_for(self.pdf, value):
             self.pdf.multi_cell(WIDTH, height, value, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, label: str, value: str, *, bold: bool = False) -> None:
@@ -60,7 +60,7 @@ class _Page:
         pdf.set_font(FONT, style, 10)
         top = pdf.get_y()
         pdf.set_x(LEFT)
-        with shaped_for(pdf, label):
+        with ready_for(pdf, label):
             pdf.multi_cell(WIDTH - AMOUNT_W - 2, 6, label, align="L", new_x="LMARGIN", new_y="NEXT")
         bottom = pdf.get_y()
         if bottom < top:  # the label ran onto a new page: the amount goes beside its last line

@@ -5,14 +5,16 @@ the badge sheet: esof/checkin/badges.py) gets names, affiliations, category name
 details holding markup, template braces, control characters, a right-to-left override, emoji,
 Chinese, Arabic and Hebrew, and very long text, through the pages that serve them; pdftotext
 (poppler-utils) reads back what a reader sees. Markup stays letters, nothing is silently
-dropped (what the font cannot draw shows as U+FFFD), right-to-left names read in their order,
-long text stays on its badge, and no request fails.
+dropped (what no font can draw shows as U+FFFD), Chinese comes from the fallback font (Debian's
+fonts-droid-fallback: test_pdf_cjk.py), right-to-left names read in their order, long text
+stays on its badge, and no request fails.
 """
 from __future__ import annotations
 
 import re
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from flask.testing import FlaskClient
 
 from esof.accounts.models import Role
 from esof.checkin import badges
+from esof.config import DefaultConfig
 from esof.extensions import db
 from esof.registration.billing_models import BillingDocument, DocumentKind
 from esof.registration.delegates import cancel_registration
@@ -30,7 +33,7 @@ from esof.registration.pdf_text import printable
 from esof.registration.refunds import save_cancellation_rules
 from tests.factories import UserFactory
 from tests.registration.factories import CategoryFactory, profile, register
-from tests.support import log_in
+from tests.support import IN_CI, log_in
 
 # (what was typed, what the PDF must show, what it must never show)
 HOSTILE = {
@@ -39,7 +42,7 @@ HOSTILE = {
     "controls": ("Nul\x00Esc\x1bDel\x7fBel\x07Tab\tEnd", "Nul\ufffdEsc\ufffdDel\ufffdBel\ufffdTab End", ()),
     "rtl override": ("Mallory \u202egnp.exe", "Mallory \ufffdgnp.exe", ("\u202e", "exe.png")),
     "emoji": ("Zoë 😀 👩\u200d🔬", "Zoë 😀 \ufffd\u200d\ufffd", ()),
-    "chinese": ("李小龙", "\ufffd\ufffd\ufffd", ()),
+    "chinese": ("李小龙", "李小龙", ()),  # from the fallback font
     "arabic": ("محمد عبد الله", "محمد عبد الله", ()),
     "hebrew": ("שרה לוי", "שרה לוי", ()),
 }
@@ -47,6 +50,17 @@ HOSTILE = {
 # they are its own: what we draw never holds them (the RTL override test shows it).
 POPPLER_MARKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c"))
 AMOUNT = re.compile(r"^-?€[\d,.]+$", re.MULTILINE)
+
+
+def require_cjk_fonts() -> None:
+    """Skip without the fallback fonts of fonts-droid-fallback; in CI (.ci/run installs them), fail."""
+    missing = [path for path in DefaultConfig.PDF_FALLBACK_FONTS if not Path(path).exists()]
+    if not missing:
+        return
+    message = f"needs Debian's fonts-droid-fallback ({', '.join(missing)} missing)"
+    if IN_CI:
+        pytest.fail(message + " (.ci/run installs it)")
+    pytest.skip(message)
 
 
 def pdf_text(data: bytes) -> str:
@@ -88,6 +102,8 @@ def assert_shows(text: str, shown: str, never: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("case", HOSTILE)
 def test_invoice_receipt_and_credit_note_print_user_text_literally(app, client: FlaskClient, case: str) -> None:
     typed, shown, never = HOSTILE[case]
+    if case == "chinese":
+        require_cjk_fonts()
     registration = hostile_delegate(typed, "zoe@example.org")
     db.session.commit()
     log_in(client, "zoe@example.org")
@@ -121,6 +137,7 @@ def test_invoice_receipt_and_credit_note_print_user_text_literally(app, client: 
 
 
 def test_badges_print_user_text_literally(app, client: FlaskClient) -> None:
+    require_cjk_fonts()  # the Chinese name
     for number, (typed, _shown, _never) in enumerate(HOSTILE.values()):
         registration = register(UserFactory(), CategoryFactory(name="Regular"),
                                 profile=profile(first_name="Ada", last_name=typed, affiliation=f"Uni {typed}"))
