@@ -29,6 +29,7 @@ from esof.programme.models import ProgrammeSession, PublishedSession
 from esof.programme.queries import latest_version_id
 from esof.programme.signals import booking_cap_changed, schedule_published
 from esof.registration.gdpr import register_personal_data_section
+from esof.registration.models import Registration
 from esof.registration.person_activity import ActivityRow, register_person_activity
 from esof.registration.signals import account_erasing, registration_cancelled
 from esof.venues.models import Room, Venue
@@ -84,9 +85,12 @@ def personal_data(user: User) -> dict[str, Any]:
     }
 
 
-def activity_of(user_id: int) -> list[ActivityRow]:
+def activity_of(registration: Registration) -> list[ActivityRow]:
     """The person's live bookings for the organiser's registration page, in one query: the
-    latest published times and room where the session is published, soonest first."""
+    latest published times and room where the session is published, soonest first (none for
+    a registration whose account was erased)."""
+    if registration.user_id is None:
+        return []
     rows = db.session.execute(
         sa.select(Booking.session_id, Booking.status, Booking.position, ProgrammeSession.title,
                   PublishedSession.title, PublishedSession.starts_at, PublishedSession.ends_at,
@@ -95,7 +99,7 @@ def activity_of(user_id: int) -> list[ActivityRow]:
         .outerjoin(PublishedSession, sa.and_(PublishedSession.session_id == Booking.session_id,
                                              PublishedSession.version_id == latest_version_id()))
         .outerjoin(Room, Room.id == PublishedSession.room_id).outerjoin(Venue, Venue.id == Room.venue_id)
-        .where(Booking.user_id == user_id, Booking.status.in_(LIVE))
+        .where(Booking.user_id == registration.user_id, Booking.status.in_(LIVE))
         .order_by(PublishedSession.starts_at.nulls_last(), Booking.session_id)
     ).all()
     return [

@@ -1,4 +1,5 @@
-"""Check-in's part of a person's page and data: the door scans of their registrations.
+"""Check-in's part of a person's page and data: the door scans of a registration (the
+organiser's registration page) and of all of a person's registrations (their data export).
 
 Registration ranks below check-in, so check-in registers its sections (the organiser's
 registration page, the data export) instead of registration reading check-in's tables;
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from esof.accounts.models import User
+from esof.checkin.answers import REGISTRATION_STOPS, ScanWarning, registration_stop, warning_message
 from esof.checkin.models import CheckIn
 from esof.extensions import db
 from esof.registration.gdpr import register_personal_data_section
@@ -26,44 +28,56 @@ LATEST_SCANS = 50
 _room_venue = aliased(Venue)
 
 
-def _scans_of(user_id: int, limit: int | None) -> list[sa.Row[Any]]:
-    """(time, direction, counted, source, room, venue) of the user's scans, newest first, in
-    one query: a room door names its room and the room's venue, an entrance its venue."""
+def _scans(where: sa.ColumnElement[bool], limit: int | None) -> list[sa.Row[Any]]:
+    """(time, direction, counted, warnings, source, room, venue) of the scans `where` selects,
+    newest first, in one query: a room door names its room and the room's venue, an entrance
+    its venue."""
     query = (
-        sa.select(CheckIn.scanned_at, CheckIn.direction, CheckIn.counted, CheckIn.source,
+        sa.select(CheckIn.scanned_at, CheckIn.direction, CheckIn.counted, CheckIn.warnings, CheckIn.source,
                   Room.name, sa.func.coalesce(Venue.name, _room_venue.name))
         .join(Registration, Registration.id == CheckIn.registration_id)
         .outerjoin(Room, Room.id == CheckIn.room_id)
         .outerjoin(_room_venue, _room_venue.id == Room.venue_id)
         .outerjoin(Venue, Venue.id == CheckIn.venue_id)
-        .where(Registration.user_id == user_id)
+        .where(where)
         .order_by(CheckIn.scanned_at.desc(), CheckIn.id.desc())
     )
     return list(db.session.execute(query.limit(limit) if limit else query).all())
 
 
-def scan_status(direction: str, counted: bool) -> str:
-    """A code of registration.labels.SCAN: a scan that moved no counter says so."""
-    return direction if counted else f"{direction}-uncounted"
+def scan_status(direction: str, counted: bool, warnings: str) -> tuple[str, str]:
+    """(a code of registration.labels.SCAN, why it was stopped): a scan that moved no counter
+    says so, and one the door refused (unpaid, online only, cancelled …) says why."""
+    if counted:
+        return direction, ""
+    codes = [ScanWarning(code) for code in warnings.split() if code in ScanWarning.__members__.values()]
+    stop = registration_stop(codes) if direction == "in" else None
+    if stop is not None:
+        reason = next(code for code, kind in REGISTRATION_STOPS if kind is stop)
+        return "in-stopped", warning_message(reason)
+    return f"{direction}-uncounted", ""
 
 
-def activity_of(user_id: int) -> list[ActivityRow]:
-    """The person's latest door scans for the organiser's registration page."""
-    rows = _scans_of(user_id, LATEST_SCANS)
-    return [
-        ActivityRow(title=room or venue or "", place=venue if room else "", starts_at=scanned_at,
-                    status=scan_status(str(direction), counted))
-        for scanned_at, direction, counted, _source, room, venue in rows
-    ]
+def activity_of(registration: Registration) -> list[ActivityRow]:
+    """The registration's latest door scans, for the organiser's registration page (its own:
+    a cancelled registration shows what was scanned with it, not the person's new one)."""
+    rows = _scans(CheckIn.registration_id == registration.id, LATEST_SCANS)
+    found = []
+    for scanned_at, direction, counted, warnings, _source, room, venue in rows:
+        status, note = scan_status(str(direction), counted, warnings)
+        found.append(ActivityRow(title=room or venue or "", place=venue if room else "", starts_at=scanned_at,
+                                 status=status, note=note))
+    return found
 
 
 def personal_data(user: User) -> list[dict[str, Any]]:
     """The data export's "door_scans" section: every scan, oldest first."""
-    rows = reversed(_scans_of(user.id, None))
+    rows = reversed(_scans(Registration.user_id == user.id, None))
     return [
         {"at": scanned_at.isoformat(), "direction": str(direction), "counted": counted,
-         "door": ", ".join(p for p in (room, venue) if p), "offline": source == "offline"}
-        for scanned_at, direction, counted, source, room, venue in rows
+         "door": ", ".join(p for p in (room, venue) if p), "offline": source == "offline",
+         "warnings": warnings.split()}
+        for scanned_at, direction, counted, warnings, source, room, venue in rows
     ]
 
 

@@ -45,6 +45,7 @@ SCAN = {
     "out": _l("Left"),
     "in-uncounted": _l("Scanned in again (already inside, not counted)"),
     "out-uncounted": _l("Scanned out (was not inside, not counted)"),
+    "in-stopped": _l("Stopped at the door (not let in)"),
 }
 KINDS: dict[str, dict[Any, Any]] = {"status": STATUS, "payment": PAYMENT, "attendance": ATTENDANCE,
                                     "booking": BOOKING, "scan": SCAN}

@@ -120,7 +120,7 @@ def organiser_registration(registration_id: int) -> ResponseReturnValue:
         answers=answers_of([registration.id]).get(registration.id, {}),
         answer_text=answer_text,
         billing_details=billing_details_for(registration),
-        activity=person_activity(registration.user_id),
+        activity=person_activity(registration),
         last_resent=last_resent_at(registration),
         language=page_language(),
     )

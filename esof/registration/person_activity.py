@@ -3,15 +3,18 @@ page: the areas above registration (bookings, …) register a section here, as t
 their part of the data export (gdpr.register_personal_data_section), so registration never
 imports them.
 
-A section answers with plain rows of codes and times; registration's page words them
-(labels.py) and shows the times in Europe/Amsterdam. Each section must answer in a fixed
-number of queries, whatever the number of rows: the page's query count is tested.
+A section answers with plain rows of codes and times for one registration (bookings are the
+person's, door scans the registration's own); registration's page words the codes (labels.py)
+and shows the times in Europe/Amsterdam. Each section must answer in a fixed number of queries,
+whatever the number of rows: the page's query count is tested.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from esof.registration.models import Registration
 
 
 @dataclass(frozen=True)
@@ -23,19 +26,18 @@ class ActivityRow:
     place: str = ""
     url: str = ""
     position: int | None = None  # on a waiting list
+    note: str = ""  # words of the section's own, shown after the status (why a scan was stopped)
 
 
-PersonActivity = Callable[[int], list[ActivityRow]]
+PersonActivity = Callable[[Registration], list[ActivityRow]]
 _sections: dict[str, PersonActivity] = {}
 
 
 def register_person_activity(name: str, collect: PersonActivity) -> None:
-    """`collect(user_id)` gives the rows of section `name` (a kind of labels.KINDS)."""
+    """`collect(registration)` gives the rows of section `name` (a kind of labels.KINDS)."""
     _sections[name] = collect
 
 
-def person_activity(user_id: int | None) -> dict[str, list[ActivityRow]]:
-    """Every registered section's rows for the user, by name (none without an account)."""
-    if user_id is None:
-        return {name: [] for name in sorted(_sections)}
-    return {name: collect(user_id) for name, collect in sorted(_sections.items())}
+def person_activity(registration: Registration) -> dict[str, list[ActivityRow]]:
+    """Every registered section's rows for the registration, by name."""
+    return {name: collect(registration) for name, collect in sorted(_sections.items())}

@@ -88,3 +88,29 @@ def test_data_export_holds_every_scan_oldest_first_and_another_persons_none(app)
     ]
     assert scans[0]["at"].startswith("2022-07-13T07:15:00")  # UTC, as every time in the export
     assert gdpr.export_personal_data(other.user)["door_scans"] == []
+
+
+def test_a_scan_stopped_at_the_door_says_why(app, client) -> None:
+    registration = delegate(paid=False)
+    _room, door = room_door(name="Lab 3")
+    scan(door, registration, IN, 0)
+    db.session.commit()
+    page = organiser_page(client, registration)
+    assert "<strong>Stopped at the door (not let in)</strong>: The fee has not been paid." in page
+    assert "Scanned in again" not in page
+
+
+def test_each_registration_shows_its_own_scans(app, client) -> None:
+    from esof.registration.delegates import cancel_registration
+
+    first = delegate()
+    _room, door = room_door(name="Lab 4")
+    scan(door, first, IN, 0)
+    cancel_registration(registration=first, actor=None, notify=False)
+    again = delegate()
+    again.user_id, again.user = first.user_id, first.user  # the same person registered again
+    db.session.commit()
+    old_page = organiser_page(client, first)
+    assert "Lab 4" in old_page.split("Door scans")[1].split("Answers to the questions")[0]
+    new_page = client.get(f"/registration/organiser/{again.id}").get_data(as_text=True)
+    assert "Not scanned at any door." in new_page
