@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import signal
-import threading
+import time
 
 import click
 from flask import Flask
@@ -51,12 +51,20 @@ def register_cli(app: Flask) -> None:
 
         SIGTERM or SIGINT (a deploy, systemd stopping the unit, Ctrl-C): the message in hand is
         handed over and recorded, then the worker exits, so no message is left leased."""
-        stop = threading.Event()
+        # A plain flag: a handler must not take a lock the interrupted code may hold.
+        stop = {"asked": False}
+
+        def ask_to_stop(*_: object) -> None:
+            stop["asked"] = True
+
+        def stopping() -> bool:
+            return stop["asked"]
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, ask_to_stop)
         pause = interval
-        while not stop.is_set():
-            report = deliver_due_mail(stopping=stop.is_set)
+        while not stopping():
+            report = deliver_due_mail(stopping=stopping)
             if report.sent or report.failed or report.gave_up or not forever:
                 click.echo(f"sent {report.sent}, to retry {report.failed}, gave up {report.gave_up}")
             if report.server_down:
@@ -65,7 +73,10 @@ def register_cli(app: Flask) -> None:
                 return
             # A server that is down is asked again less and less often (up to 5 minutes).
             pause = min(pause * 2, 300.0) if report.server_down else interval
-            stop.wait(pause)
+            waited = 0.0
+            while waited < pause and not stopping():  # steps, so a stop is seen within 0.2 s
+                time.sleep(min(0.2, pause - waited))
+                waited += 0.2
         click.echo("stopped: the message in hand was finished")
 
     register_demo_command(app)

@@ -26,6 +26,7 @@ from blinker import Namespace
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
+from sqlalchemy.orm.exc import StaleDataError
 
 from esof.db import utcnow
 from esof.extensions import db
@@ -249,10 +250,16 @@ def claim_due_messages(limit: int, now: datetime) -> list[OutboxMessage]:
     else:
         claim = claim.where(OutboxMessage.id.in_(candidates))  # SQLite's one write lock serialises claims
     # `free` again on the row itself: a row another claim changed since it was chosen is left.
-    db.session.execute(claim.where(free, OutboxMessage.sent_at.is_(None)).execution_options(synchronize_session=False))
+    claimed = db.session.scalars(
+        claim.where(free, OutboxMessage.sent_at.is_(None)).returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()  # the lease must be visible to other senders before we send
+    if not claimed:
+        return []
+    # By primary key: the token has no index, and the outbox keeps every message ever sent.
     return list(db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)))
+        sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
 
 
 # A lost connection to the database (a restart, a fail-over), or one not yet back.
@@ -262,18 +269,31 @@ DATABASE_GONE = (sa.exc.OperationalError, sa.exc.InterfaceError)
 RECORD_SENT_SECONDS = 60.0
 
 
-def _commit_sent(message_id: int, moment: datetime) -> None:
-    """Commit that the relay took the message. If the database went away since the message
-    was claimed, write it again on a new connection until the database is back: the lease
-    keeps other senders off it meanwhile, but once it runs out an unrecorded message is sent
-    again."""
+def _commit_outcome(message_id: int) -> bool:
+    """Commit what became of the message; False when it is gone: erasing an account deletes its
+    mail from the outbox, also one a worker is sending (a lease does not hold the row)."""
     try:
         db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        log.info("Mail %s was deleted while it was being sent (its account was erased)", message_id)
+        return False
+    return True
+
+
+def _commit_sent(message_id: int, moment: datetime, lease_ends: float) -> None:
+    """Commit that the relay took the message. If the database went away since the message
+    was claimed, write it again on a new connection until the database is back, for as long
+    as the lease keeps other senders off it (`lease_ends`, on the monotonic clock; at most
+    MAIL_RECORD_SENT_SECONDS): once it runs out an unrecorded message is sent again."""
+    try:
+        _commit_outcome(message_id)
         return
     except DATABASE_GONE as exc:
         db.session.rollback()
         log.warning("Mail %s was sent but not recorded (%s); recording it again", message_id, type(exc).__name__)
-    deadline = time.monotonic() + current_app.config.get("MAIL_RECORD_SENT_SECONDS", RECORD_SENT_SECONDS)
+    deadline = min(time.monotonic() + current_app.config.get("MAIL_RECORD_SENT_SECONDS", RECORD_SENT_SECONDS),
+                   lease_ends - 1.0)
     while True:
         try:
             db.session.execute(
@@ -338,6 +358,7 @@ def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport
         batch = claim_due_messages(1, moment)
         if not batch:
             break
+        lease_ends = time.monotonic() + claim_lease().total_seconds()
         message = batch[0]
         try:
             transport.send(_build(message), message)
@@ -345,7 +366,7 @@ def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport
             transport.reset()
             _record_failure(message, str(exc), report, now=moment, own_fault=False)
             _release(message)
-            db.session.commit()
+            _commit_outcome(message.id)
             report.server_down = True
             log.warning("Mail server unavailable (%s); stopping this batch", exc)
             break
@@ -362,10 +383,10 @@ def _deliver(limit: int, now: datetime | None, report: DeliveryReport, transport
             message.last_error = ""
             report.sent += 1
             _release(message)
-            _commit_sent(message.id, moment)
+            _commit_sent(message.id, moment, lease_ends)
             continue
         _release(message)
-        db.session.commit()
+        _commit_outcome(message.id)
 
 
 def _build(message: OutboxMessage) -> EmailMessage:

@@ -97,3 +97,45 @@ def test_another_worker_reaching_the_database_first_leaves_the_unrecorded_messag
         assert [(attempts, sent is not None, lease) for attempts, sent, lease in rows] == [(1, True, None)] * 3
     finally:
         smtp.stop()
+
+
+def test_a_message_erased_while_it_is_being_sent_does_not_stop_the_worker(any_app) -> None:
+    """Erasing an account deletes its mail from the outbox, also the one a worker is handing
+    over right then: the worker says so in its log and goes on with the next message."""
+    from esof.accounts.models import User
+    from esof.registration.gdpr import erase_account
+
+    smtp = SmtpServer(free_port())
+    smtp.inbox = inbox = GatedInbox()
+    smtp.start()
+    any_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
+    try:
+        queue_verification_mails(3)
+        inbox.hold("data", 2)
+        reports: list[DeliveryReport] = []
+        errors: list[BaseException] = []
+
+        def send() -> None:
+            with any_app.app_context():
+                try:
+                    reports.append(deliver_due_mail())
+                except BaseException as exc:  # what the worker's loop would die of
+                    errors.append(exc)
+                db.session.remove()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        assert inbox.holding.wait(30)
+        erase_account(user=db.session.scalars(sa.select(User).where(User.email == "d1@example.org")).one())
+        db.session.commit()
+        inbox.release.set()
+        sender.join(60)
+
+        assert errors == []
+        assert [r.sent for r in reports] == [3]  # d1's went out before the erasure reached it
+        assert [m["To"] for m in inbox.messages] == ["d0@example.org", "d1@example.org", "d2@example.org"]
+        db.session.expire_all()
+        assert db.session.scalars(sa.select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all() == [
+            "d0@example.org", "d2@example.org"]
+    finally:
+        smtp.stop()
