@@ -1,5 +1,6 @@
-"""A message the relay took while the sender's database connection died (a restart, a
-fail-over) is recorded once the database answers again, so it never goes out twice.
+"""What happens to a message while the relay holds it: the sender's database connection dies (a
+restart, a fail-over), another worker runs meanwhile, or the account is erased. It is recorded
+once the database answers again, never sent twice, and the worker goes on.
 
 Found by tests/ops/test_writer_faults_mail.py: the commit after the hand-over failed, the
 worker exited, and the next one sent the message again (the row lock had ended with the
@@ -7,9 +8,13 @@ connection)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from esof.extensions import db
 from esof.mail.models import OutboxMessage
@@ -19,42 +24,84 @@ from tests.ops.processes import free_port
 from tests.ops.test_writer_faults_mail import GatedInbox
 
 
-@pytest.mark.postgres
-def test_a_sent_message_whose_connection_died_is_recorded_and_not_sent_again(pg_app) -> None:
+@dataclass
+class HeldPass:
+    """A delivery pass in a thread of its own, held by the relay at the second message."""
+
+    inbox: GatedInbox
+    reports: list[DeliveryReport] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)  # what a worker's loop would die of
+    thread: threading.Thread | None = None
+
+    def finish(self) -> None:
+        """Let the relay answer, and wait for the pass to end."""
+        self.inbox.release.set()
+        assert self.thread is not None
+        self.thread.join(60)
+
+    def addresses(self) -> list[str]:
+        return [m["To"] for m in self.inbox.messages]
+
+
+@contextmanager
+def pass_held_at_second_message(app: Flask) -> Iterator[HeldPass]:
+    """Three verification mails queued; a pass started that the relay holds at the end of the
+    second message's DATA (delivered, the 250 not yet sent)."""
     smtp = SmtpServer(free_port())
-    smtp.inbox = inbox = GatedInbox()
+    held = HeldPass(GatedInbox())
+    smtp.inbox = held.inbox
     smtp.start()
-    pg_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
     try:
         queue_verification_mails(3)
-        inbox.hold("data", 2)  # the relay holds message 2 before answering 250
-        reports: list[DeliveryReport] = []
+        held.inbox.hold("data", 2)
 
         def send() -> None:
-            with pg_app.app_context():
-                reports.append(deliver_due_mail())
+            with app.app_context():
+                try:
+                    held.reports.append(deliver_due_mail())
+                except BaseException as exc:
+                    held.errors.append(exc)
                 db.session.remove()
 
-        sender = threading.Thread(target=send)
-        sender.start()
-        assert inbox.holding.wait(30)
-        # The sender's connection (idle in its transaction, holding the row) is cut off.
-        cut = db.session.scalar(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"))
-        db.session.commit()
-        assert cut == 1
-        inbox.release.set()
-        sender.join(60)
-
-        assert [(r.sent, r.database_down) for r in reports] == [(3, False)]
-        assert deliver_due_mail().sent == 0  # nothing left to send
-        assert [m["To"] for m in inbox.messages] == ["d0@example.org", "d1@example.org", "d2@example.org"]
-        db.session.expire_all()
-        rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.sent_at)).all()
-        assert [attempts for attempts, _ in rows] == [1, 1, 1] and all(sent for _, sent in rows)
+        held.thread = threading.Thread(target=send)
+        held.thread.start()
+        assert held.inbox.holding.wait(30)
+        yield held
     finally:
         smtp.stop()
+
+
+def cut_the_senders_connection() -> None:
+    """Terminate the held sender's connection (idle in its transaction while the relay has it)."""
+    cut = db.session.scalar(sa.text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"))
+    db.session.commit()
+    assert cut == 1
+
+
+def outbox_rows() -> list[tuple[int, bool, object]]:
+    db.session.expire_all()
+    return [(attempts, sent is not None, lease) for attempts, sent, lease in db.session.execute(
+        sa.select(OutboxMessage.attempts, OutboxMessage.sent_at, OutboxMessage.claimed_until)
+        .order_by(OutboxMessage.id)).all()]
+
+
+EVERYONE = ["d0@example.org", "d1@example.org", "d2@example.org"]
+
+
+@pytest.mark.postgres
+def test_a_sent_message_whose_connection_died_is_recorded_and_not_sent_again(pg_app) -> None:
+    with pass_held_at_second_message(pg_app) as held:
+        cut_the_senders_connection()
+        held.finish()
+
+        assert held.errors == []
+        assert [(r.sent, r.database_down) for r in held.reports] == [(3, False)]
+        assert deliver_due_mail().sent == 0  # nothing left to send
+        assert held.addresses() == EVERYONE
+        assert outbox_rows() == [(1, True, None)] * 3
 
 
 @pytest.mark.postgres
@@ -62,41 +109,16 @@ def test_another_worker_reaching_the_database_first_leaves_the_unrecorded_messag
     """The window a row lock left open: the first worker's connection dies while the relay
     holds its message; a second worker runs a pass before the first can record it. With a
     committed lease the second sends the rest, not that one, and everyone gets one mail."""
-    smtp = SmtpServer(free_port())
-    smtp.inbox = inbox = GatedInbox()
-    smtp.start()
-    pg_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
-    try:
-        queue_verification_mails(3)
-        inbox.hold("data", 2)
-        first: list[DeliveryReport] = []
-
-        def send() -> None:
-            with pg_app.app_context():
-                first.append(deliver_due_mail())
-                db.session.remove()
-
-        sender = threading.Thread(target=send)
-        sender.start()
-        assert inbox.holding.wait(30)
-        cut = db.session.scalar(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"))
-        db.session.commit()
-        assert cut == 1
+    with pass_held_at_second_message(pg_app) as held:
+        cut_the_senders_connection()
         second = deliver_due_mail()  # the other worker, while the first waits for the relay
-        inbox.release.set()
-        sender.join(60)
+        held.finish()
 
+        assert held.errors == []
         assert second.sent == 1  # the third message; the second is the first worker's
-        assert [r.sent for r in first] == [2]
-        assert sorted(m["To"] for m in inbox.messages) == ["d0@example.org", "d1@example.org", "d2@example.org"]
-        db.session.expire_all()
-        rows = db.session.execute(sa.select(OutboxMessage.attempts, OutboxMessage.sent_at,
-                                            OutboxMessage.claimed_until)).all()
-        assert [(attempts, sent is not None, lease) for attempts, sent, lease in rows] == [(1, True, None)] * 3
-    finally:
-        smtp.stop()
+        assert [r.sent for r in held.reports] == [2]
+        assert sorted(held.addresses()) == EVERYONE
+        assert outbox_rows() == [(1, True, None)] * 3
 
 
 def test_a_message_erased_while_it_is_being_sent_does_not_stop_the_worker(any_app) -> None:
@@ -105,37 +127,14 @@ def test_a_message_erased_while_it_is_being_sent_does_not_stop_the_worker(any_ap
     from esof.accounts.models import User
     from esof.registration.gdpr import erase_account
 
-    smtp = SmtpServer(free_port())
-    smtp.inbox = inbox = GatedInbox()
-    smtp.start()
-    any_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=5)
-    try:
-        queue_verification_mails(3)
-        inbox.hold("data", 2)
-        reports: list[DeliveryReport] = []
-        errors: list[BaseException] = []
-
-        def send() -> None:
-            with any_app.app_context():
-                try:
-                    reports.append(deliver_due_mail())
-                except BaseException as exc:  # what the worker's loop would die of
-                    errors.append(exc)
-                db.session.remove()
-
-        sender = threading.Thread(target=send)
-        sender.start()
-        assert inbox.holding.wait(30)
+    with pass_held_at_second_message(any_app) as held:
         erase_account(user=db.session.scalars(sa.select(User).where(User.email == "d1@example.org")).one())
         db.session.commit()
-        inbox.release.set()
-        sender.join(60)
+        held.finish()
 
-        assert errors == []
-        assert [r.sent for r in reports] == [3]  # d1's went out before the erasure reached it
-        assert [m["To"] for m in inbox.messages] == ["d0@example.org", "d1@example.org", "d2@example.org"]
+        assert held.errors == []
+        assert [r.sent for r in held.reports] == [3]  # d1's went out before the erasure reached it
+        assert held.addresses() == EVERYONE
         db.session.expire_all()
         assert db.session.scalars(sa.select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all() == [
             "d0@example.org", "d2@example.org"]
-    finally:
-        smtp.stop()
