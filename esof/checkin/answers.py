@@ -16,6 +16,7 @@ the session now in the room, or the same scan a few minutes ago). Leaving is nev
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,14 +79,22 @@ REGISTRATION_STOPS = (
 )
 
 
-def registration_stop(codes: list[ScanWarning]) -> AnswerKind | None:
+def stopping_warning(codes: Iterable[str]) -> ScanWarning | None:
+    """The worst of the registration's faults among warning codes (fresh, or as a scan stored
+    them), or None; other codes are passed over."""
+    present = set(codes)
+    return next((code for code, _kind in REGISTRATION_STOPS if code in present), None)
+
+
+def registration_stop(codes: Iterable[str]) -> AnswerKind | None:
     """The stop an "in" gets from what is wrong with the registration, or None."""
-    return next((kind for code, kind in REGISTRATION_STOPS if code in codes), None)
+    code = stopping_warning(codes)
+    return None if code is None else dict(REGISTRATION_STOPS)[code]
 
 
 def answer_kind(entering: bool, codes: list[str]) -> AnswerKind:
     if entering:
-        stop = registration_stop([ScanWarning(code) for code in codes if code in ScanWarning.__members__.values()])
+        stop = registration_stop(codes)
         if stop is not None:
             return stop
         if ScanWarning.ALREADY_INSIDE in codes:

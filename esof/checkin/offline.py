@@ -266,11 +266,6 @@ def _door_key(scan: CheckIn) -> str:
     return f"room:{scan.room_id}" if scan.room_id is not None else f"venue:{scan.venue_id}"
 
 
-def _stop(codes: list[str]) -> services.AnswerKind | None:
-    return services.registration_stop([services.ScanWarning(code) for code in codes
-                                       if code in services.ScanWarning.__members__.values()])
-
-
 def replay(scans: list[CheckIn], *, entrance: str) -> Replay:
     """Which of one delegate's scans at one venue count (at its entrance, key `entrance`, and in
     its rooms), taken in their own time order with the moves services.reconcile makes online:
@@ -290,7 +285,7 @@ def replay(scans: list[CheckIn], *, entrance: str) -> Replay:
         key = _door_key(scan)
         stay = stays.setdefault(key, Stay())
         codes = [code for code in scan.warnings.split() if code not in PRESENCE_CODES]
-        if scan.direction == Direction.IN and _stop(codes) is not None:
+        if scan.direction == Direction.IN and services.registration_stop(codes) is not None:
             # Stopped at the door (unpaid, online only...): recorded, never counted.
             outcomes[scan.id] = Outcome.REFUSED
             if scan.counted:
@@ -370,7 +365,7 @@ def _answer_for(scan: CheckIn, registration: Registration, door: services.Door,
     if outcome is None:  # a resend: how the scans stand now, changing nothing
         outcome = _replay_at(registration.id, door).outcomes.get(scan.id, Outcome.DUPLICATE)
     warnings = [services.warning_message(code) for code in scan.warnings.split()]
-    stop = _stop(scan.warnings.split()) if outcome == Outcome.REFUSED else None
+    stop = services.registration_stop(scan.warnings.split()) if outcome == Outcome.REFUSED else None
     reason = Reason(stop.value) if stop is not None and stop.value in Reason.__members__.values() else None
     return SyncAnswer(
         client_id=scan.client_id or "", status=outcome, reason=reason,

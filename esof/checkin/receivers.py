@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from esof.accounts.models import User
-from esof.checkin.answers import REGISTRATION_STOPS, ScanWarning, registration_stop, warning_message
+from esof.checkin.answers import stopping_warning, warning_message
 from esof.checkin.models import CheckIn
 from esof.extensions import db
 from esof.registration.gdpr import register_personal_data_section
@@ -50,10 +50,8 @@ def scan_status(direction: str, counted: bool, warnings: str) -> tuple[str, str]
     says so, and one the door refused (unpaid, online only, cancelled …) says why."""
     if counted:
         return direction, ""
-    codes = [ScanWarning(code) for code in warnings.split() if code in ScanWarning.__members__.values()]
-    stop = registration_stop(codes) if direction == "in" else None
-    if stop is not None:
-        reason = next(code for code, kind in REGISTRATION_STOPS if kind is stop)
+    reason = stopping_warning(warnings.split()) if direction == "in" else None
+    if reason is not None:
         return "in-stopped", warning_message(reason)
     return f"{direction}-uncounted", ""
 
