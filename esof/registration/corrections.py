@@ -169,18 +169,18 @@ def correct_registration(
     if new is None:
         raise UnknownCategory()
     detail: dict[str, object] = {}
-    moving = new.id != registration.category_id
-    if moving:
+    places_held = new.id != registration.category_id
+    if places_held:
         lock_places()  # places change: the settings row first (places.py's lock order)
     lock_registration(registration)
     db.session.refresh(registration)
     if not registration.is_active:
         raise StatusChanged()
-    if new.id != registration.category_id and not moving:
+    moving = new.id != registration.category_id  # as the row is now, held
+    if moving and not places_held:
         # Moved away meanwhile by someone else: moving it back now would take the places'
         # row after the registration's (a deadlock waiting to happen). The organiser looks again.
         raise StatusChanged()
-    moving = new.id != registration.category_id
     changed = [name for name, value in asdict(profile).items() if getattr(registration, name) != value]
     for name in changed:
         setattr(registration, name, getattr(profile, name))
